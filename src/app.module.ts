@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
+import { LoggingInterceptor } from './common/http/logging.interceptor';
+import { createValidationPipe } from './common/http/validation.pipe';
+import { ShutdownLogger } from './common/logging/shutdown.logger';
+import { ConfigModule } from './config/config.module';
+import { DataModule } from './data/data.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+
+/**
+ * The whole service. Global behaviour (validation, the error model, request logging) is registered here as
+ * providers, so tests that boot AppModule behave exactly like production.
+ */
+@Module({
+  imports: [ConfigModule, DatabaseModule, DataModule, HealthModule],
+  providers: [
+    { provide: APP_PIPE, useFactory: createValidationPipe },
+    { provide: APP_FILTER, useClass: AllExceptionsFilter },
+    { provide: APP_INTERCEPTOR, useClass: LoggingInterceptor },
+    ShutdownLogger,
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '../config/config.module';
+import { DataModule } from '../data/data.module';
+import { DatabaseModule } from '../database/database.module';
+
+/** The modules the command-line tools need: no HTTP server. */
+@Module({ imports: [ConfigModule, DatabaseModule, DataModule] })
+export class CliModule {}

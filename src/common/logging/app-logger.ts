@@ -1,0 +1,48 @@
+import { ConsoleLogger, LogLevel } from '@nestjs/common';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppConfig, LOG_LEVELS } from '../../config/app-config';
+
+/**
+ * Nest's console logger, configured from AppConfig (level, text or JSON lines) and, with LOG_TO_FILE, also
+ * appending every line as JSON to `<LOGS_DIR>/nest-mlops.log`. File writes are synchronous, like Nest's own
+ * writes to stdout, so no line is lost when the process exits.
+ */
+export class AppLogger extends ConsoleLogger {
+  private file?: number;
+
+  constructor(config: AppConfig) {
+    const threshold = LOG_LEVELS.indexOf(config.LOG_LEVEL);
+    super({
+      logLevels: LOG_LEVELS.filter((_, i) => i <= threshold) as LogLevel[],
+      json: config.LOG_FORMAT === 'json',
+      colors: config.LOG_FORMAT === 'text' && process.stdout.isTTY,
+    });
+    if (config.LOG_TO_FILE) {
+      mkdirSync(config.LOGS_DIR, { recursive: true });
+      this.file = openSync(join(config.LOGS_DIR, 'nest-mlops.log'), 'a');
+    }
+  }
+
+  protected override printMessages(
+    messages: unknown[],
+    context = '',
+    logLevel: LogLevel = 'log',
+    writeStreamType?: 'stdout' | 'stderr',
+    errorStack?: unknown,
+    params?: Record<string, unknown>,
+  ): void {
+    super.printMessages(messages, context, logLevel, writeStreamType, errorStack, params);
+    if (this.file === undefined) return;
+    for (const message of messages) {
+      const line = this.getJsonLogObject(message, { context, logLevel, writeStreamType, errorStack, params });
+      writeSync(this.file, `${JSON.stringify(line)}\n`);
+    }
+  }
+
+  /** Closes the log file. */
+  close(): void {
+    if (this.file !== undefined) closeSync(this.file);
+    this.file = undefined;
+  }
+}

@@ -1,0 +1,138 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  Min,
+  ValidationError,
+  validateSync,
+} from 'class-validator';
+import { isAbsolute, join, resolve } from 'node:path';
+import { Setting, settingsOf } from './setting.decorator';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['text', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** Environment strings "true"/"false"/"1"/"0" become booleans; anything else stays a string and fails @IsBoolean. */
+const toBoolean = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  return value;
+};
+
+/** Numeric environment strings become numbers; anything that does not parse as a finite number becomes NaN. */
+const toNumber = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  return /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(value) ? Number(value) : NaN;
+};
+
+/**
+ * The one environment schema of the service. Every setting has a default, so the service starts with no
+ * environment at all; `loadAppConfig` validates it at boot and the README's configuration table is generated from
+ * it (`npm run config:docs`). Feature code reads settings by injecting this class, never through `process.env`.
+ * A new setting needs a validation rule and a `@Setting` description (which puts it in the README table).
+ */
+export class AppConfig {
+  @Setting('TCP port the HTTP server listens on.')
+  @Transform(toNumber) @IsInt() @Min(1) @Max(65535) PORT = 8000;
+
+  @Setting('Interface the HTTP server binds to.')
+  @IsString() @IsNotEmpty() HOST = '0.0.0.0';
+
+  @Setting('Lowest log level written.')
+  @IsIn(LOG_LEVELS) LOG_LEVEL: LogLevel = 'log';
+
+  @Setting('Log line format: human-readable text or one JSON object per line.')
+  @IsIn(LOG_FORMATS) LOG_FORMAT: LogFormat = 'text';
+
+  @Setting('Also append log lines (JSON) to `<LOGS_DIR>/nest-mlops.log`.')
+  @Transform(toBoolean) @IsBoolean() LOG_TO_FILE = false;
+
+  @Setting('Folder for the raw data and the SQLite database.')
+  @IsString() @IsNotEmpty() DATA_DIR = 'data';
+
+  @Setting('Folder for model artifacts.')
+  @IsString() @IsNotEmpty() MODELS_DIR = 'models';
+
+  @Setting('Folder for log files.')
+  @IsString() @IsNotEmpty() LOGS_DIR = 'logs';
+
+  @Setting('SQLite database file (default `<DATA_DIR>/nest-mlops.sqlite`).')
+  @IsOptional() @IsString() @IsNotEmpty() DATABASE_PATH?: string;
+
+  @Setting('Milliseconds a database call waits for a lock held by another connection before failing.')
+  @Transform(toNumber) @IsInt() @Min(0) @Max(600000) DATABASE_BUSY_TIMEOUT_MS = 5000;
+
+  @Setting('Local California Housing CSV (default `<DATA_DIR>/raw/california_housing.csv`).')
+  @IsOptional() @IsString() @IsNotEmpty() HOUSING_CSV_PATH?: string;
+
+  @Setting('Where the housing CSV is downloaded from when the local file is absent.')
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  HOUSING_CSV_URL = 'https://raw.githubusercontent.com/ageron/handson-ml2/master/datasets/housing/housing.csv';
+
+  @Setting('Milliseconds before a download of the housing CSV is abandoned.')
+  @Transform(toNumber) @IsInt() @Min(100) @Max(600000) DOWNLOAD_TIMEOUT_MS = 30000;
+
+  @Setting('Largest share of bad rows a data file may have before it is rejected whole.')
+  @Transform(toNumber) @IsNumber() @Min(0) @Max(1) DATA_MAX_REJECTED_FRACTION = 0.01;
+
+  @Setting('Seed of the train/test split; another seed gives another split.')
+  @Transform(toNumber) @IsInt() @Min(0) @Max(2 ** 32 - 1) SPLIT_SEED = 42;
+
+  @Setting('Share of rows held out for testing.')
+  @Transform(toNumber) @IsNumber() @Min(0.05) @Max(0.5) TEST_FRACTION = 0.2;
+
+  @Setting('Number of quantile bins per feature in the stored training profile (the drift reference).')
+  @Transform(toNumber) @IsInt() @Min(2) @Max(100) PROFILE_BINS = 10;
+
+  get databasePath(): string {
+    return this.DATABASE_PATH ?? join(this.DATA_DIR, 'nest-mlops.sqlite');
+  }
+
+  get housingCsvPath(): string {
+    return this.HOUSING_CSV_PATH ?? join(this.DATA_DIR, 'raw', 'california_housing.csv');
+  }
+
+  /** Absolute form of a configured path (relative paths are taken from the working directory). */
+  static absolute(path: string): string {
+    return isAbsolute(path) ? path : resolve(path);
+  }
+}
+
+export class ConfigValidationError extends Error {
+  readonly code = 'CONFIG.INVALID';
+
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+const describe = (errors: ValidationError[]): string[] =>
+  errors.flatMap((e) => Object.values(e.constraints ?? {}).map((message) => message));
+
+/**
+ * Validates an environment (normally `process.env`) against the schema. Unknown variables are ignored; empty
+ * strings count as unset. Throws ConfigValidationError naming every bad variable and the rule it broke.
+ */
+export function loadAppConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined>): AppConfig {
+  const plain: Record<string, string> = {};
+  for (const key of settingsOf(AppConfig).keys()) {
+    const value = env[key];
+    if (value !== undefined && value !== '') plain[key] = value;
+  }
+  const config = plainToInstance(AppConfig, plain, { exposeDefaultValues: true });
+  const errors = validateSync(config, { forbidUnknownValues: true, stopAtFirstError: true });
+  if (errors.length > 0) throw new ConfigValidationError(describe(errors));
+  return config;
+}

@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { QueryFailedError, Repository } from 'typeorm';
+import { DatasetSplitEntity } from './entities/dataset-split.entity';
+import { DatasetEntity } from './entities/dataset.entity';
+
+type NewDataset = Omit<DatasetEntity, 'id' | 'createdAt' | 'splits'>;
+type NewSplit = Omit<DatasetSplitEntity, 'id' | 'createdAt' | 'dataset'>;
+
+const isUniqueViolation = (error: unknown): boolean =>
+  error instanceof QueryFailedError && /UNIQUE|duplicate key/i.test(error.message);
+
+/** Dataset versions and their splits. Creation is idempotent, also when two processes race to create a row. */
+@Injectable()
+export class DatasetRepository {
+  constructor(
+    @InjectRepository(DatasetEntity) private readonly datasets: Repository<DatasetEntity>,
+    @InjectRepository(DatasetSplitEntity) private readonly splits: Repository<DatasetSplitEntity>,
+  ) {}
+
+  async findOrCreateDataset(values: NewDataset): Promise<DatasetEntity> {
+    const where = { name: values.name, version: values.version };
+    const existing = await this.datasets.findOneBy(where);
+    if (existing) return existing;
+    try {
+      return await this.datasets.save(this.datasets.create(values));
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      return this.datasets.findOneByOrFail(where);
+    }
+  }
+
+  /** The split with its row indices, or null. */
+  findSplit(datasetId: number, seed: number, testFraction: number): Promise<DatasetSplitEntity | null> {
+    return this.splits
+      .createQueryBuilder('split')
+      .addSelect(['split.trainIndices', 'split.testIndices'])
+      .where({ datasetId, seed, testFraction })
+      .getOne();
+  }
+
+  /** Stores a new split; when another process stored the same split first, returns that one. */
+  async createSplit(values: NewSplit): Promise<DatasetSplitEntity> {
+    try {
+      return await this.splits.save(this.splits.create(values));
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      const raced = await this.findSplit(values.datasetId, values.seed, values.testFraction);
+      if (!raced) throw error;
+      return raced;
+    }
+  }
+
+  /** Every dataset version, newest first, with split summaries (no indices, no profiles). */
+  list(name?: string): Promise<DatasetEntity[]> {
+    const query = this.datasets
+      .createQueryBuilder('dataset')
+      .leftJoin('dataset.splits', 'split')
+      .addSelect(['split.id', 'split.seed', 'split.testFraction', 'split.trainRows', 'split.testRows', 'split.createdAt'])
+      .orderBy('dataset.id', 'DESC')
+      .addOrderBy('split.id', 'ASC');
+    if (name) query.where('dataset.name = :name', { name });
+    return query.getMany();
+  }
+
+  /** One dataset version with its splits and their profiles. */
+  findByVersion(version: string): Promise<DatasetEntity | null> {
+    return this.datasets.findOne({ where: { version }, relations: { splits: true }, order: { splits: { id: 'ASC' } } });
+  }
+}

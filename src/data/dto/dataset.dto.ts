@@ -1,0 +1,102 @@
+import { IsIn, IsOptional, Matches } from 'class-validator';
+import type { FieldProblem } from '../../common/errors/domain.error';
+import { DatasetSplitEntity } from '../entities/dataset-split.entity';
+import { DatasetEntity } from '../entities/dataset.entity';
+import { HOUSING_MODEL } from '../housing/housing.feature-spec';
+import { IRIS_MODEL } from '../iris/iris.data';
+
+export const DATASET_NAMES = [HOUSING_MODEL, IRIS_MODEL];
+
+export class ListDatasetsQueryDto {
+  /** Only versions of this data set. */
+  @IsOptional()
+  @IsIn(DATASET_NAMES)
+  name?: string;
+}
+
+export class DatasetVersionParamDto {
+  /** Dataset version: the sha256 of the raw bytes, 64 lowercase hex digits. */
+  @Matches(/^[0-9a-f]{64}$/, { message: 'version must be 64 lowercase hex digits (a sha256)' })
+  version!: string;
+}
+
+export class FieldProblemDto implements FieldProblem {
+  field!: string;
+  rule!: string;
+  message!: string;
+  line?: number;
+}
+
+export class QuantileBinsDto {
+  /** Distinct inner bin edges; bin i holds values in (edges[i-1], edges[i]]. */
+  edges!: number[];
+  /** Training rows per bin (edges.length + 1 entries). */
+  counts!: number[];
+}
+
+export class FeatureProfileDto {
+  name!: string;
+  kind!: 'numeric' | 'indicator';
+  count!: number;
+  missing!: number;
+  min!: number | null;
+  max!: number | null;
+  mean!: number | null;
+  std!: number | null;
+  bins!: QuantileBinsDto;
+  /** Values at the 0th … 100th percentile. */
+  percentiles!: number[];
+}
+
+export class DatasetSplitSummaryDto {
+  seed!: number;
+  testFraction!: number;
+  trainRows!: number;
+  testRows!: number;
+  createdAt!: Date;
+
+  static from(split: DatasetSplitEntity): DatasetSplitSummaryDto {
+    const { seed, testFraction, trainRows, testRows, createdAt } = split;
+    return { seed, testFraction, trainRows, testRows, createdAt };
+  }
+}
+
+export class DatasetSplitDto extends DatasetSplitSummaryDto {
+  /** Values fitted on the training part (e.g. the total_bedrooms median used for imputation). */
+  preprocessing!: Record<string, number>;
+  /** Profile of every feature over the training part: the drift reference. */
+  profile!: FeatureProfileDto[];
+
+  static override from(split: DatasetSplitEntity): DatasetSplitDto {
+    return { ...DatasetSplitSummaryDto.from(split), preprocessing: split.preprocessing, profile: split.profile };
+  }
+}
+
+export class DatasetSummaryDto {
+  name!: string;
+  /** sha256 of the raw bytes. */
+  version!: string;
+  source!: string;
+  rowsRead!: number;
+  rowsRejected!: number;
+  valuesImputed!: number;
+  createdAt!: Date;
+  splits!: DatasetSplitSummaryDto[];
+
+  static from(dataset: DatasetEntity): DatasetSummaryDto {
+    const { name, version, source, rowsRead, rowsRejected, valuesImputed, createdAt } = dataset;
+    const splits = (dataset.splits ?? []).map((s) => DatasetSplitSummaryDto.from(s));
+    return { name, version, source, rowsRead, rowsRejected, valuesImputed, createdAt, splits };
+  }
+}
+
+export class DatasetDetailDto extends DatasetSummaryDto {
+  /** The first rejected rows, each with its line number and the rule it broke. */
+  rejectedSample!: FieldProblemDto[];
+  override splits: DatasetSplitDto[] = [];
+
+  static override from(dataset: DatasetEntity): DatasetDetailDto {
+    const splits = (dataset.splits ?? []).map((s) => DatasetSplitDto.from(s));
+    return { ...DatasetSummaryDto.from(dataset), rejectedSample: dataset.rejectedSample, splits };
+  }
+}

@@ -1,0 +1,97 @@
+/** A numeric input field: what a client sends and what a data row holds, with its physically sensible range. */
+export interface NumericInputField {
+  name: string;
+  type: 'number';
+  /** False when the value may be missing (it is then imputed). */
+  required: boolean;
+  min: number;
+  max: number;
+  /** When true the value must be strictly greater than `min`. */
+  minExclusive?: boolean;
+  integer?: boolean;
+  unit: string;
+  description: string;
+}
+
+/** A categorical input field with its known set of values. */
+export interface CategoryInputField {
+  name: string;
+  type: 'category';
+  required: true;
+  categories: readonly string[];
+  description: string;
+}
+
+export type InputField = NumericInputField | CategoryInputField;
+
+/** One column of the model's feature matrix. */
+export interface FeatureDefinition {
+  name: string;
+  /** `indicator` features are 0/1 one-hot columns of a category. */
+  kind: 'numeric' | 'indicator';
+  description: string;
+}
+
+/**
+ * Describes a model's input once — names, types, allowed ranges, units, an example — for data-file validation,
+ * request validation, API examples and drift checks alike.
+ */
+export interface FeatureSpec {
+  model: string;
+  task: 'regression' | 'classification';
+  inputs: readonly InputField[];
+  features: readonly FeatureDefinition[];
+  target: { name: string; unit: string; description: string };
+  /** Class labels, in model output order (classification only). */
+  classes?: readonly string[];
+  example: Readonly<Record<string, number | string>>;
+}
+
+/** Values fitted on the training part and needed again at serving time (e.g. an imputation median). */
+export type Preprocessing = Record<string, number>;
+
+/**
+ * The one code path from an input record to model features, used by training and serving alike.
+ * `fit` sees the training part only.
+ */
+export interface FeaturePipeline<I> {
+  readonly spec: FeatureSpec;
+  fit(train: readonly I[]): Preprocessing;
+  /** Writes the features of one input at `out[offset .. offset + spec.features.length)`. */
+  transformInto(input: I, preprocessing: Preprocessing, out: Float64Array, offset: number): void;
+}
+
+/** Row-major feature matrix of the given inputs. */
+export function transformAll<I>(pipeline: FeaturePipeline<I>, inputs: readonly I[], prep: Preprocessing): Float64Array {
+  const width = pipeline.spec.features.length;
+  const out = new Float64Array(inputs.length * width);
+  for (let i = 0; i < inputs.length; i++) pipeline.transformInto(inputs[i], prep, out, i * width);
+  return out;
+}
+
+/** Checks one numeric value against its field's range; returns the broken rule or undefined. */
+export function numericRuleBroken(field: NumericInputField, value: number): string | undefined {
+  if (!Number.isFinite(value)) return 'finite';
+  if (field.integer && !Number.isInteger(value)) return 'integer';
+  if (field.minExclusive ? value <= field.min : value < field.min) return field.minExclusive ? 'gt' : 'min';
+  if (value > field.max) return 'max';
+  return undefined;
+}
+
+/** Human wording of a numeric rule, e.g. "households must be greater than 0". */
+export function numericRuleMessage(field: NumericInputField, rule: string): string {
+  switch (rule) {
+    case 'finite':
+      return `${field.name} must be a finite number`;
+    case 'integer':
+      return `${field.name} must be an integer`;
+    case 'gt':
+      return `${field.name} must be greater than ${field.min}`;
+    case 'min':
+      return `${field.name} must not be less than ${field.min}`;
+    case 'max':
+      return `${field.name} must not be greater than ${field.max}`;
+    default:
+      return `${field.name} breaks rule ${rule}`;
+  }
+}

@@ -1,0 +1,72 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../common/fs/atomic-write.util';
+import { AppConfig } from '../../config/app-config';
+import { DataSourceUnavailableError } from '../data.errors';
+import type { DatasetDefinition, LoadedTable } from '../dataset-definition';
+import type { FeaturePipeline } from '../feature-spec';
+import { parseHousingCsv } from './housing-csv.parser';
+import { HOUSING_MODEL, HousingRecord } from './housing.feature-spec';
+import { housingPipeline } from './housing.features';
+
+/**
+ * California Housing from the CSV at HOUSING_CSV_PATH; when that file is absent it is downloaded from
+ * HOUSING_CSV_URL (with a timeout), validated, and only then written atomically to the local path.
+ */
+@Injectable()
+export class HousingDataset implements DatasetDefinition<HousingRecord> {
+  readonly name = HOUSING_MODEL;
+  readonly pipeline: FeaturePipeline<HousingRecord> = housingPipeline;
+  private readonly logger = new Logger(HousingDataset.name);
+
+  constructor(private readonly config: AppConfig) {}
+
+  target(record: HousingRecord): number {
+    return record.median_house_value / 100_000;
+  }
+
+  async load(): Promise<LoadedTable<HousingRecord>> {
+    const path = this.config.housingCsvPath;
+    const local = await readFile(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw new DataSourceUnavailableError(`Cannot read ${path}: ${error.message}`);
+    });
+    const bytes = local ?? (await this.download(path));
+    const source = local ? path : this.config.HOUSING_CSV_URL;
+    const parsed = parseHousingCsv(bytes, source, this.config.DATA_MAX_REJECTED_FRACTION);
+    if (!local) {
+      await writeFileAtomic(path, bytes);
+      this.logger.log(`Saved the downloaded data to ${path}`);
+    }
+    return {
+      name: this.name,
+      version: createHash('sha256').update(bytes).digest('hex'),
+      source,
+      rowsRead: parsed.rowsRead,
+      rejected: parsed.rejected,
+      valuesImputed: parsed.missingBedrooms,
+      records: parsed.records,
+    };
+  }
+
+  private async download(path: string): Promise<Buffer> {
+    const url = this.config.HOUSING_CSV_URL;
+    const advice = `Copy the CSV to ${path} or point HOUSING_CSV_PATH at it.`;
+    this.logger.log(`${path} does not exist; downloading ${url}`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(this.config.DOWNLOAD_TIMEOUT_MS) });
+      if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
+      return Buffer.from(await response.arrayBuffer());
+    } catch (error) {
+      const reason = error instanceof Error ? describeFetchError(error) : String(error);
+      throw new DataSourceUnavailableError(`${path} does not exist and downloading ${url} failed (${reason}). ${advice}`);
+    }
+  }
+}
+
+function describeFetchError(error: Error): string {
+  if (error.name === 'TimeoutError') return 'timed out';
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? error.message;
+}

@@ -1,0 +1,5 @@
+import type { MigrationInterface } from 'typeorm';
+import { InitialSchema1763884800000 } from './migrations/1763884800000-initial-schema';
+
+/** Every migration, in order. TypeORM runs the pending ones at start; a spec checks they match the entities. */
+export const MIGRATIONS: (new () => MigrationInterface)[] = [InitialSchema1763884800000];

@@ -15,7 +15,12 @@ function newestMtime(dir) {
   return newest;
 }
 
-const inputs = Math.max(newestMtime(join(root, 'src')), ...['tsconfig.json', 'tsconfig.build.json', 'nest-cli.json', 'package-lock.json'].map((f) => statSync(join(root, f)).mtimeMs));
+const inputs = Math.max(
+  newestMtime(join(root, 'src')),
+  ...['tsconfig.json', 'tsconfig.build.json', 'nest-cli.json', 'package-lock.json'].map(
+    (f) => statSync(join(root, f)).mtimeMs,
+  ),
+);
 if (!existsSync(output) || statSync(output).mtimeMs < inputs) {
   console.log('Building (dist/ is missing or older than src/)…');
   execFileSync(process.execPath, [join(root, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build'], {

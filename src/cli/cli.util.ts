@@ -8,7 +8,10 @@ import { ConfigValidationError, loadAppConfig } from '../config/app-config';
  * Runs a command-line tool inside a Nest application context (no HTTP server). Known failures (bad configuration,
  * invalid data) print one clear message and exit 1; the context is always closed.
  */
-export async function runCli(module: Type<unknown>, main: (app: INestApplicationContext) => Promise<void>): Promise<void> {
+export async function runCli(
+  module: Type<unknown>,
+  main: (app: INestApplicationContext) => Promise<void>,
+): Promise<void> {
   let app: INestApplicationContext | undefined;
   try {
     const config = loadAppConfig({ LOG_LEVEL: 'warn', ...process.env });

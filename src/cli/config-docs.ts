@@ -16,7 +16,9 @@ if (mode === '--write' || mode === '--check') {
     writeFileSync(readmePath, updated);
     console.log(`Updated the configuration table in ${readmePath}`);
   } else if (updated !== readme) {
-    console.error('README.md configuration table is out of date with src/config/app-config.ts: run `npm run config:docs -- --write`.');
+    console.error(
+      'README.md configuration table is out of date with src/config/app-config.ts: run `npm run config:docs -- --write`.',
+    );
     process.exit(1);
   } else {
     console.log('README.md configuration table matches the schema.');

@@ -41,59 +41,106 @@ const toNumber = ({ value }: { value: unknown }): unknown => {
  * environment at all; `loadAppConfig` validates it at boot and the README's configuration table is generated from
  * it (`npm run config:docs`). Feature code reads settings by injecting this class, never through `process.env`.
  * A new setting needs a validation rule and a `@Setting` description (which puts it in the README table).
+ * Decorators apply bottom-up, so the type check sits next to the property: with `stopAtFirstError` it reports first.
  */
 export class AppConfig {
   @Setting('TCP port the HTTP server listens on.')
-  @Transform(toNumber) @IsInt() @Min(1) @Max(65535) PORT = 8000;
+  @Transform(toNumber)
+  @Max(65535)
+  @Min(1)
+  @IsInt()
+  PORT = 8000;
 
   @Setting('Interface the HTTP server binds to.')
-  @IsString() @IsNotEmpty() HOST = '0.0.0.0';
+  @IsNotEmpty()
+  @IsString()
+  HOST = '0.0.0.0';
 
   @Setting('Lowest log level written.')
-  @IsIn(LOG_LEVELS) LOG_LEVEL: LogLevel = 'log';
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'log';
 
   @Setting('Log line format: human-readable text or one JSON object per line.')
-  @IsIn(LOG_FORMATS) LOG_FORMAT: LogFormat = 'text';
+  @IsIn(LOG_FORMATS)
+  LOG_FORMAT: LogFormat = 'text';
 
   @Setting('Also append log lines (JSON) to `<LOGS_DIR>/nest-mlops.log`.')
-  @Transform(toBoolean) @IsBoolean() LOG_TO_FILE = false;
+  @Transform(toBoolean)
+  @IsBoolean()
+  LOG_TO_FILE = false;
 
   @Setting('Folder for the raw data and the SQLite database.')
-  @IsString() @IsNotEmpty() DATA_DIR = 'data';
+  @IsNotEmpty()
+  @IsString()
+  DATA_DIR = 'data';
 
   @Setting('Folder for model artifacts.')
-  @IsString() @IsNotEmpty() MODELS_DIR = 'models';
+  @IsNotEmpty()
+  @IsString()
+  MODELS_DIR = 'models';
 
   @Setting('Folder for log files.')
-  @IsString() @IsNotEmpty() LOGS_DIR = 'logs';
+  @IsNotEmpty()
+  @IsString()
+  LOGS_DIR = 'logs';
 
-  @Setting('SQLite database file (default `<DATA_DIR>/nest-mlops.sqlite`).')
-  @IsOptional() @IsString() @IsNotEmpty() DATABASE_PATH?: string;
+  @Setting('SQLite database file.')
+  @IsNotEmpty()
+  @IsString()
+  @IsOptional()
+  DATABASE_PATH?: string;
 
   @Setting('Milliseconds a database call waits for a lock held by another connection before failing.')
-  @Transform(toNumber) @IsInt() @Min(0) @Max(600000) DATABASE_BUSY_TIMEOUT_MS = 5000;
+  @Transform(toNumber)
+  @Max(600000)
+  @Min(0)
+  @IsInt()
+  DATABASE_BUSY_TIMEOUT_MS = 5000;
 
-  @Setting('Local California Housing CSV (default `<DATA_DIR>/raw/california_housing.csv`).')
-  @IsOptional() @IsString() @IsNotEmpty() HOUSING_CSV_PATH?: string;
+  @Setting('Local California Housing CSV; downloaded from HOUSING_CSV_URL when absent.')
+  @IsNotEmpty()
+  @IsString()
+  @IsOptional()
+  HOUSING_CSV_PATH?: string;
 
   @Setting('Where the housing CSV is downloaded from when the local file is absent.')
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   HOUSING_CSV_URL = 'https://raw.githubusercontent.com/ageron/handson-ml2/master/datasets/housing/housing.csv';
 
   @Setting('Milliseconds before a download of the housing CSV is abandoned.')
-  @Transform(toNumber) @IsInt() @Min(100) @Max(600000) DOWNLOAD_TIMEOUT_MS = 30000;
+  @Transform(toNumber)
+  @Max(600000)
+  @Min(100)
+  @IsInt()
+  DOWNLOAD_TIMEOUT_MS = 30000;
 
   @Setting('Largest share of bad rows a data file may have before it is rejected whole.')
-  @Transform(toNumber) @IsNumber() @Min(0) @Max(1) DATA_MAX_REJECTED_FRACTION = 0.01;
+  @Transform(toNumber)
+  @Max(1)
+  @Min(0)
+  @IsNumber()
+  DATA_MAX_REJECTED_FRACTION = 0.01;
 
   @Setting('Seed of the train/test split; another seed gives another split.')
-  @Transform(toNumber) @IsInt() @Min(0) @Max(2 ** 32 - 1) SPLIT_SEED = 42;
+  @Transform(toNumber)
+  @Max(2 ** 32 - 1)
+  @Min(0)
+  @IsInt()
+  SPLIT_SEED = 42;
 
   @Setting('Share of rows held out for testing.')
-  @Transform(toNumber) @IsNumber() @Min(0.05) @Max(0.5) TEST_FRACTION = 0.2;
+  @Transform(toNumber)
+  @Max(0.5)
+  @Min(0.05)
+  @IsNumber()
+  TEST_FRACTION = 0.2;
 
   @Setting('Number of quantile bins per feature in the stored training profile (the drift reference).')
-  @Transform(toNumber) @IsInt() @Min(2) @Max(100) PROFILE_BINS = 10;
+  @Transform(toNumber)
+  @Max(100)
+  @Min(2)
+  @IsInt()
+  PROFILE_BINS = 10;
 
   get databasePath(): string {
     return this.DATABASE_PATH ?? join(this.DATA_DIR, 'nest-mlops.sqlite');

@@ -43,7 +43,6 @@ export function configTableMarkdown(): string {
   const rows = [...settingsOf(AppConfig)].map(([name, description]) => {
     const rules = metadata
       .filter((m) => m.propertyName === name && m.name !== undefined && !IGNORED_RULES.has(m.name))
-      .reverse()
       .map((m) => ruleText(m.name as string, m.constraints));
     const value = defaults[name];
     const shown = DERIVED_DEFAULTS[name] ?? `\`${String(value)}\``;

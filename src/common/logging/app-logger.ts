@@ -14,7 +14,7 @@ export class AppLogger extends ConsoleLogger {
   constructor(config: AppConfig) {
     const threshold = LOG_LEVELS.indexOf(config.LOG_LEVEL);
     super({
-      logLevels: LOG_LEVELS.filter((_, i) => i <= threshold) as LogLevel[],
+      logLevels: LOG_LEVELS.filter((_, i) => i <= threshold),
       json: config.LOG_FORMAT === 'json',
       colors: config.LOG_FORMAT === 'text' && process.stdout.isTTY,
     });

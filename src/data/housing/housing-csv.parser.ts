@@ -72,7 +72,7 @@ function readRows(text: string, file: string): { cells: string[]; line: number }
     return (rows as unknown as { record: string[]; info: { lines: number } }[]).map((r) => ({ cells: r.record, line: r.info.lines }));
   } catch (error) {
     if (error instanceof CsvError) {
-      throw new DataFileError(file, `malformed CSV near line ${String(error.lines ?? '?')}: ${error.message}`);
+      throw new DataFileError(file, `malformed CSV: ${error.message}`);
     }
     throw error;
   }

@@ -59,14 +59,16 @@ export class HousingDataset implements DatasetDefinition<HousingRecord> {
       if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
       return Buffer.from(await response.arrayBuffer());
     } catch (error) {
-      const reason = error instanceof Error ? describeFetchError(error) : String(error);
+      const reason = describeFetchError(error);
       throw new DataSourceUnavailableError(`${path} does not exist and downloading ${url} failed (${reason}). ${advice}`);
     }
   }
 }
 
-function describeFetchError(error: Error): string {
-  if (error.name === 'TimeoutError') return 'timed out';
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? error.message;
+/** A short reason for a failed fetch: 'timed out', the network error code (ECONNREFUSED, ENOTFOUND…) or the message. */
+function describeFetchError(error: unknown): string {
+  type FetchError = { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const { name, message, cause } = (error ?? {}) as FetchError;
+  if (name === 'TimeoutError') return 'timed out';
+  return cause?.code ?? cause?.message ?? message ?? String(error);
 }

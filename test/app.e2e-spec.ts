@@ -1,0 +1,168 @@
+import { DataService } from '../src/data/data.service';
+import { createTestApp, TestApp } from './support/test-app';
+
+const HOUSING_VERSION = '8a3727f4cf54ac1a327f69b1d5b4db54c5834ea81c6e4efc0d163300022a685e';
+
+describe('service (e2e)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const get = (url: string, headers: Record<string, string> = {}) => t.app.inject({ method: 'GET', url, headers });
+
+  it('serves the OpenAPI document and Swagger UI', async () => {
+    const json = await get('/docs-json');
+    expect(json.statusCode).toBe(200);
+    const doc = json.json();
+    expect(doc.info.title).toBe('nest-mlops');
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/datasets', '/datasets/{version}', '/health/live', '/health/ready']),
+    );
+    // The CLI plugin documents DTOs from their types and comments.
+    const summary = doc.components.schemas.DatasetSummaryDto;
+    expect(summary.required).toEqual(expect.arrayContaining(['name', 'version', 'rowsRead', 'splits']));
+    expect(summary.properties.version.description).toBe('sha256 of the raw bytes.');
+    const ui = await get('/docs');
+    expect(ui.statusCode).toBe(200);
+    expect(ui.headers['content-type']).toContain('text/html');
+  });
+
+  it('answers the health probes', async () => {
+    expect((await get('/health/live')).json()).toMatchObject({ status: 'ok' });
+    const ready = await get('/health/ready');
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toMatchObject({ status: 'ok', details: { database: { status: 'up' } } });
+  });
+
+  it('lists nothing before any dataset is prepared', async () => {
+    const res = await get('/datasets');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual([]);
+  });
+
+  describe('after preparing california-housing', () => {
+    beforeAll(async () => {
+      await t.app.get(DataService).prepare('california-housing');
+    });
+
+    it('stores the dataset version and its split', async () => {
+      const [dataset] = await t.dataSource.query<Record<string, unknown>[]>('SELECT * FROM datasets');
+      expect(dataset).toMatchObject({
+        name: 'california-housing',
+        version: HOUSING_VERSION,
+        rows_read: 20640,
+        rows_rejected: 0,
+        values_imputed: 207,
+      });
+      const splits = await t.dataSource.query<{ train_rows: number; test_rows: number; seed: number }[]>(
+        'SELECT seed, train_rows, test_rows FROM dataset_splits',
+      );
+      expect(splits).toEqual([{ seed: 42, train_rows: 16512, test_rows: 4128 }]);
+    });
+
+    it('lists it at GET /datasets', async () => {
+      const res = await get('/datasets');
+      expect(res.json()).toEqual([
+        expect.objectContaining({
+          name: 'california-housing',
+          version: HOUSING_VERSION,
+          source: t.config.housingCsvPath,
+          rowsRead: 20640,
+          rowsRejected: 0,
+          valuesImputed: 207,
+          splits: [expect.objectContaining({ seed: 42, testFraction: 0.2, trainRows: 16512, testRows: 4128 })],
+        }),
+      ]);
+      expect((await get('/datasets?name=iris')).json()).toEqual([]);
+    });
+
+    it('shows the profile at GET /datasets/:version, with counts that add up', async () => {
+      const res = await get(`/datasets/${HOUSING_VERSION}`);
+      expect(res.statusCode).toBe(200);
+      const body = res.json();
+      const [split] = body.splits;
+      expect(split.preprocessing.total_bedrooms_median).toBeGreaterThan(400);
+      expect(split.profile.map((p: { name: string }) => p.name)).toEqual(
+        expect.arrayContaining(['MedInc', 'AveBedrms', 'Latitude', 'ocean_proximity=INLAND']),
+      );
+      for (const profile of split.profile) {
+        expect(profile.count).toBe(16512);
+        const binned = profile.bins.counts.reduce((a: number, b: number) => a + b, 0);
+        expect(binned + profile.missing).toBe(profile.count);
+      }
+      const medInc = split.profile.find((p: { name: string }) => p.name === 'MedInc');
+      expect(medInc.bins.counts).toHaveLength(10);
+      expect(medInc.mean).toBeCloseTo(3.87, 1);
+    });
+
+    it('reuses the stored version and split when prepared again, and makes a new split for a new seed', async () => {
+      const data = t.app.get(DataService);
+      const again = await data.prepare('california-housing');
+      expect(again.split.trainIndices).toHaveLength(16512);
+      const other = await data.prepare('california-housing', { seed: 7 });
+      expect(other.split.testIndices).not.toEqual(again.split.testIndices);
+      const [{ n }] = await t.dataSource.query<{ n: number }[]>('SELECT COUNT(*) AS n FROM datasets');
+      expect(n).toBe(1);
+      const splits = await t.dataSource.query<{ seed: number }[]>('SELECT seed FROM dataset_splits ORDER BY seed');
+      expect(splits).toEqual([{ seed: 7 }, { seed: 42 }]);
+    });
+  });
+
+  describe('errors', () => {
+    it('answers an unknown version with 404 and the error shape', async () => {
+      const res = await get(`/datasets/${'0'.repeat(64)}`, { 'x-request-id': 'req-123' });
+      expect(res.statusCode).toBe(404);
+      expect(res.headers['x-request-id']).toBe('req-123');
+      expect(res.json()).toEqual({
+        statusCode: 404,
+        code: 'DATA.DATASET_NOT_FOUND',
+        message: `No dataset with version ${'0'.repeat(64)}`,
+        requestId: 'req-123',
+      });
+    });
+
+    it('names the field and rule of a bad path or query parameter, without echoing the value', async () => {
+      const res = await get('/datasets/not-a-version');
+      expect(res.statusCode).toBe(400);
+      const body = res.json();
+      expect(body.code).toBe('REQUEST.VALIDATION_FAILED');
+      expect(body.errors).toEqual([
+        { field: 'version', rule: 'matches', message: 'version must be 64 lowercase hex digits (a sha256)' },
+      ]);
+      expect(JSON.stringify(body)).not.toContain('not-a-version');
+      const query = await get('/datasets?name=wine&extra=1');
+      expect(query.statusCode).toBe(400);
+      expect(query.json().errors).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ field: 'name', rule: 'isIn' }),
+          expect.objectContaining({ field: 'extra', rule: 'whitelistValidation' }),
+        ]),
+      );
+    });
+
+    it('answers unknown routes, malformed JSON and oversized bodies with 4xx in the error shape', async () => {
+      const missing = await get('/nope');
+      expect(missing.statusCode).toBe(404);
+      expect(missing.json()).toMatchObject({ statusCode: 404, code: 'HTTP.NOT_FOUND' });
+      const headers = { 'content-type': 'application/json' };
+      const malformed = await t.app.inject({ method: 'POST', url: '/datasets', headers, payload: '{"a":' });
+      expect(malformed.statusCode).toBe(400);
+      expect(malformed.json()).toMatchObject({ statusCode: 400, code: 'HTTP.BAD_REQUEST' });
+      expect(typeof malformed.json().requestId).toBe('string');
+      const huge = await t.app.inject({
+        method: 'POST',
+        url: '/datasets',
+        headers,
+        payload: JSON.stringify({ x: 'a'.repeat(2_000_000) }),
+      });
+      expect(huge.statusCode).toBe(413);
+      expect(huge.json()).toMatchObject({ statusCode: 413, code: 'HTTP.PAYLOAD_TOO_LARGE' });
+    });
+  });
+});

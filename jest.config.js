@@ -65,8 +65,6 @@ const project = (displayName, testMatch, extra = {}) => ({
 
 /** @type {import('jest').Config} */
 module.exports = {
-  projects: [
-    project('unit', ['<rootDir>/src/**/*.spec.ts']),
-    project('e2e', ['<rootDir>/test/**/*.e2e-spec.ts'], { testTimeout: 60000 }),
-  ],
+  testTimeout: 60000,
+  projects: [project('unit', ['<rootDir>/src/**/*.spec.ts']), project('e2e', ['<rootDir>/test/**/*.e2e-spec.ts'])],
 };

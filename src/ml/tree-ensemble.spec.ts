@@ -1,0 +1,47 @@
+import { FlatTree } from './flat-tree';
+import { TreeEnsemble } from './tree-ensemble';
+
+// x0 <= 0.5 ? (x1 <= 2 ? 10 : 20) : 30; NaN in x0 goes right, NaN in x1 goes left.
+const tree: FlatTree = {
+  nOutputs: 1,
+  feature: Int32Array.from([0, 1, -1, -1, -1]),
+  threshold: Float64Array.from([0.5, 2, 0, 0, 0]),
+  left: Int32Array.from([1, 3, -1, -1, -1]),
+  defaultLeft: Uint8Array.from([0, 1, 0, 0, 0]),
+  value: Float64Array.from([0, 0, 30, 10, 20]),
+};
+
+describe('TreeEnsemble', () => {
+  it('walks flat arrays with <= thresholds and learned NaN directions, in both code paths', () => {
+    const rows = [
+      [0.5, 2],
+      [0.5, 2.1],
+      [0.51, -5],
+      [NaN, 0],
+      [0, NaN],
+      [Infinity, 0],
+      [-Infinity, Infinity],
+      [0.2, 1],
+      [0.2, 3],
+    ];
+    const expected = [10, 20, 30, 30, 10, 30, 20, 10, 20];
+    const ensemble = new TreeEnsemble([tree, tree], Int32Array.from([0, 0]), 1, 2, 1);
+    // Repeat the rows so whole 8-row groups take the fast path when a block has only finite values.
+    const finite = [0, 1, 2, 7, 8, 0, 1, 2, 7, 8];
+    const X = Float64Array.from(finite.flatMap((i) => rows[i]));
+    const out = new Float64Array(finite.length);
+    ensemble.accumulate(X, finite.length, out);
+    expect(Array.from(out)).toEqual(finite.map((i) => 2 * expected[i]));
+
+    const all = new Float64Array(rows.length);
+    ensemble.accumulate(Float64Array.from(rows.flat()), rows.length, all);
+    expect(Array.from(all)).toEqual(expected.map((v) => 2 * v));
+  });
+
+  it('adds trees into their output columns', () => {
+    const ensemble = new TreeEnsemble([tree, tree, tree], Int32Array.from([0, 1, 1]), 1, 2, 2);
+    const out = new Float64Array(2);
+    ensemble.accumulate(Float64Array.from([0.9, 0]), 1, out);
+    expect(Array.from(out)).toEqual([30, 60]);
+  });
+});

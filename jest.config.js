@@ -8,26 +8,36 @@ const { join } = require('node:path');
  * is read from node_modules (every package with "type": "module"), so it stays right as dependencies change.
  */
 function esmPackages() {
-  const root = join(__dirname, 'node_modules');
-  const names = [];
-  const visit = (name) => {
+  const names = new Set();
+  const visitFolder = (nodeModules) => {
+    let entries;
     try {
-      const pkg = JSON.parse(readFileSync(join(root, name, 'package.json'), 'utf8'));
-      if (pkg.type === 'module') names.push(name);
+      entries = readdirSync(nodeModules);
     } catch {
-      // not a package folder
+      return;
+    }
+    for (const entry of entries) {
+      if (entry.startsWith('.')) continue;
+      const scoped = entry.startsWith('@');
+      for (const name of scoped ? readdirSync(join(nodeModules, entry)).map((s) => `${entry}/${s}`) : [entry]) {
+        const folder = join(nodeModules, name);
+        try {
+          if (JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')).type === 'module') names.add(name);
+        } catch {
+          // not a package folder
+        }
+        visitFolder(join(folder, 'node_modules'));
+      }
     }
   };
-  for (const entry of readdirSync(root)) {
-    if (entry.startsWith('.')) continue;
-    if (entry.startsWith('@')) for (const scoped of readdirSync(join(root, entry))) visit(`${entry}/${scoped}`);
-    else visit(entry);
-  }
-  return names;
+  visitFolder(join(__dirname, 'node_modules'));
+  return [...names];
 }
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-const transformIgnorePatterns = [`/node_modules/(?!(${esmPackages().map(escape).join('|')})/)`];
+// Ignore a node_modules file unless the package it belongs to (the last node_modules/<name>/ in its path) is ESM.
+const esm = esmPackages().map(escape).join('|');
+const transformIgnorePatterns = [`^(?!.*/node_modules/(${esm})/(?!.*/node_modules/)).*/node_modules/`];
 
 const tsJest = [
   'ts-jest',

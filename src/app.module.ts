@@ -8,13 +8,14 @@ import { ConfigModule } from './config/config.module';
 import { DataModule } from './data/data.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { TrainingModule } from './training/training.module';
 
 /**
  * The whole service. Global behaviour (validation, the error model, request logging) is registered here as
  * providers, so tests that boot AppModule behave exactly like production.
  */
 @Module({
-  imports: [ConfigModule, DatabaseModule, DataModule, HealthModule],
+  imports: [ConfigModule, DatabaseModule, DataModule, TrainingModule, HealthModule],
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },
     { provide: APP_FILTER, useClass: AllExceptionsFilter },

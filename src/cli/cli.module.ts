@@ -2,7 +2,8 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '../config/config.module';
 import { DataModule } from '../data/data.module';
 import { DatabaseModule } from '../database/database.module';
+import { TrainingModule } from '../training/training.module';
 
 /** The modules the command-line tools need: no HTTP server. */
-@Module({ imports: [ConfigModule, DatabaseModule, DataModule] })
+@Module({ imports: [ConfigModule, DatabaseModule, DataModule, TrainingModule] })
 export class CliModule {}

@@ -3,11 +3,13 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsJSON,
   IsNotEmpty,
   IsNumber,
   IsOptional,
   IsString,
   IsUrl,
+  Matches,
   Max,
   Min,
   ValidationError,
@@ -141,6 +143,29 @@ export class AppConfig {
   @Min(2)
   @IsInt()
   PROFILE_BINS = 10;
+
+  @Setting(
+    'JSON overrides of the candidates\' hyper-parameters by model and candidate, e.g. `{"california-housing":{"gbdt":{"nEstimators":500}}}`.',
+  )
+  @Matches(/^\s*\{[\s\S]*\}\s*$/, { message: 'TRAINING_PARAMS must be a JSON object' })
+  @IsJSON()
+  TRAINING_PARAMS = '{}';
+
+  @Setting('k of the k-fold cross-validation run on the training part for every candidate; 0 = none.')
+  @Transform(toNumber)
+  @Max(20)
+  @Min(0)
+  @IsInt()
+  TRAINING_CV_FOLDS = 0;
+
+  @Setting(
+    'Random-search trials of gbdt parameters, each scored by k-fold cross-validation (5 folds if TRAINING_CV_FOLDS is 0); 0 = off.',
+  )
+  @Transform(toNumber)
+  @Max(500)
+  @Min(0)
+  @IsInt()
+  TRAINING_SEARCH_ITERATIONS = 0;
 
   get databasePath(): string {
     return this.DATABASE_PATH ?? join(this.DATA_DIR, 'nest-mlops.sqlite');

@@ -10,7 +10,7 @@ const DERIVED_DEFAULTS: Record<string, string> = {
   HOUSING_CSV_PATH: '`<DATA_DIR>/raw/california_housing.csv`',
 };
 
-const IGNORED_RULES = new Set(['isOptional', 'isString', 'isDefined']);
+const IGNORED_RULES = new Set(['isOptional', 'isString', 'isDefined', 'matches']);
 
 function ruleText(name: string, constraints: unknown[] | undefined): string {
   const [c] = constraints ?? [];
@@ -25,6 +25,8 @@ function ruleText(name: string, constraints: unknown[] | undefined): string {
       return 'non-empty';
     case 'isUrl':
       return 'http(s) URL';
+    case 'isJson':
+      return 'JSON object';
     case 'min':
       return `≥ ${String(c)}`;
     case 'max':

@@ -22,3 +22,12 @@ export function fixture(name: string): Buffer {
 export function fixturePath(name: string): string {
   return resolve(REPO_ROOT, 'test', 'fixtures', 'csv', name);
 }
+
+/** scikit-learn's `train_test_split(arange(20640), test_size=0.2, random_state=42)` (`.ci/run` copies it). */
+export function sklearnSplitPath(): string {
+  const path = resolve(REPO_ROOT, 'data/raw/sklearn_split_seed42.json');
+  if (!existsSync(path)) {
+    throw new Error(`The tests need ${path}: copy ../shared/data/sklearn_split_seed42.json there (.ci/run does).`);
+  }
+  return path;
+}

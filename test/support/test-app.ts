@@ -7,7 +7,14 @@ import { DataSource } from 'typeorm';
 import { createAdapter, setupSwagger } from '../../src/app.factory';
 import { AppModule } from '../../src/app.module';
 import { AppConfig, loadAppConfig } from '../../src/config/app-config';
-import { realHousingCsvPath } from './housing-data';
+import { TRAINING_WORKER_SCRIPT, TrainingWorkerScript } from '../../src/training/worker/training-worker.client';
+import { realHousingCsvPath, REPO_ROOT } from './housing-data';
+
+/** The training worker run from its TypeScript source (the service runs the compiled one). */
+export const sourceTrainingWorker = (): TrainingWorkerScript => ({
+  file: join(REPO_ROOT, 'src', 'training', 'worker', 'training.worker.ts'),
+  execArgv: ['--require', join(REPO_ROOT, 'test', 'support', 'register-ts.js')],
+});
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -34,6 +41,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(AppConfig)
     .useValue(config)
+    .overrideProvider(TRAINING_WORKER_SCRIPT)
+    .useValue(sourceTrainingWorker())
     .compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(), { logger: ['error'] });
   setupSwagger(app);

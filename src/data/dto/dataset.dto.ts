@@ -62,7 +62,7 @@ export class DatasetSplitSummaryDto {
 }
 
 export class DatasetSplitDto extends DatasetSplitSummaryDto {
-  /** Values fitted on the training part (e.g. the total_bedrooms median used for imputation). */
+  /** Values fitted on the training part (e.g. the median bedrooms per household used to impute a missing total_bedrooms). */
   preprocessing!: Record<string, number>;
   /** Profile of every feature over the training part: the drift reference. */
   profile!: FeatureProfileDto[];

@@ -38,7 +38,7 @@ export class DatasetSplitEntity {
   @Column({ name: 'test_indices', type: 'json', select: false })
   testIndices!: number[];
 
-  /** Values fitted on the training part and reused at serving time (e.g. the total_bedrooms median). */
+  /** Values fitted on the training part and reused at serving time (e.g. the median bedrooms per household). */
   @Column({ type: 'json' })
   preprocessing!: Record<string, number>;
 

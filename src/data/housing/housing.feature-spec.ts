@@ -39,6 +39,18 @@ export const HOUSING_COLUMNS = [
   'ocean_proximity',
 ] as const;
 
+/** Large cities whose distance lifts the tree models (each one is a feature). */
+export const CITIES = [
+  { name: 'los_angeles', label: 'Los Angeles', latitude: 34.0522, longitude: -118.2437 },
+  { name: 'san_francisco', label: 'San Francisco', latitude: 37.7749, longitude: -122.4194 },
+  { name: 'san_diego', label: 'San Diego', latitude: 32.7157, longitude: -117.1611 },
+  { name: 'san_jose', label: 'San Jose', latitude: 37.3382, longitude: -121.8863 },
+  { name: 'sacramento', label: 'Sacramento', latitude: 38.5816, longitude: -121.4944 },
+] as const;
+
+/** Angles of the rotated-coordinate features: trees split on diagonals of the map through them. */
+export const ROTATIONS_DEG = [15, 30, 45, 60] as const;
+
 const numeric = (field: Omit<NumericInputField, 'type' | 'required'> & { required?: boolean }): NumericInputField => ({
   type: 'number',
   required: true,
@@ -106,6 +118,16 @@ export const HOUSING_SPEC: FeatureSpec = {
     { name: 'AveOccup', kind: 'numeric', description: 'population / households' },
     { name: 'Latitude', kind: 'numeric', description: 'latitude' },
     { name: 'Longitude', kind: 'numeric', description: 'longitude' },
+    ...CITIES.map((city) => ({
+      name: `km_to_${city.name}`,
+      kind: 'numeric' as const,
+      description: `Great-circle distance to ${city.label} in km`,
+    })),
+    ...ROTATIONS_DEG.map((deg) => ({
+      name: `rot${deg}`,
+      kind: 'numeric' as const,
+      description: `longitude·cos ${deg}° + latitude·sin ${deg}° (coordinates rotated by ${deg}°)`,
+    })),
     ...OCEAN_PROXIMITY.map((value) => ({
       name: `ocean_proximity=${value}`,
       kind: 'indicator' as const,

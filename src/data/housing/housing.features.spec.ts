@@ -1,6 +1,6 @@
 import { transformAll } from '../feature-spec';
 import { HOUSING_SPEC, HousingInput } from './housing.feature-spec';
-import { housingPipeline, median } from './housing.features';
+import { haversineKm, housingPipeline, median } from './housing.features';
 
 const base: HousingInput = {
   longitude: -122.23,
@@ -15,8 +15,8 @@ const base: HousingInput = {
 };
 
 describe('housingPipeline', () => {
-  it('derives the scikit-learn features and the ocean_proximity one-hot', () => {
-    const x = transformAll(housingPipeline, [base], { total_bedrooms_median: 400 });
+  it('derives the scikit-learn features, city distances, rotated coordinates and the ocean_proximity one-hot', () => {
+    const x = transformAll(housingPipeline, [base], { bedrooms_per_household_median: 1 });
     const byName = Object.fromEntries(HOUSING_SPEC.features.map((f, i) => [f.name, x[i]]));
     expect(byName).toEqual({
       MedInc: 8.3252,
@@ -27,6 +27,16 @@ describe('housingPipeline', () => {
       AveOccup: 322 / 126,
       Latitude: 37.88,
       Longitude: -122.23,
+      // Distances computed independently (Python's math, haversine, R = 6371 km).
+      km_to_los_angeles: expect.closeTo(556.53, 2),
+      km_to_san_francisco: expect.closeTo(20.33, 2),
+      km_to_san_diego: expect.closeTo(735.5, 2),
+      km_to_san_jose: expect.closeTo(67.42, 2),
+      km_to_sacramento: expect.closeTo(101.07, 2),
+      rot15: -122.23 * Math.cos(Math.PI / 12) + 37.88 * Math.sin(Math.PI / 12),
+      rot30: expect.closeTo(-122.23 * Math.cos(Math.PI / 6) + 37.88 * 0.5, 12),
+      rot45: expect.closeTo((-122.23 + 37.88) * Math.SQRT1_2, 12),
+      rot60: expect.closeTo(-122.23 * 0.5 + 37.88 * Math.sin(Math.PI / 3), 12),
       'ocean_proximity=<1H OCEAN': 0,
       'ocean_proximity=INLAND': 0,
       'ocean_proximity=ISLAND': 0,
@@ -35,12 +45,22 @@ describe('housingPipeline', () => {
     });
   });
 
-  it('imputes a missing total_bedrooms with the median fitted on the training rows only', () => {
-    const train = [100, 200, 300, 1000].map((b) => ({ ...base, total_bedrooms: b }));
+  it('imputes a missing total_bedrooms with the median bedrooms per household of the training rows only', () => {
+    const train = [
+      { ...base, total_bedrooms: 100, households: 100 },
+      { ...base, total_bedrooms: 300, households: 100 },
+      { ...base, total_bedrooms: 200, households: 100 },
+      { ...base, total_bedrooms: 50, households: 10 },
+    ];
     const prep = housingPipeline.fit([...train, { ...base, total_bedrooms: null }]);
-    expect(prep).toEqual({ total_bedrooms_median: 250 });
+    expect(prep).toEqual({ bedrooms_per_household_median: 2.5 });
     const x = transformAll(housingPipeline, [{ ...base, total_bedrooms: null }], prep);
-    expect(x[3]).toBe(250 / 126);
+    expect(x[3]).toBe(2.5);
+  });
+
+  it('measures great-circle distances (Los Angeles to San Francisco is about 559 km)', () => {
+    expect(haversineKm(34.0522, -118.2437, 37.7749, -122.4194)).toBeCloseTo(559.1, 0);
+    expect(haversineKm(37, -120, 37, -120)).toBe(0);
   });
 
   it('computes medians of odd and even counts', () => {

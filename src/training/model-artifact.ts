@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../common/fs/atomic-write.util';
+import { asRecord, readLiteral } from '../ml/json-reader.util';
+import { ModelFormatError } from '../ml/model-format.error';
+import type { Preprocessing } from '../data/feature-spec';
+import type { MlTask } from '../ml/training-data';
+import { Estimator, estimatorFromJSON } from './models/estimator';
+
+export const ARTIFACT_KIND = 'nest-mlops.model';
+
+/** Everything needed to serve a trained model: the fitted estimator and how to build its input features. */
+export interface ModelArtifact {
+  kind: typeof ARTIFACT_KIND;
+  formatVersion: 1;
+  model: string;
+  candidate: string;
+  runId: string;
+  task: MlTask;
+  datasetVersion: string;
+  /** Model feature names, in matrix order. */
+  features: string[];
+  classes?: string[];
+  /** Values fitted on the training part (imputation medians …) that serving reuses. */
+  preprocessing: Preprocessing;
+  estimator: unknown;
+}
+
+export interface StoredArtifact {
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
+export const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
+
+/** Writes `<MODELS_DIR>/<model>/runs/<runId>.json` atomically and returns its path and sha256. */
+export async function writeArtifact(modelsDir: string, artifact: ModelArtifact): Promise<StoredArtifact> {
+  const path = join(modelsDir, artifact.model, 'runs', `${artifact.runId}.json`);
+  const data = Buffer.from(JSON.stringify(artifact));
+  await writeFileAtomic(path, data);
+  return { path, sha256: sha256(data), bytes: data.length };
+}
+
+/** Reads an artifact, refusing it when its sha256 differs from the expected one or its JSON is malformed. */
+export async function readArtifact(
+  path: string,
+  expectedSha256: string,
+): Promise<{ artifact: ModelArtifact; estimator: Estimator }> {
+  const data = await readFile(path);
+  const actual = sha256(data);
+  if (actual !== expectedSha256) {
+    throw new ModelFormatError(`${path}: sha256 ${actual} does not match the registered ${expectedSha256}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(data.toString('utf8'));
+  } catch (error) {
+    throw new ModelFormatError(`${path}: not valid JSON (${(error as Error).message})`);
+  }
+  const record = asRecord(json, 'artifact');
+  readLiteral(record, 'kind', 'artifact', [ARTIFACT_KIND]);
+  readLiteral(record, 'formatVersion', 'artifact', [1]);
+  return { artifact: record as unknown as ModelArtifact, estimator: estimatorFromJSON(record.estimator) };
+}

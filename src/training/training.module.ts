@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataModule } from '../data/data.module';
+import { ExperimentEntity } from './entities/experiment.entity';
+import { RunEntity } from './entities/run.entity';
+import { RunRepository } from './run.repository';
+import { RunsController } from './runs.controller';
+import { RunsService } from './runs.service';
+import { TrainingService } from './training.service';
+import { compiledTrainingWorker, TRAINING_WORKER_SCRIPT, TrainingWorkerClient } from './worker/training-worker.client';
+
+/** Fits linear, random-forest and gradient-boosted-tree candidates in a worker thread; tracks every run. */
+@Module({
+  imports: [DataModule, TypeOrmModule.forFeature([ExperimentEntity, RunEntity])],
+  controllers: [RunsController],
+  providers: [
+    TrainingService,
+    RunsService,
+    RunRepository,
+    TrainingWorkerClient,
+    { provide: TRAINING_WORKER_SCRIPT, useFactory: compiledTrainingWorker },
+  ],
+  exports: [TrainingService],
+})
+export class TrainingModule {}

@@ -1,0 +1,195 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { AppConfig } from '../config/app-config';
+import { DataService, PreparedDataset } from '../data/data.service';
+import type { DataRecord } from '../data/dataset-definition';
+import { transformAll } from '../data/feature-spec';
+import type { TrainingData } from '../ml/training-data';
+import { CANDIDATES_BY_TASK, CandidateName, CandidateParams, DEFAULT_PARAMS } from './candidates';
+import { RunEntity } from './entities/run.entity';
+import { writeArtifact } from './model-artifact';
+import { RunRepository } from './run.repository';
+import { readSplitFile } from './split-file.util';
+import { TrainingFailedError, TrainingInputError } from './training.errors';
+import type { JobProgress, TrainingJob } from './training-job';
+import { TrainingWorkerClient } from './worker/training-worker.client';
+
+export interface TrainOptions {
+  /** Candidates to fit (default: every candidate of the model's task). */
+  candidates?: string[];
+  /** JSON file `{"train": [...], "test": [...]}` of 0-based data-row indices, instead of the stored split. */
+  splitFile?: string;
+  onProgress?: (candidate: CandidateName, progress: JobProgress) => void;
+}
+
+interface Matrices {
+  train: TrainingData;
+  test: TrainingData;
+  preprocessing: Record<string, number>;
+  split: string;
+}
+
+/**
+ * Fits candidates for a model in a worker thread and tracks each fit as a run: parameters, holdout metrics,
+ * cross-validation scores, timing, dataset version, and the artifact (written atomically, with its sha256).
+ */
+@Injectable()
+export class TrainingService {
+  private readonly logger = new Logger(TrainingService.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly data: DataService,
+    private readonly runs: RunRepository,
+    private readonly worker: TrainingWorkerClient,
+  ) {}
+
+  async train(model: string, options: TrainOptions = {}): Promise<RunEntity[]> {
+    const prepared = await this.data.prepare(model);
+    const spec = prepared.definition.pipeline.spec;
+    const candidates = this.candidates(spec.task, options.candidates);
+    const matrices = await this.matrices(prepared, options.splitFile);
+    const experiment = await this.runs.findOrCreateExperiment(model);
+    const results: RunEntity[] = [];
+    for (const candidate of candidates) {
+      const job: TrainingJob = {
+        candidate,
+        task: spec.task,
+        nClasses: spec.classes?.length ?? 1,
+        params: this.params(model, spec.task, candidate),
+        crossValidation: this.crossValidation(),
+        train: matrices.train,
+        test: matrices.test,
+      };
+      const run = await this.runs.startRun({
+        id: randomUUID(),
+        experimentId: experiment.id,
+        modelName: model,
+        candidate,
+        status: 'running',
+        params: job.params,
+        metrics: null,
+        cvScores: null,
+        featureImportances: null,
+        trainSeconds: null,
+        predictMicrosPerRow: null,
+        datasetVersion: prepared.dataset.version,
+        split: matrices.split,
+        trainRows: matrices.train.y.length,
+        testRows: matrices.test.y.length,
+        artifactPath: null,
+        artifactSha256: null,
+        error: null,
+        startedAt: new Date(),
+        finishedAt: null,
+      });
+      results.push(await this.fit(run, job, prepared, matrices, options.onProgress));
+    }
+    return results;
+  }
+
+  private async fit(
+    run: RunEntity,
+    job: TrainingJob,
+    prepared: PreparedDataset,
+    matrices: Matrices,
+    onProgress?: TrainOptions['onProgress'],
+  ): Promise<RunEntity> {
+    const spec = prepared.definition.pipeline.spec;
+    this.logger.log(`Run ${run.id}: fitting ${run.modelName}/${run.candidate} on ${run.trainRows} rows`);
+    try {
+      const result = await this.worker.run(job, (progress) => onProgress?.(job.candidate, progress));
+      const stored = await writeArtifact(this.config.MODELS_DIR, {
+        kind: 'nest-mlops.model',
+        formatVersion: 1,
+        model: run.modelName,
+        candidate: run.candidate,
+        runId: run.id,
+        task: spec.task,
+        datasetVersion: prepared.dataset.version,
+        features: spec.features.map((f) => f.name),
+        classes: spec.classes ? [...spec.classes] : undefined,
+        preprocessing: matrices.preprocessing,
+        estimator: result.model,
+      });
+      const importances = result.featureImportances;
+      const finished = await this.runs.finishRun(run.id, {
+        status: 'succeeded',
+        params: result.params,
+        metrics: result.metrics,
+        cvScores: result.cv ?? null,
+        featureImportances: importances
+          ? Object.fromEntries(spec.features.map((f, i) => [f.name, importances[i]]))
+          : null,
+        trainSeconds: result.trainSeconds,
+        predictMicrosPerRow: result.predictMicrosPerRow,
+        artifactPath: stored.path,
+        artifactSha256: stored.sha256,
+        finishedAt: new Date(),
+      });
+      this.logger.log(
+        `Run ${run.id}: ${run.candidate} succeeded in ${result.trainSeconds.toFixed(2)} s, holdout ${summary(result.metrics)}`,
+      );
+      return finished;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await this.runs.finishRun(run.id, { status: 'failed', error: message, finishedAt: new Date() });
+      this.logger.error(`Run ${run.id}: ${run.candidate} failed: ${message}`);
+      throw new TrainingFailedError(`Training ${run.modelName}/${run.candidate} failed (run ${run.id}): ${message}`);
+    }
+  }
+
+  private candidates(task: keyof typeof CANDIDATES_BY_TASK, requested?: string[]): CandidateName[] {
+    const allowed = CANDIDATES_BY_TASK[task];
+    if (!requested || requested.length === 0) return [...allowed];
+    const unknown = requested.filter((c) => !(allowed as readonly string[]).includes(c));
+    if (unknown.length > 0) {
+      throw new TrainingInputError(`Unknown candidate(s) ${unknown.join(', ')}; this model has ${allowed.join(', ')}`);
+    }
+    return [...new Set(requested)] as CandidateName[];
+  }
+
+  private params(model: string, task: keyof typeof DEFAULT_PARAMS, candidate: CandidateName): CandidateParams {
+    const overrides = JSON.parse(this.config.TRAINING_PARAMS) as Record<string, Record<string, CandidateParams>>;
+    return { ...DEFAULT_PARAMS[task][candidate], ...(overrides[model]?.[candidate] ?? {}) };
+  }
+
+  private crossValidation(): TrainingJob['crossValidation'] {
+    const searchIterations = this.config.TRAINING_SEARCH_ITERATIONS;
+    const folds = this.config.TRAINING_CV_FOLDS || (searchIterations > 0 ? 5 : 0);
+    return folds >= 2 ? { folds, searchIterations, seed: this.config.SPLIT_SEED } : undefined;
+  }
+
+  private async matrices(prepared: PreparedDataset, splitFile?: string): Promise<Matrices> {
+    const { definition, split } = prepared;
+    let train: DataRecord[] = prepared.train;
+    let test: DataRecord[] = prepared.test;
+    let preprocessing = split.preprocessing;
+    let label = `seed:${split.seed}/test:${split.testFraction}`;
+    if (splitFile) {
+      const text = await readFile(splitFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        throw new TrainingInputError(`${splitFile}: cannot be read (${error.code ?? error.message})`);
+      });
+      const rows = readSplitFile(text, splitFile, prepared.table);
+      train = rows.train;
+      test = rows.test;
+      preprocessing = definition.pipeline.fit(train);
+      label = `file:${splitFile}`;
+    }
+    const part = (records: DataRecord[]): TrainingData => {
+      const y = Float64Array.from(records, (r) => definition.target(r));
+      const labels = definition.pipeline.spec.task === 'classification' ? Int32Array.from(y) : y;
+      const X = transformAll(definition.pipeline, records, preprocessing);
+      return { X, y: labels, nFeatures: definition.pipeline.spec.features.length };
+    };
+    return { train: part(train), test: part(test), preprocessing, split: label };
+  }
+}
+
+function summary(metrics: Record<string, unknown>): string {
+  return Object.entries(metrics)
+    .filter((entry): entry is [string, number] => typeof entry[1] === 'number')
+    .map(([name, value]) => `${name}=${value.toFixed(4)}`)
+    .join(' ');
+}

@@ -1,6 +1,7 @@
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
+import { APP_VERSION } from './common/app-version';
 import type { IncomingMessage } from 'node:http';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -21,7 +22,7 @@ export function setupSwagger(app: NestFastifyApplication): void {
   const config = new DocumentBuilder()
     .setTitle('nest-mlops')
     .setDescription('Data versioning, training, model registry, serving and monitoring of tabular models.')
-    .setVersion('0.1.0')
+    .setVersion(APP_VERSION)
     .build();
   const document = SwaggerModule.createDocument(app, config);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

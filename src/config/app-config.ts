@@ -167,6 +167,39 @@ export class AppConfig {
   @IsInt()
   TRAINING_SEARCH_ITERATIONS = 0;
 
+  @Setting('Train the default candidates at start for a model that has no champion, and promote the best.')
+  @Transform(toBoolean)
+  @IsBoolean()
+  AUTO_TRAIN_ON_START = true;
+
+  @Setting('How much better (RMSE lower, accuracy higher) a version must score than the champion to be promoted.')
+  @Transform(toNumber)
+  @Max(1)
+  @Min(0)
+  @IsNumber()
+  PROMOTION_MARGIN = 0;
+
+  @Setting('Most rows one batch prediction may carry (more is answered with 413).')
+  @Transform(toNumber)
+  @Max(100000)
+  @Min(1)
+  @IsInt()
+  MAX_BATCH_ROWS = 1000;
+
+  @Setting('Prediction-log entries held in memory before new ones are dropped (and counted).')
+  @Transform(toNumber)
+  @Max(10000000)
+  @Min(1)
+  @IsInt()
+  PREDICTION_LOG_QUEUE_SIZE = 100000;
+
+  @Setting('Milliseconds between flushes of the prediction log to the database.')
+  @Transform(toNumber)
+  @Max(60000)
+  @Min(10)
+  @IsInt()
+  PREDICTION_LOG_FLUSH_MS = 250;
+
   get databasePath(): string {
     return this.DATABASE_PATH ?? join(this.DATA_DIR, 'nest-mlops.sqlite');
   }

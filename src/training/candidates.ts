@@ -72,3 +72,9 @@ export function fitCandidate(fit: CandidateFit, data: TrainingData, onProgress?:
       return GradientBoostedTrees.fit(data, { ...(params as Partial<GbdtParams>), task }, { onProgress });
   }
 }
+
+/** The holdout metric that ranks candidates and gates promotions. */
+export const PRIMARY_METRIC: Record<MlTask, { name: 'rmse' | 'accuracy'; higherIsBetter: boolean }> = {
+  regression: { name: 'rmse', higherIsBetter: false },
+  classification: { name: 'accuracy', higherIsBetter: true },
+};

@@ -20,6 +20,6 @@ import { compiledTrainingWorker, TRAINING_WORKER_SCRIPT, TrainingWorkerClient } 
     TrainingWorkerClient,
     { provide: TRAINING_WORKER_SCRIPT, useFactory: compiledTrainingWorker },
   ],
-  exports: [TrainingService],
+  exports: [TrainingService, RunRepository],
 })
 export class TrainingModule {}

@@ -42,8 +42,9 @@ export const housingPipeline: FeaturePipeline<HousingInput> = {
     out[offset] = input.median_income;
     out[offset + 1] = input.housing_median_age;
     out[offset + 2] = input.total_rooms / input.households;
-    out[offset + 3] =
-      input.total_bedrooms === null ? prep.bedrooms_per_household_median : input.total_bedrooms / input.households;
+    // A request may leave total_bedrooms out (undefined) as well as send null.
+    const bedrooms = input.total_bedrooms;
+    out[offset + 3] = typeof bedrooms === 'number' ? bedrooms / input.households : prep.bedrooms_per_household_median;
     out[offset + 4] = input.population;
     out[offset + 5] = input.population / input.households;
     out[offset + 6] = input.latitude;

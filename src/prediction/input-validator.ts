@@ -1,0 +1,43 @@
+import { ClassConstructor, plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import type { FieldProblem } from '../common/errors/domain.error';
+import { RequestValidationError } from '../common/errors/request-validation.error';
+import { HOUSING_MODEL } from '../data/housing/housing.feature-spec';
+import { IRIS_MODEL } from '../data/iris/iris.data';
+import { HousingInputDto } from './dto/housing-input.dto';
+import { IrisInputDto } from './dto/iris-input.dto';
+
+/** The request DTO of each model's input row: the same class-validator rules as the typed routes. */
+export const INPUT_DTOS: Record<string, ClassConstructor<object>> = {
+  [HOUSING_MODEL]: HousingInputDto,
+  [IRIS_MODEL]: IrisInputDto,
+};
+
+const MAX_REPORTED_PROBLEMS = 50;
+
+/**
+ * Validates rows that arrive in another shape (MLflow, Open Inference, the generic route) exactly as the typed
+ * routes validate their bodies; throws one RequestValidationError naming each bad field as `<path>[i].<field>`.
+ */
+export function validateRows(model: string, rows: readonly unknown[], path: string): object[] {
+  const dto = INPUT_DTOS[model];
+  const problems: FieldProblem[] = [];
+  const valid = rows.map((row, i) => {
+    const at = `${path}[${i}]`;
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+      problems.push({ field: at, rule: 'isObject', message: `${at} must be an object of input fields` });
+      return row as object;
+    }
+    const instance = plainToInstance(dto, row);
+    const errors = validateSync(instance, {
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      stopAtFirstError: true,
+    });
+    if (errors.length > 0) problems.push(...(RequestValidationError.fromValidationErrors(errors, at).errors ?? []));
+    return instance;
+  });
+  if (problems.length > 0) throw new RequestValidationError(problems.slice(0, MAX_REPORTED_PROBLEMS));
+  return valid;
+}

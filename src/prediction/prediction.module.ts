@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataModule } from '../data/data.module';
+import { RegistryModule } from '../registry/registry.module';
+import { PredictionEntity } from './entities/prediction.entity';
+import { MlflowController } from './mlflow.controller';
+import { MlflowService } from './mlflow.service';
+import { PredictionApiService } from './prediction-api.service';
+import { PredictionLogService } from './prediction-log.service';
+import { PredictionService } from './prediction.service';
+import { PredictionsController } from './predictions.controller';
+import { V2Controller } from './v2.controller';
+import { V2Service } from './v2.service';
+
+/** Single and batch predictions, MLflow and Open Inference protocols, strict validation, the prediction log. */
+@Module({
+  imports: [DataModule, RegistryModule, TypeOrmModule.forFeature([PredictionEntity])],
+  controllers: [PredictionsController, MlflowController, V2Controller],
+  providers: [PredictionService, PredictionApiService, PredictionLogService, MlflowService, V2Service],
+  exports: [PredictionLogService],
+})
+export class PredictionModule {}

@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { ActiveModels } from '../registry/active-models.service';
+import { ServedModel } from '../registry/served-model';
+import { PredictionLogService } from './prediction-log.service';
+import { BatchTooLargeError } from './prediction.errors';
+
+/** A regression answer: the value in the model's unit ($100k for housing) and in dollars. */
+export interface ValuePrediction {
+  value: number;
+  unit: string;
+  dollars?: number;
+}
+
+/** A classification answer: the class and the probability of every class. */
+export interface ClassPrediction {
+  label: string;
+  probabilities: Record<string, number>;
+}
+
+export type RowPrediction = ValuePrediction | ClassPrediction;
+
+export interface PredictionResult {
+  served: ServedModel;
+  rows: RowPrediction[];
+  /** The model's raw outputs: values for regression, labels for classification. */
+  raw: (number | string)[];
+}
+
+/**
+ * Predicts with the served version of a model: reads the ActiveModels reference once (so a request finishes on
+ * the version it started with), answers, and pushes one prediction-log entry per row without waiting.
+ */
+@Injectable()
+export class PredictionService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly active: ActiveModels,
+    private readonly log: PredictionLogService,
+  ) {}
+
+  /** Raises 413 when a batch holds more than MAX_BATCH_ROWS rows. */
+  checkBatchSize(rows: number): void {
+    if (rows > this.config.MAX_BATCH_ROWS) throw new BatchTooLargeError(rows, this.config.MAX_BATCH_ROWS);
+  }
+
+  /** Predicts with the served version, or with `version` when given (e.g. a version path of the V2 protocol). */
+  predict(model: string, inputs: readonly object[], requestId: string, version?: ServedModel): PredictionResult {
+    const started = performance.now();
+    const served = version ?? this.active.require(model);
+    const output = served.predict(inputs);
+    let rows: RowPrediction[];
+    let raw: (number | string)[];
+    if (output.task === 'regression') {
+      raw = Array.from(output.values);
+      const dollars = served.spec.target.unit === '100k USD';
+      rows = raw.map((value) => ({
+        value: Number(value),
+        unit: served.spec.target.unit,
+        ...(dollars ? { dollars: Math.round(Number(value) * 100_000) } : {}),
+      }));
+    } else {
+      const classes = served.spec.classes ?? [];
+      raw = output.labels;
+      rows = output.labels.map((label, i) => ({
+        label,
+        probabilities: Object.fromEntries(classes.map((c, j) => [c, output.probabilities[i][j]])),
+      }));
+    }
+    const latencyMs = performance.now() - started;
+    const createdAt = new Date();
+    for (let i = 0; i < inputs.length; i++) {
+      this.log.push({ createdAt, modelName: model, modelVersion: served.version, requestId, inputs: inputs[i], output: rows[i], latencyMs });
+    }
+    return { served, rows, raw };
+  }
+}

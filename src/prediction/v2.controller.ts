@@ -1,0 +1,75 @@
+import { Body, Controller, Get, HttpCode, Param, Post, UseFilters, UseInterceptors } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { RequestId } from '../common/http/request-id.decorator';
+import { V2_INFER_EXAMPLE, V2InferenceResponseDto, V2ModelParamDto, V2ModelVersionParamDto } from './dto/v2.dto';
+import { ModelVersionHeaderInterceptor } from './model-version-header.interceptor';
+import { V2ExceptionFilter } from './v2-exception.filter';
+import { V2Service } from './v2.service';
+
+const inferBody = { schema: { type: 'object' }, examples: { housing: { value: V2_INFER_EXAMPLE } } };
+
+/** The Open Inference Protocol (KServe V2 REST; also MLServer and Triton). Errors are `{"error": "…"}`. */
+@ApiTags('open-inference (v2)')
+@UseFilters(V2ExceptionFilter)
+@Controller('v2')
+export class V2Controller {
+  constructor(private readonly v2: V2Service) {}
+
+  /** Server metadata. */
+  @Get()
+  server(): object {
+    return this.v2.server();
+  }
+
+  /** 200 while the process answers. */
+  @Get('health/live')
+  live(): { live: boolean } {
+    return { live: true };
+  }
+
+  /** 200 when every model is served, 503 otherwise. */
+  @Get('health/ready')
+  ready(): { ready: boolean } {
+    return this.v2.ready();
+  }
+
+  @Get('models/:name')
+  metadata(@Param() params: V2ModelParamDto): Promise<object> {
+    return this.v2.metadata(params.name);
+  }
+
+  @Get('models/:name/versions/:version')
+  versionMetadata(@Param() params: V2ModelVersionParamDto): Promise<object> {
+    return this.v2.metadata(params.name, params.version);
+  }
+
+  @Get('models/:name/ready')
+  modelReady(@Param() params: V2ModelParamDto): Promise<{ name: string; ready: boolean }> {
+    return this.v2.modelReady(params.name);
+  }
+
+  @Get('models/:name/versions/:version/ready')
+  versionReady(@Param() params: V2ModelVersionParamDto): Promise<{ name: string; ready: boolean }> {
+    return this.v2.modelReady(params.name, params.version);
+  }
+
+  /** Inference with the served version. */
+  @Post('models/:name/infer')
+  @HttpCode(200)
+  @UseInterceptors(ModelVersionHeaderInterceptor)
+  @ApiBody(inferBody)
+  @ApiOkResponse({ type: V2InferenceResponseDto })
+  infer(@Param() params: V2ModelParamDto, @Body() body: unknown, @RequestId() id: string): Promise<object> {
+    return this.v2.infer(params.name, body, id);
+  }
+
+  /** Inference with a given registered version (loaded on demand). */
+  @Post('models/:name/versions/:version/infer')
+  @HttpCode(200)
+  @UseInterceptors(ModelVersionHeaderInterceptor)
+  @ApiBody(inferBody)
+  @ApiOkResponse({ type: V2InferenceResponseDto })
+  inferVersion(@Param() params: V2ModelVersionParamDto, @Body() body: unknown, @RequestId() id: string): Promise<object> {
+    return this.v2.infer(params.name, body, id, params.version);
+  }
+}

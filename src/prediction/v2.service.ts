@@ -1,0 +1,126 @@
+import { Injectable } from '@nestjs/common';
+import { APP_VERSION } from '../common/app-version';
+import { DataService } from '../data/data.service';
+import { ActiveModels } from '../registry/active-models.service';
+import { ModelNotReadyError } from '../registry/registry.errors';
+import { RegistryService } from '../registry/registry.service';
+import { ServedModel } from '../registry/served-model';
+import { validateRows } from './input-validator';
+import { PayloadFormatError, ServerNotReadyError } from './prediction.errors';
+import { PredictionService } from './prediction.service';
+import { V2Tensor, v2InputMetadata, v2Rows } from './v2-tensors.util';
+
+export interface V2InferenceResponse {
+  model_name: string;
+  model_version: string;
+  id: string;
+  outputs: V2Tensor[];
+}
+
+/** Loaded versions other than the served one, kept for version-addressed requests (oldest dropped first). */
+const VERSION_CACHE_SIZE = 4;
+
+/** The Open Inference Protocol (KServe V2, also spoken by MLServer and Triton) over the registry's models. */
+@Injectable()
+export class V2Service {
+  private readonly versions = new Map<string, ServedModel>();
+
+  constructor(
+    private readonly data: DataService,
+    private readonly registry: RegistryService,
+    private readonly active: ActiveModels,
+    private readonly predictions: PredictionService,
+  ) {}
+
+  server(): { name: string; version: string; extensions: string[] } {
+    return { name: 'nest-mlops', version: APP_VERSION, extensions: [] };
+  }
+
+  /** Ready when every model is served; 503 naming the ones that are not. */
+  ready(): { ready: true } {
+    const missing = this.data.names.filter((name) => this.active.get(name) === undefined);
+    if (missing.length > 0) throw new ServerNotReadyError(`Not every model is served yet: ${missing.join(', ')}`);
+    return { ready: true };
+  }
+
+  async metadata(name: string, version?: number): Promise<object> {
+    this.registry.requireModel(name);
+    if (version !== undefined) await this.registry.version(name, version);
+    const spec = this.data.definition(name).pipeline.spec;
+    const served = this.active.get(name);
+    return {
+      name,
+      versions: served ? [String(served.version)] : [],
+      platform: 'nest-mlops',
+      inputs: v2InputMetadata(spec),
+      outputs:
+        spec.task === 'regression'
+          ? [{ name: 'predictions', datatype: 'FP64', shape: [-1] }]
+          : [
+              { name: 'predictions', datatype: 'BYTES', shape: [-1] },
+              { name: 'probabilities', datatype: 'FP64', shape: [-1, spec.classes?.length ?? 0] },
+            ],
+    };
+  }
+
+  /** 200 when the model (or the given registered version) can answer; 503 while the model is not served. */
+  async modelReady(name: string, version?: number): Promise<{ name: string; ready: true }> {
+    this.registry.requireModel(name);
+    if (version !== undefined) await this.registry.version(name, version);
+    else if (!this.active.get(name)) throw new ModelNotReadyError(name);
+    return { name, ready: true };
+  }
+
+  async infer(name: string, body: unknown, requestId: string, version?: number): Promise<V2InferenceResponse> {
+    this.registry.requireModel(name);
+    const served = await this.model(name, version);
+    const request = (body ?? {}) as { id?: unknown; inputs?: unknown; outputs?: unknown };
+    if (request.id !== undefined && typeof request.id !== 'string') throw new PayloadFormatError('"id" must be a string');
+    const rows = v2Rows(request.inputs, served.spec);
+    this.predictions.checkBatchSize(rows.length);
+    const result = this.predictions.predict(name, validateRows(name, rows, 'inputs'), requestId, served);
+    const n = rows.length;
+    const outputs: V2Tensor[] = [];
+    if (served.spec.task === 'regression') {
+      outputs.push({ name: 'predictions', shape: [n], datatype: 'FP64', data: result.raw });
+    } else {
+      const classes = served.spec.classes ?? [];
+      const probabilities = result.rows.flatMap((r) => classes.map((c) => ('probabilities' in r ? r.probabilities[c] : 0)));
+      outputs.push({ name: 'predictions', shape: [n], datatype: 'BYTES', data: result.raw });
+      outputs.push({ name: 'probabilities', shape: [n, classes.length], datatype: 'FP64', data: probabilities });
+    }
+    return {
+      model_name: name,
+      model_version: String(served.version),
+      id: typeof request.id === 'string' ? request.id : requestId,
+      outputs: this.selectOutputs(outputs, request.outputs),
+    };
+  }
+
+  private selectOutputs(outputs: V2Tensor[], requested: unknown): V2Tensor[] {
+    if (requested === undefined) return outputs;
+    if (!Array.isArray(requested)) throw new PayloadFormatError('"outputs" must be a list of {name}');
+    const names = requested.map((o: unknown) => (o as { name?: unknown } | null)?.name);
+    const unknown = names.filter((n) => typeof n !== 'string' || !outputs.some((o) => o.name === n));
+    if (unknown.length > 0) {
+      throw new PayloadFormatError(`Unknown output(s) ${unknown.map(String).join(', ')}; available: ${outputs.map((o) => o.name).join(', ')}`);
+    }
+    return outputs.filter((o) => names.includes(o.name));
+  }
+
+  /** The served version, or a registered version loaded on demand. */
+  private async model(name: string, version?: number): Promise<ServedModel> {
+    const served = this.active.get(name);
+    if (version === undefined || served?.version === version) {
+      if (!served) throw new ModelNotReadyError(name);
+      return served;
+    }
+    const key = `${name}@${version}`;
+    const cached = this.versions.get(key);
+    if (cached) return cached;
+    const loaded = await this.active.load(await this.registry.version(name, version));
+    this.versions.set(key, loaded);
+    if (this.versions.size > VERSION_CACHE_SIZE) this.versions.delete(this.versions.keys().next().value as string);
+    return loaded;
+  }
+}

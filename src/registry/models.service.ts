@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import { DataService } from '../data/data.service';
+import { ActiveModels } from './active-models.service';
+import {
+  AliasEventDto,
+  AliasMoveDto,
+  ModelDetailDto,
+  ModelSummaryDto,
+  ModelVersionDto,
+  PromoteDto,
+} from './dto/model.dto';
+import { ModelRegistryRepository } from './model-registry.repository';
+import { RegistryService } from './registry.service';
+
+/** The HTTP face of the registry: reads shaped as DTOs, and the writes delegated to RegistryService. */
+@Injectable()
+export class ModelsService {
+  constructor(
+    private readonly data: DataService,
+    private readonly registry: RegistryService,
+    private readonly repository: ModelRegistryRepository,
+    private readonly active: ActiveModels,
+  ) {}
+
+  async list(): Promise<ModelSummaryDto[]> {
+    return Promise.all(this.data.names.map((name) => this.summary(name)));
+  }
+
+  async get(name: string): Promise<ModelDetailDto> {
+    const summary = await this.summary(name);
+    const versions = await this.repository.listVersions(name);
+    const aliases = await this.repository.listAliases(name);
+    const aliasesOf = (v: number) => aliases.filter((a) => a.version === v).map((a) => a.alias);
+    return { ...summary, versions: versions.map((v) => ModelVersionDto.from(v, aliasesOf(v.version))) };
+  }
+
+  async version(name: string, version: number): Promise<ModelVersionDto> {
+    const found = await this.registry.version(name, version);
+    const aliases = await this.repository.listAliases(name);
+    return ModelVersionDto.from(found, aliases.filter((a) => a.version === version).map((a) => a.alias));
+  }
+
+  async history(name: string): Promise<AliasEventDto[]> {
+    this.registry.requireModel(name);
+    return (await this.repository.history(name)).map((event) => AliasEventDto.from(event));
+  }
+
+  async register(name: string, runId: string): Promise<ModelVersionDto> {
+    return ModelVersionDto.from(await this.registry.register(name, runId), []);
+  }
+
+  async promote(name: string, version: number, body: PromoteDto): Promise<AliasMoveDto> {
+    return AliasMoveDto.from(await this.registry.promote(name, version, { ...body, actor: 'api' }));
+  }
+
+  async rollback(name: string, reason?: string): Promise<AliasMoveDto> {
+    return AliasMoveDto.from(await this.registry.rollback(name, 'api', reason));
+  }
+
+  private async summary(name: string): Promise<ModelSummaryDto> {
+    this.registry.requireModel(name);
+    const aliases = await this.repository.listAliases(name);
+    const find = (alias: string) => aliases.find((a) => a.alias === alias)?.version ?? null;
+    return {
+      name,
+      task: this.data.definition(name).pipeline.spec.task,
+      champion: find('champion'),
+      challenger: find('challenger'),
+      servedVersion: this.active.get(name)?.version ?? null,
+      versionCount: (await this.repository.listVersions(name)).length,
+    };
+  }
+}

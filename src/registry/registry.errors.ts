@@ -1,0 +1,46 @@
+import { DomainError } from '../common/errors/domain.error';
+
+export class ModelNotFoundError extends DomainError {
+  readonly code = 'REGISTRY.MODEL_NOT_FOUND';
+  readonly kind = 'not_found';
+
+  constructor(name: string, known: readonly string[]) {
+    super(`Unknown model '${name}'; known: ${known.join(', ')}`);
+  }
+}
+
+export class ModelVersionNotFoundError extends DomainError {
+  readonly code = 'REGISTRY.VERSION_NOT_FOUND';
+  readonly kind = 'not_found';
+
+  constructor(name: string, version: number) {
+    super(`Model ${name} has no version ${version}`);
+  }
+}
+
+/** A promotion lost the gate (both scores in the message), or a rollback has nowhere to go. */
+export class PromotionRefusedError extends DomainError {
+  readonly code = 'REGISTRY.PROMOTION_REFUSED';
+  readonly kind = 'conflict';
+}
+
+export class RunNotRegistrableError extends DomainError {
+  readonly code = 'REGISTRY.RUN_NOT_REGISTRABLE';
+  readonly kind = 'conflict';
+}
+
+/** The model has no served version yet (still training at start, or its artifact failed to load). */
+export class ModelNotReadyError extends DomainError {
+  readonly code = 'REGISTRY.MODEL_NOT_READY';
+  readonly kind = 'unavailable';
+
+  constructor(name: string) {
+    super(`Model ${name} is not ready yet: no version is loaded (see /health/ready)`);
+  }
+}
+
+/** An artifact was refused at load (sha256 mismatch, unreadable or malformed). */
+export class ArtifactLoadError extends DomainError {
+  readonly code = 'REGISTRY.ARTIFACT_REFUSED';
+  readonly kind = 'unprocessable';
+}

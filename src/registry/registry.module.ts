@@ -1,0 +1,30 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataModule } from '../data/data.module';
+import { TrainingModule } from '../training/training.module';
+import { ActiveModels } from './active-models.service';
+import { AliasEventEntity } from './entities/alias-event.entity';
+import { ModelAliasEntity } from './entities/model-alias.entity';
+import { ModelVersionEntity } from './entities/model-version.entity';
+import { HoldoutEvaluator } from './holdout-evaluator.service';
+import { ModelBootstrapService } from './model-bootstrap.service';
+import { ModelRegistryRepository } from './model-registry.repository';
+import { ModelsController } from './models.controller';
+import { ModelsService } from './models.service';
+import { RegistryService } from './registry.service';
+
+/** Model versions with lineage, champion/challenger aliases, gated promotion, rollback, audit trail, ActiveModels. */
+@Module({
+  imports: [DataModule, TrainingModule, TypeOrmModule.forFeature([ModelVersionEntity, ModelAliasEntity, AliasEventEntity])],
+  controllers: [ModelsController],
+  providers: [
+    RegistryService,
+    ModelsService,
+    ModelRegistryRepository,
+    ActiveModels,
+    HoldoutEvaluator,
+    ModelBootstrapService,
+  ],
+  exports: [RegistryService, ActiveModels, ModelBootstrapService],
+})
+export class RegistryModule {}

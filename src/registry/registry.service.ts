@@ -1,0 +1,170 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { DataService } from '../data/data.service';
+import { RunRepository } from '../training/run.repository';
+import { ActiveModels } from './active-models.service';
+import { AliasEventEntity } from './entities/alias-event.entity';
+import { Alias } from './entities/model-alias.entity';
+import { ModelVersionEntity } from './entities/model-version.entity';
+import { Comparison, HoldoutEvaluator } from './holdout-evaluator.service';
+import { ModelRegistryRepository } from './model-registry.repository';
+import {
+  ModelNotFoundError,
+  ModelVersionNotFoundError,
+  PromotionRefusedError,
+  RunNotRegistrableError,
+} from './registry.errors';
+
+export interface PromoteOptions {
+  alias?: Alias;
+  force?: boolean;
+  reason?: string;
+  actor: string;
+}
+
+export interface AliasMoveResult {
+  model: string;
+  alias: Alias;
+  fromVersion: number | null;
+  toVersion: number;
+  forced: boolean;
+  comparison?: Comparison;
+  event: AliasEventEntity;
+}
+
+/**
+ * Model versions with lineage, the champion and challenger aliases, gated promotion, rollback and the audit
+ * trail. Every alias move loads and warms the target version first, then records the move, then swaps it in.
+ */
+@Injectable()
+export class RegistryService {
+  private readonly logger = new Logger(RegistryService.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly data: DataService,
+    private readonly repository: ModelRegistryRepository,
+    private readonly runs: RunRepository,
+    private readonly active: ActiveModels,
+    private readonly evaluator: HoldoutEvaluator,
+  ) {}
+
+  /** Names of the models the service knows. */
+  get modelNames(): string[] {
+    return this.data.names;
+  }
+
+  requireModel(name: string): void {
+    if (!this.data.names.includes(name)) throw new ModelNotFoundError(name, this.data.names);
+  }
+
+  async version(name: string, version: number): Promise<ModelVersionEntity> {
+    this.requireModel(name);
+    const found = await this.repository.findVersion(name, version);
+    if (!found) throw new ModelVersionNotFoundError(name, version);
+    return found;
+  }
+
+  /** Registers a succeeded run as the next version of its model. */
+  async register(name: string, runId: string): Promise<ModelVersionEntity> {
+    this.requireModel(name);
+    const run = await this.runs.findRun(runId);
+    if (!run || run.modelName !== name) throw new RunNotRegistrableError(`Model ${name} has no run ${runId}`);
+    if (run.status !== 'succeeded' || !run.artifactPath || !run.artifactSha256 || !run.metrics) {
+      throw new RunNotRegistrableError(`Run ${runId} is ${run.status}: only succeeded runs can be registered`);
+    }
+    const existing = await this.repository.findVersionByRun(runId);
+    if (existing) throw new RunNotRegistrableError(`Run ${runId} is already version ${existing.version} of ${name}`);
+    const version = await this.repository.createVersion({
+      modelName: name,
+      runId,
+      candidate: run.candidate,
+      datasetVersion: run.datasetVersion,
+      metrics: run.metrics,
+      artifactPath: run.artifactPath,
+      artifactSha256: run.artifactSha256,
+      inputSignature: [...this.data.definition(name).pipeline.spec.inputs],
+    });
+    this.logger.log(`Registered ${name} version ${version.version} from run ${runId} (${run.candidate})`);
+    return version;
+  }
+
+  /**
+   * Moves an alias to a version. `champion` moves are refused (409, both scores in the message) unless the
+   * version beats the current champion on the same holdout rows by PROMOTION_MARGIN; `force` overrides and is
+   * recorded as such.
+   */
+  async promote(name: string, versionNumber: number, options: PromoteOptions): Promise<AliasMoveResult> {
+    const alias = options.alias ?? 'champion';
+    const version = await this.version(name, versionNumber);
+    const current = await this.repository.findAlias(name, alias);
+    if (current === versionNumber) {
+      throw new PromotionRefusedError(`Version ${versionNumber} of ${name} is already the ${alias}`);
+    }
+    const candidate = await this.active.load(version);
+    let comparison: Comparison | undefined;
+    if (alias === 'champion' && current !== undefined && !options.force) {
+      const run = await this.runs.findRun(version.runId);
+      const champion = this.active.get(name) ?? (await this.active.load(await this.version(name, current)));
+      if (run) comparison = await this.evaluator.compare(run, candidate, champion);
+      if (comparison && !this.wins(comparison)) {
+        const { metric, candidate: c, champion: ch, rows } = comparison;
+        throw new PromotionRefusedError(
+          `Version ${versionNumber} (${metric} ${c.toFixed(4)}) does not beat champion version ${current} ` +
+            `(${metric} ${ch.toFixed(4)}) by the margin ${this.config.PROMOTION_MARGIN} on the same ${rows} holdout ` +
+            'rows; send {"force": true} to promote anyway',
+        );
+      }
+    }
+    const scores = comparison
+      ? `${comparison.metric} ${comparison.candidate.toFixed(4)} vs ${comparison.champion.toFixed(4)} on ${comparison.rows} rows`
+      : undefined;
+    const reason = [options.reason, options.force ? 'forced' : undefined, scores].filter(Boolean).join('; ');
+    const event = await this.repository.moveAlias({
+      modelName: name,
+      alias,
+      fromVersion: current ?? null,
+      toVersion: versionNumber,
+      action: current === undefined && options.actor === 'system' ? 'bootstrap' : 'promote',
+      reason: reason || 'promote',
+      actor: options.actor,
+      forced: Boolean(options.force),
+    });
+    if (alias === 'champion') this.active.activate(candidate);
+    return { model: name, alias, fromVersion: current ?? null, toVersion: versionNumber, forced: event.forced, comparison, event };
+  }
+
+  /** Moves `champion` back to the version that was champion before the current one. */
+  async rollback(name: string, actor: string, reason?: string): Promise<AliasMoveResult> {
+    this.requireModel(name);
+    const stack: number[] = [];
+    for (const event of await this.repository.history(name)) {
+      if (event.alias !== 'champion' || event.toVersion === null) continue;
+      if (event.action === 'rollback') stack.pop();
+      else stack.push(event.toVersion);
+    }
+    const current = stack.at(-1);
+    const previous = stack.at(-2);
+    if (current === undefined || previous === undefined) {
+      throw new PromotionRefusedError(`Model ${name} has no previous champion to roll back to`);
+    }
+    const target = await this.active.load(await this.version(name, previous));
+    const event = await this.repository.moveAlias({
+      modelName: name,
+      alias: 'champion',
+      fromVersion: current,
+      toVersion: previous,
+      action: 'rollback',
+      reason: reason ?? 'rollback',
+      actor,
+      forced: false,
+    });
+    this.active.activate(target);
+    return { model: name, alias: 'champion', fromVersion: current, toVersion: previous, forced: false, event };
+  }
+
+  private wins({ candidate, champion, higherIsBetter }: Comparison): boolean {
+    const margin = this.config.PROMOTION_MARGIN;
+    return higherIsBetter ? candidate > champion + margin : candidate < champion - margin;
+  }
+}

@@ -1,0 +1,41 @@
+import { FeaturePipeline, FeatureSpec, Preprocessing, transformAll } from '../data/feature-spec';
+import { Estimator, predictProba } from '../training/models/estimator';
+
+/** What one batch of inputs gives: values (regression) or labels with class probabilities (classification). */
+export type Predictions =
+  | { task: 'regression'; values: Float64Array }
+  | { task: 'classification'; labels: string[]; probabilities: number[][] };
+
+/**
+ * A registered version loaded for serving: its estimator, and the feature pipeline with the preprocessing fitted
+ * when it was trained. Immutable: a swap replaces the whole object, so a request that holds one finishes on it.
+ */
+export class ServedModel {
+  constructor(
+    readonly name: string,
+    readonly version: number,
+    readonly runId: string,
+    readonly candidate: string,
+    readonly spec: FeatureSpec,
+    private readonly pipeline: FeaturePipeline<unknown>,
+    private readonly preprocessing: Preprocessing,
+    private readonly estimator: Estimator,
+    readonly loadedAt: Date,
+  ) {}
+
+  predict(inputs: readonly unknown[]): Predictions {
+    const X = transformAll(this.pipeline, inputs, this.preprocessing);
+    const nRows = inputs.length;
+    if (this.spec.task === 'regression') return { task: 'regression', values: this.estimator.predict(X, nRows) };
+    const classes = this.spec.classes ?? [];
+    const proba = predictProba(this.estimator, X, nRows);
+    const probabilities: number[][] = [];
+    const labels: string[] = [];
+    for (let i = 0; i < nRows; i++) {
+      const row = Array.from(proba.subarray(i * classes.length, (i + 1) * classes.length));
+      probabilities.push(row);
+      labels.push(classes[row.indexOf(Math.max(...row))]);
+    }
+    return { task: 'classification', labels, probabilities };
+  }
+}

@@ -12,9 +12,26 @@ function requestId(request: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-/** Fastify options shared by the service and the e2e tests. */
+const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
+
+/** A request that carries a body in another format than JSON: answered with 415 in the one error shape. */
+class UnsupportedMediaTypeError extends Error {
+  readonly statusCode = 415;
+
+  constructor(contentType: string | undefined) {
+    super(`Request bodies must be JSON (content-type application/json), not ${contentType ?? 'unspecified'}`);
+  }
+}
+
+/** Fastify options shared by the service and the e2e tests: request ids, a 1 MiB body limit, JSON bodies only. */
 export function createAdapter(): FastifyAdapter {
-  return new FastifyAdapter({ genReqId: requestId, bodyLimit: 1_048_576 });
+  const adapter = new FastifyAdapter({ genReqId: requestId, bodyLimit: 1_048_576 });
+  adapter.getInstance().addHook('onRequest', (request, _reply, done) => {
+    const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'];
+    const type = request.headers['content-type'];
+    done(hasBody && !JSON_TYPE.test(type ?? '') ? new UnsupportedMediaTypeError(type) : undefined);
+  });
+  return adapter;
 }
 
 /** Swagger UI at /docs and the OpenAPI JSON at /docs-json (the service and the e2e tests call this alike). */

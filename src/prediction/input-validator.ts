@@ -4,6 +4,7 @@ import type { FieldProblem } from '../common/errors/domain.error';
 import { RequestValidationError } from '../common/errors/request-validation.error';
 import { HOUSING_MODEL } from '../data/housing/housing.feature-spec';
 import { IRIS_MODEL } from '../data/iris/iris.data';
+import { ModelNotFoundError } from '../registry/registry.errors';
 import { HousingInputDto } from './dto/housing-input.dto';
 import { IrisInputDto } from './dto/iris-input.dto';
 
@@ -20,7 +21,8 @@ const MAX_REPORTED_PROBLEMS = 50;
  * routes validate their bodies; throws one RequestValidationError naming each bad field as `<path>[i].<field>`.
  */
 export function validateRows(model: string, rows: readonly unknown[], path: string): object[] {
-  const dto = INPUT_DTOS[model];
+  const dto = INPUT_DTOS[model] as ClassConstructor<object> | undefined;
+  if (!dto) throw new ModelNotFoundError(model, Object.keys(INPUT_DTOS));
   const problems: FieldProblem[] = [];
   const valid = rows.map((row, i) => {
     const at = `${path}[${i}]`;

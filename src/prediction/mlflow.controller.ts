@@ -24,7 +24,9 @@ export class MlflowController {
   @ApiBody({
     schema: { type: 'object' },
     examples: {
-      dataframe_split: { value: { dataframe_split: { columns: Object.keys(example), data: [Object.values(example)] } } },
+      dataframe_split: {
+        value: { dataframe_split: { columns: Object.keys(example), data: [Object.values(example)] } },
+      },
       dataframe_records: { value: { dataframe_records: [example] } },
       instances: { value: { instances: [example] } },
       inputs: { value: { inputs: Object.fromEntries(Object.entries(example).map(([k, v]) => [k, [v]])) } },

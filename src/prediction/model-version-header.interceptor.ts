@@ -14,7 +14,8 @@ export class ModelVersionHeaderInterceptor implements NestInterceptor {
       tap((answer: unknown) => {
         const carrier = answer as { version?: unknown; model_version?: unknown; [MODEL_VERSION]?: unknown } | null;
         const version = carrier?.[MODEL_VERSION] ?? carrier?.version ?? carrier?.model_version;
-        if (typeof version === 'number' || typeof version === 'string') void reply.header('x-model-version', String(version));
+        if (typeof version === 'number' || typeof version === 'string')
+          void reply.header('x-model-version', String(version));
       }),
     );
   }

@@ -49,7 +49,9 @@ export class PredictionApiService {
   /** `POST /models/:name/predict`: `{"inputs": row}` or `{"inputs": [rows]}`, validated like the typed routes. */
   generic(model: string, inputs: unknown, requestId: string): GenericPredictionDto {
     if (typeof inputs !== 'object' || inputs === null) {
-      throw new PayloadFormatError('Body must be {"inputs": {…}} or {"inputs": [{…}, …]} with the model\'s input fields');
+      throw new PayloadFormatError(
+        'Body must be {"inputs": {…}} or {"inputs": [{…}, …]} with the model\'s input fields',
+      );
     }
     const rows = Array.isArray(inputs) ? inputs : [inputs];
     this.predictions.checkBatchSize(rows.length);

@@ -68,7 +68,9 @@ export class PredictionLogService implements OnModuleInit, OnModuleDestroy {
         await this.predictions.manager.transaction((manager) => manager.insert(PredictionEntity, batch));
         this.queue.splice(0, batch.length);
       } catch (error) {
-        this.logger.error(`Could not write ${batch.length} prediction-log rows (kept for the next flush): ${String(error)}`);
+        this.logger.error(
+          `Could not write ${batch.length} prediction-log rows (kept for the next flush): ${String(error)}`,
+        );
         return;
       }
     }

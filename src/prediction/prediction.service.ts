@@ -70,7 +70,15 @@ export class PredictionService {
     const latencyMs = performance.now() - started;
     const createdAt = new Date();
     for (let i = 0; i < inputs.length; i++) {
-      this.log.push({ createdAt, modelName: model, modelVersion: served.version, requestId, inputs: inputs[i], output: rows[i], latencyMs });
+      this.log.push({
+        createdAt,
+        modelName: model,
+        modelVersion: served.version,
+        requestId,
+        inputs: inputs[i],
+        output: rows[i],
+        latencyMs,
+      });
     }
     return { served, rows, raw };
   }

@@ -16,10 +16,10 @@ import {
   IrisBatchPredictionDto,
   IrisPredictionDto,
   LoggedPredictionDto,
-  ModelNamePathDto,
   RecentPredictionsQueryDto,
   ValuePredictionDto,
 } from './dto/prediction.dto';
+import { ModelNameParamDto } from '../registry/dto/model.dto';
 import { ModelVersionHeaderInterceptor } from './model-version-header.interceptor';
 import { PredictionApiService } from './prediction-api.service';
 
@@ -67,7 +67,7 @@ export class PredictionsController {
   @HttpCode(200)
   @ApiOkResponse({ type: GenericPredictionDto })
   generic(
-    @Param() params: ModelNamePathDto,
+    @Param() params: ModelNameParamDto,
     @Body() body: GenericPredictDto,
     @RequestId() requestId: string,
   ): GenericPredictionDto {

@@ -10,7 +10,20 @@ export interface V2Tensor {
   data: unknown[];
 }
 
-const NUMERIC = new Set(['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64']);
+const NUMERIC = new Set([
+  'BOOL',
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'UINT64',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+  'FP16',
+  'FP32',
+  'FP64',
+]);
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function tensor(value: unknown, i: number): V2Tensor {
@@ -28,7 +41,9 @@ function tensor(value: unknown, i: number): V2Tensor {
   const flat = data.flat(Infinity);
   const size = (shape as number[]).reduce((a, b) => a * b, 1);
   if (flat.length !== size) {
-    throw new PayloadFormatError(`${at}.data has ${flat.length} elements but shape [${shape.join(', ')}] needs ${size}`);
+    throw new PayloadFormatError(
+      `${at}.data has ${flat.length} elements but shape [${shape.join(', ')}] needs ${size}`,
+    );
   }
   return { name, shape: shape as number[], datatype, data: flat };
 }

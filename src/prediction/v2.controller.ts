@@ -69,7 +69,11 @@ export class V2Controller {
   @UseInterceptors(ModelVersionHeaderInterceptor)
   @ApiBody(inferBody)
   @ApiOkResponse({ type: V2InferenceResponseDto })
-  inferVersion(@Param() params: V2ModelVersionParamDto, @Body() body: unknown, @RequestId() id: string): Promise<object> {
+  inferVersion(
+    @Param() params: V2ModelVersionParamDto,
+    @Body() body: unknown,
+    @RequestId() id: string,
+  ): Promise<object> {
     return this.v2.infer(params.name, body, id, params.version);
   }
 }

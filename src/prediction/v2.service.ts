@@ -75,7 +75,8 @@ export class V2Service {
     this.registry.requireModel(name);
     const served = await this.model(name, version);
     const request = (body ?? {}) as { id?: unknown; inputs?: unknown; outputs?: unknown };
-    if (request.id !== undefined && typeof request.id !== 'string') throw new PayloadFormatError('"id" must be a string');
+    if (request.id !== undefined && typeof request.id !== 'string')
+      throw new PayloadFormatError('"id" must be a string');
     const rows = v2Rows(request.inputs, served.spec);
     this.predictions.checkBatchSize(rows.length);
     const result = this.predictions.predict(name, validateRows(name, rows, 'inputs'), requestId, served);
@@ -85,7 +86,9 @@ export class V2Service {
       outputs.push({ name: 'predictions', shape: [n], datatype: 'FP64', data: result.raw });
     } else {
       const classes = served.spec.classes ?? [];
-      const probabilities = result.rows.flatMap((r) => classes.map((c) => ('probabilities' in r ? r.probabilities[c] : 0)));
+      const probabilities = result.rows.flatMap((r) =>
+        classes.map((c) => ('probabilities' in r ? r.probabilities[c] : 0)),
+      );
       outputs.push({ name: 'predictions', shape: [n], datatype: 'BYTES', data: result.raw });
       outputs.push({ name: 'probabilities', shape: [n, classes.length], datatype: 'FP64', data: probabilities });
     }
@@ -103,7 +106,9 @@ export class V2Service {
     const names = requested.map((o: unknown) => (o as { name?: unknown } | null)?.name);
     const unknown = names.filter((n) => typeof n !== 'string' || !outputs.some((o) => o.name === n));
     if (unknown.length > 0) {
-      throw new PayloadFormatError(`Unknown output(s) ${unknown.map(String).join(', ')}; available: ${outputs.map((o) => o.name).join(', ')}`);
+      throw new PayloadFormatError(
+        `Unknown output(s) ${unknown.map(String).join(', ')}; available: ${outputs.map((o) => o.name).join(', ')}`,
+      );
     }
     return outputs.filter((o) => names.includes(o.name));
   }

@@ -49,7 +49,9 @@ export class ActiveModels {
       const spec = definition.pipeline.spec;
       const features = spec.features.map((f) => f.name);
       if (artifact.features.join(',') !== features.join(',')) {
-        throw new Error(`its features (${artifact.features.length}) differ from the current feature spec (${features.length})`);
+        throw new Error(
+          `its features (${artifact.features.length}) differ from the current feature spec (${features.length})`,
+        );
       }
       const model = new ServedModel(
         name,

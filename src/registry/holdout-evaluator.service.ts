@@ -35,7 +35,10 @@ export class HoldoutEvaluator {
       const predictions = model.predict(rows);
       return predictions.task === 'regression'
         ? rmse(truth, predictions.values)
-        : accuracy(truth, Float64Array.from(predictions.labels, (label) => classes.indexOf(label)));
+        : accuracy(
+            truth,
+            Float64Array.from(predictions.labels, (label) => classes.indexOf(label)),
+          );
     };
     return { metric: name, higherIsBetter, candidate: score(candidate), champion: score(champion), rows: rows.length };
   }

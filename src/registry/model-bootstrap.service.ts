@@ -60,7 +60,10 @@ export class ModelBootstrapService implements OnApplicationBootstrap {
     const runs = await this.training.train(name);
     const best = this.best(name, runs);
     const version = await this.registry.register(name, best.id);
-    await this.registry.promote(name, version.version, { actor: 'system', reason: `best of ${runs.length} candidates at first start` });
+    await this.registry.promote(name, version.version, {
+      actor: 'system',
+      reason: `best of ${runs.length} candidates at first start`,
+    });
   }
 
   private best(name: string, runs: RunEntity[]): RunEntity {

@@ -37,7 +37,10 @@ export class ModelsService {
   async version(name: string, version: number): Promise<ModelVersionDto> {
     const found = await this.registry.version(name, version);
     const aliases = await this.repository.listAliases(name);
-    return ModelVersionDto.from(found, aliases.filter((a) => a.version === version).map((a) => a.alias));
+    return ModelVersionDto.from(
+      found,
+      aliases.filter((a) => a.version === version).map((a) => a.alias),
+    );
   }
 
   async history(name: string): Promise<AliasEventDto[]> {

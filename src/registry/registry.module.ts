@@ -15,7 +15,11 @@ import { RegistryService } from './registry.service';
 
 /** Model versions with lineage, champion/challenger aliases, gated promotion, rollback, audit trail, ActiveModels. */
 @Module({
-  imports: [DataModule, TrainingModule, TypeOrmModule.forFeature([ModelVersionEntity, ModelAliasEntity, AliasEventEntity])],
+  imports: [
+    DataModule,
+    TrainingModule,
+    TypeOrmModule.forFeature([ModelVersionEntity, ModelAliasEntity, AliasEventEntity]),
+  ],
   controllers: [ModelsController],
   providers: [
     RegistryService,

@@ -131,7 +131,15 @@ export class RegistryService {
       forced: Boolean(options.force),
     });
     if (alias === 'champion') this.active.activate(candidate);
-    return { model: name, alias, fromVersion: current ?? null, toVersion: versionNumber, forced: event.forced, comparison, event };
+    return {
+      model: name,
+      alias,
+      fromVersion: current ?? null,
+      toVersion: versionNumber,
+      forced: event.forced,
+      comparison,
+      event,
+    };
   }
 
   /** Moves `champion` back to the version that was champion before the current one. */

@@ -36,6 +36,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     LOGS_DIR: join(dir, 'logs'),
     HOUSING_CSV_PATH: realHousingCsvPath(),
     LOG_LEVEL: 'error',
+    // Most specs drive training themselves; the bootstrap spec turns this on.
+    AUTO_TRAIN_ON_START: 'false',
     ...env,
   });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })

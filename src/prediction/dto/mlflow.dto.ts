@@ -1,10 +1,10 @@
-import { IsIn, IsOptional } from 'class-validator';
-import { DATASET_NAMES } from '../../data/dto/dataset.dto';
+import { IsOptional, Matches } from 'class-validator';
+import { MODEL_NAME_PATTERN } from '../../registry/dto/model.dto';
 
 export class MlflowQueryDto {
   /** The model to score with (default california-housing). */
   @IsOptional()
-  @IsIn(DATASET_NAMES)
+  @Matches(MODEL_NAME_PATTERN, { message: 'model must be a model name' })
   model?: string;
 }
 

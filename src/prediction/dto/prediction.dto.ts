@@ -10,7 +10,10 @@ import { IrisInputDto } from './iris-input.dto';
 
 export class HousingBatchDto {
   /** Up to MAX_BATCH_ROWS block groups. */
-  @ApiProperty({ type: [HousingInputDto], example: [HOUSING_SPEC.example, { ...HOUSING_SPEC.example, median_income: 2.5 }] })
+  @ApiProperty({
+    type: [HousingInputDto],
+    example: [HOUSING_SPEC.example, { ...HOUSING_SPEC.example, median_income: 2.5 }],
+  })
   @IsArray()
   @ArrayNotEmpty()
   @ValidateNested({ each: true })
@@ -29,14 +32,12 @@ export class IrisBatchDto {
 
 export class GenericPredictDto {
   /** One row (an object of input fields) or a list of rows, in the model's input fields. */
-  @ApiProperty({ oneOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }], example: HOUSING_SPEC.example })
+  @ApiProperty({
+    oneOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }],
+    example: HOUSING_SPEC.example,
+  })
   @Allow() // each row is validated against the model's input DTO by validateRows
   inputs!: unknown;
-}
-
-export class ModelNamePathDto {
-  @IsIn(DATASET_NAMES)
-  name!: string;
 }
 
 export class RecentPredictionsQueryDto {

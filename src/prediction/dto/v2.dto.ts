@@ -1,13 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, Min } from 'class-validator';
-import { DATASET_NAMES } from '../../data/dto/dataset.dto';
+import { IsInt, Min } from 'class-validator';
+import { ModelNameParamDto } from '../../registry/dto/model.dto';
 import { HOUSING_SPEC } from '../../data/housing/housing.feature-spec';
 
-export class V2ModelParamDto {
-  @IsIn(DATASET_NAMES)
-  name!: string;
-}
+export class V2ModelParamDto extends ModelNameParamDto {}
 
 export class V2ModelVersionParamDto extends V2ModelParamDto {
   @Type(() => Number)

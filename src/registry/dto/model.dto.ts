@@ -1,14 +1,15 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, MaxLength, Min } from 'class-validator';
-import { DATASET_NAMES } from '../../data/dto/dataset.dto';
-import type { InputField } from '../../data/feature-spec';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, MaxLength, Min } from 'class-validator';
 import { AliasEventEntity } from '../entities/alias-event.entity';
 import { ALIASES, type Alias } from '../entities/model-alias.entity';
 import { ModelVersionEntity } from '../entities/model-version.entity';
 import type { AliasMoveResult } from '../registry.service';
 
+/** A model name as it may appear in a path; unknown names are answered with 404 by the service. */
+export const MODEL_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
 export class ModelNameParamDto {
-  @IsIn(DATASET_NAMES)
+  @Matches(MODEL_NAME_PATTERN, { message: 'name must be a model name (lowercase letters, digits, - and _)' })
   name!: string;
 }
 
@@ -67,7 +68,7 @@ export class ModelVersionDto {
 
   static from(version: ModelVersionEntity, aliases: string[]): ModelVersionDto {
     const { modelName, id: _id, inputSignature, ...rest } = version;
-    return { ...rest, model: modelName, inputSignature: inputSignature as InputField[], aliases };
+    return { ...rest, model: modelName, inputSignature: inputSignature, aliases };
   }
 }
 

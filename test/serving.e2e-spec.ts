@@ -1,0 +1,284 @@
+import { writeFileSync } from 'node:fs';
+import { HOUSING_SPEC } from '../src/data/housing/housing.feature-spec';
+import { PredictionLogService } from '../src/prediction/prediction-log.service';
+import { TrainingService } from '../src/training/training.service';
+import { createTestApp, TestApp } from './support/test-app';
+
+const row = { ...HOUSING_SPEC.example };
+const iris = { sepal_length: 6.7, sepal_width: 3.0, petal_length: 5.2, petal_width: 2.3 };
+const json = { 'content-type': 'application/json' };
+
+describe('registry and serving (e2e)', () => {
+  let t: TestApp;
+  const runIds: Record<string, string> = {};
+
+  const post = (url: string, payload: unknown, headers: Record<string, string> = json) =>
+    t.app.inject({
+      method: 'POST',
+      url,
+      headers,
+      payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+    });
+  const get = (url: string) => t.app.inject({ method: 'GET', url });
+  const predictVersion = async () => {
+    const res = await post('/predict/housing', row);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['x-model-version']).toBe(String(res.json().version));
+    return res.json().version as number;
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp({ MAX_BATCH_ROWS: '5' });
+    const runs = await t.app.get(TrainingService).train('california-housing', { candidates: ['linear', 'gbdt'] });
+    for (const run of runs) runIds[run.candidate] = run.id;
+    const [irisRun] = await t.app.get(TrainingService).train('iris', { candidates: ['gbdt'] });
+    runIds.iris = irisRun.id;
+  }, 120_000);
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers 503 while no version is served', async () => {
+    const res = await post('/predict/housing', row);
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ code: 'REGISTRY.MODEL_NOT_READY' });
+    const v2 = await get('/v2/models/california-housing/ready');
+    expect(v2.statusCode).toBe(503);
+    expect(v2.json()).toEqual({ error: expect.stringContaining('not ready') });
+  });
+
+  it('train → register → promote → predict → promote a better version → rollback', async () => {
+    const v1 = await post('/models/california-housing/versions', { runId: runIds.linear });
+    expect(v1.statusCode).toBe(201);
+    expect(v1.json()).toMatchObject({ version: 1, candidate: 'linear', runId: runIds.linear });
+    const first = await post('/models/california-housing/versions/1/promote', {});
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toMatchObject({ fromVersion: null, toVersion: 1, forced: false });
+    expect(await predictVersion()).toBe(1);
+
+    expect((await post('/models/california-housing/versions', { runId: runIds.gbdt })).json().version).toBe(2);
+    const second = await post('/models/california-housing/versions/2/promote', { reason: 'gbdt beats linear' });
+    expect(second.statusCode).toBe(200);
+    const { comparison } = second.json();
+    expect(comparison).toMatchObject({ metric: 'rmse', rows: 4128 });
+    expect(comparison.candidate).toBeLessThan(comparison.champion);
+    expect(await predictVersion()).toBe(2);
+
+    const back = await post('/models/california-housing/rollback', {});
+    expect(back.statusCode).toBe(200);
+    expect(back.json()).toMatchObject({ fromVersion: 2, toVersion: 1 });
+    expect(await predictVersion()).toBe(1);
+    expect((await get('/models/california-housing')).json()).toMatchObject({ champion: 1, servedVersion: 1 });
+  });
+
+  it('refuses a promotion that loses the gate with 409, both scores in the message, and changes nothing', async () => {
+    // Champion is now version 1 (linear); make version 2 (gbdt) champion again, then try to bring back 1.
+    expect((await post('/models/california-housing/versions/2/promote', {})).statusCode).toBe(200);
+    const before = (await get('/models/california-housing/history')).json();
+    const refused = await post('/models/california-housing/versions/1/promote', {});
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().code).toBe('REGISTRY.PROMOTION_REFUSED');
+    expect(refused.json().message).toMatch(
+      /^Version 1 \(rmse 0\.\d{4}\) does not beat champion version 2 \(rmse 0\.\d{4}\) by the margin 0 on the same 4128 holdout rows/,
+    );
+    expect((await get('/models/california-housing/history')).json()).toEqual(before);
+    expect(await predictVersion()).toBe(2);
+  });
+
+  it('records a forced promotion as forced in the audit trail', async () => {
+    const forced = await post('/models/california-housing/versions/1/promote', { force: true, reason: 'drill' });
+    expect(forced.statusCode).toBe(200);
+    expect(await predictVersion()).toBe(1);
+    const history = (await get('/models/california-housing/history')).json();
+    expect(
+      history.map((e: { action: string; fromVersion: number | null; toVersion: number; forced: boolean }) => [
+        e.action,
+        e.fromVersion,
+        e.toVersion,
+        e.forced,
+      ]),
+    ).toEqual([
+      ['promote', null, 1, false],
+      ['promote', 1, 2, false],
+      ['rollback', 2, 1, false],
+      ['promote', 1, 2, false],
+      ['promote', 2, 1, true],
+    ]);
+    expect(history[4].reason).toContain('drill; forced');
+    const rows = await t.dataSource.query<{ n: number }[]>('SELECT COUNT(*) AS n FROM alias_events WHERE forced = 1');
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('serves batches, the generic route, MLflow /invocations and Open Inference /v2 with the same answers', async () => {
+    const single = (await post('/predict/housing', row)).json().prediction.value as number;
+    const batch = await post('/predict/housing/batch', { rows: [row, { ...row, median_income: 2 }] });
+    expect(batch.statusCode).toBe(200);
+    expect(batch.json().predictions[0].value).toBeCloseTo(single, 10);
+    expect(batch.json().predictions[0].dollars).toBe(Math.round(single * 100000));
+    expect((await post('/batch_predict', { rows: [row] })).json().predictions[0].value).toBeCloseTo(single, 10);
+    expect((await post('/predict', row)).json().prediction.value).toBeCloseTo(single, 10);
+    expect((await post('/models/california-housing/predict', { inputs: row })).json().predictions[0].value).toBeCloseTo(
+      single,
+      10,
+    );
+
+    const columns = Object.keys(row);
+    const formats = [
+      { dataframe_split: { columns, data: [Object.values(row)] } },
+      { dataframe_records: [row] },
+      { instances: [row] },
+      { inputs: Object.fromEntries(columns.map((c) => [c, [row[c]]])) },
+    ];
+    for (const body of formats) {
+      const res = await post('/invocations', body);
+      expect(res.statusCode).toBe(200);
+      expect(res.json().predictions[0]).toBeCloseTo(single, 10);
+      expect(res.headers['x-model-version']).toBe('1');
+    }
+
+    const tensors = Object.entries(row).map(([name, value]) => ({
+      name,
+      shape: [1],
+      datatype: typeof value === 'string' ? 'BYTES' : 'FP64',
+      data: [value],
+    }));
+    const v2 = await post('/v2/models/california-housing/infer', { id: 'abc', inputs: tensors });
+    expect(v2.statusCode).toBe(200);
+    expect(v2.json()).toEqual({
+      model_name: 'california-housing',
+      model_version: '1',
+      id: 'abc',
+      outputs: [{ name: 'predictions', shape: [1], datatype: 'FP64', data: [expect.closeTo(single, 10)] }],
+    });
+    // A registered version that is not served is loaded on demand.
+    const v2version = await post('/v2/models/california-housing/versions/2/infer', { inputs: tensors });
+    expect(v2version.json().model_version).toBe('2');
+    expect(v2version.json().outputs[0].data[0]).not.toBeCloseTo(single, 6);
+  });
+
+  it('serves iris with class probabilities, also as one [n, 4] tensor', async () => {
+    await post('/models/iris/versions', { runId: runIds.iris });
+    await post('/models/iris/versions/1/promote', {});
+    const res = await post('/predict/iris', iris);
+    expect(res.statusCode).toBe(200);
+    const { prediction } = res.json();
+    expect(prediction.label).toBe('virginica');
+    const total = Object.values(prediction.probabilities as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(total).toBeCloseTo(1, 6);
+    const v2 = await post('/v2/models/iris/infer', {
+      inputs: [{ name: 'input-0', shape: [1, 4], datatype: 'FP32', data: [[6.7, 3.0, 5.2, 2.3]] }],
+      outputs: [{ name: 'predictions' }],
+    });
+    expect(v2.json().outputs).toEqual([{ name: 'predictions', shape: [1], datatype: 'BYTES', data: ['virginica'] }]);
+    expect((await post('/invocations?model=iris', { dataframe_records: [iris] })).json()).toEqual({
+      predictions: ['virginica'],
+    });
+  });
+
+  it('logs every prediction with its version, inputs, output and request id', async () => {
+    await post('/predict/housing', row, { ...json, 'x-request-id': 'log-check-1' });
+    await t.app.get(PredictionLogService).flush();
+    const rows = await t.dataSource.query<Record<string, unknown>[]>(
+      "SELECT model_name, model_version, inputs, output FROM predictions WHERE request_id = 'log-check-1'",
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ model_name: 'california-housing', model_version: 1 });
+    expect(JSON.parse(rows[0].inputs as string)).toMatchObject(row);
+    const recent = (await get('/predictions?model=california-housing&limit=1')).json();
+    expect(recent).toEqual([expect.objectContaining({ requestId: 'log-check-1', version: 1 })]);
+  });
+
+  describe('bad input gets a 4xx naming the field and rule, never a 5xx', () => {
+    const expectProblem = async (payload: unknown, field: string, rule: string) => {
+      const res = await post('/predict/housing', payload);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().code).toBe('REQUEST.VALIDATION_FAILED');
+      expect(res.json().errors).toContainEqual(expect.objectContaining({ field, rule }));
+      return res;
+    };
+
+    it.each([
+      ['a missing field', { ...row, latitude: undefined }, 'latitude', 'isDefined'],
+      ['a string for a number', { ...row, median_income: '8.3' }, 'median_income', 'isNumber'],
+      ['"NaN"', { ...row, population: 'NaN' }, 'population', 'isNumber'],
+      ['an out-of-range value', { ...row, latitude: 48.5 }, 'latitude', 'max'],
+      ['zero households', { ...row, households: 0 }, 'households', 'isGreaterThan'],
+      ['more bedrooms than rooms', { ...row, total_bedrooms: 5000 }, 'total_bedrooms', 'isNotGreaterThanProperty'],
+      ['an unknown category', { ...row, ocean_proximity: 'NEAR LAKE' }, 'ocean_proximity', 'isIn'],
+      ['an unknown field', { ...row, color: 'blue' }, 'color', 'whitelistValidation'],
+    ])('%s', async (_, payload, field, rule) => {
+      const res = await expectProblem(payload, field, rule);
+      expect(JSON.stringify(res.json())).not.toContain('NEAR LAKE');
+    });
+
+    it('accepts a missing total_bedrooms (imputed)', async () => {
+      const { total_bedrooms: _omit, ...withoutBedrooms } = row;
+      expect((await post('/predict/housing', withoutBedrooms)).statusCode).toBe(200);
+      expect((await post('/predict/housing', { ...row, total_bedrooms: null })).statusCode).toBe(200);
+    });
+
+    it('413 for a batch over MAX_BATCH_ROWS and for a body over the size limit', async () => {
+      const tooMany = await post('/predict/housing/batch', { rows: Array.from({ length: 6 }, () => row) });
+      expect(tooMany.statusCode).toBe(413);
+      expect(tooMany.json()).toMatchObject({
+        code: 'PREDICTION.BATCH_TOO_LARGE',
+        message: expect.stringContaining('at most 5 rows'),
+      });
+      expect((await post('/invocations', { dataframe_records: Array.from({ length: 6 }, () => row) })).statusCode).toBe(
+        413,
+      );
+      expect((await post('/predict/housing', { ...row, pad: 'x'.repeat(2_000_000) })).statusCode).toBe(413);
+    });
+
+    it('415 for a body that is not JSON', async () => {
+      const res = await post('/predict/housing', 'longitude=1', { 'content-type': 'text/plain' });
+      expect(res.statusCode).toBe(415);
+      expect(res.json()).toMatchObject({ statusCode: 415, code: 'HTTP.UNSUPPORTED_MEDIA_TYPE' });
+    });
+
+    it('404 for an unknown model or version', async () => {
+      expect((await get('/models/wine')).statusCode).toBe(404);
+      expect((await get('/models/california-housing/versions/99')).json().code).toBe('REGISTRY.VERSION_NOT_FOUND');
+      expect((await post('/models/wine/predict', { inputs: row })).statusCode).toBe(404);
+      expect((await post('/invocations?model=wine', { instances: [row] })).json()).toMatchObject({
+        error_code: 'RESOURCE_DOES_NOT_EXIST',
+      });
+      expect((await post('/v2/models/wine/infer', { inputs: [] })).statusCode).toBe(404);
+      expect((await post('/models/california-housing/versions/99/promote', {})).statusCode).toBe(404);
+    });
+
+    it('MLflow and V2 errors come in their own shapes', async () => {
+      const mlflow = await post('/invocations', { records: [row] });
+      expect(mlflow.statusCode).toBe(400);
+      expect(mlflow.json()).toMatchObject({
+        error_code: 'BAD_REQUEST',
+        message: expect.stringContaining('exactly one of the keys'),
+      });
+      const mlflowRow = await post('/invocations', { dataframe_records: [{ ...row, latitude: 99 }] });
+      expect(mlflowRow.json().errors).toEqual([expect.objectContaining({ field: 'rows[0].latitude', rule: 'max' })]);
+      const v2 = await post('/v2/models/california-housing/infer', {
+        inputs: [{ name: 'longitude', shape: [2], datatype: 'FP64', data: [1] }],
+      });
+      expect(v2.statusCode).toBe(400);
+      expect(v2.json()).toEqual({ error: 'inputs[0].data has 1 elements but shape [2] needs 2' });
+    });
+
+    it('refuses registering a failed, foreign or already registered run', async () => {
+      expect((await post('/models/iris/versions', { runId: runIds.linear })).statusCode).toBe(409);
+      expect((await post('/models/california-housing/versions', { runId: runIds.gbdt })).json().message).toContain(
+        'already version 2',
+      );
+      expect((await post('/models/california-housing/versions', { runId: 'nope' })).statusCode).toBe(400);
+    });
+  });
+
+  it('refuses a tampered artifact at load: 422, and the champion keeps serving', async () => {
+    const version = (await get('/models/california-housing/versions/2')).json();
+    writeFileSync(version.artifactPath as string, '{"truncated": ');
+    const res = await post('/models/california-housing/versions/2/promote', { force: true });
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({ code: 'REGISTRY.ARTIFACT_REFUSED', message: expect.stringContaining('sha256') });
+    expect(await predictVersion()).toBe(1);
+  });
+});

@@ -1,13 +1,12 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { PredictionEntity } from './entities/prediction.entity';
+import { NewPrediction, PredictionLogRepository } from './prediction-log.repository';
 
-export type PredictionLogEntry = Omit<PredictionEntity, 'id'>;
+export type PredictionLogEntry = NewPrediction;
 
-/** Rows written per INSERT (7 columns each, well under SQLite's bound-variable limit). */
-const FLUSH_BATCH = 1000;
+/** Rows written per transaction. */
+const FLUSH_BATCH = 2000;
 
 /**
  * The prediction log: requests push entries into a bounded in-memory queue and never wait for the database; a
@@ -24,7 +23,7 @@ export class PredictionLogService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly config: AppConfig,
-    @InjectRepository(PredictionEntity) private readonly predictions: Repository<PredictionEntity>,
+    private readonly repository: PredictionLogRepository,
   ) {}
 
   onModuleInit(): void {
@@ -65,7 +64,7 @@ export class PredictionLogService implements OnModuleInit, OnModuleDestroy {
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, FLUSH_BATCH);
       try {
-        await this.predictions.manager.transaction((manager) => manager.insert(PredictionEntity, batch));
+        await this.repository.insert(batch);
         this.queue.splice(0, batch.length);
       } catch (error) {
         this.logger.error(
@@ -77,6 +76,6 @@ export class PredictionLogService implements OnModuleInit, OnModuleDestroy {
   }
 
   recent(model: string | undefined, limit: number): Promise<PredictionEntity[]> {
-    return this.predictions.find({ where: model ? { modelName: model } : {}, order: { id: 'DESC' }, take: limit });
+    return this.repository.recent(model, limit);
   }
 }

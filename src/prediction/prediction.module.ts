@@ -6,6 +6,7 @@ import { PredictionEntity } from './entities/prediction.entity';
 import { MlflowController } from './mlflow.controller';
 import { MlflowService } from './mlflow.service';
 import { PredictionApiService } from './prediction-api.service';
+import { PredictionLogRepository } from './prediction-log.repository';
 import { PredictionLogService } from './prediction-log.service';
 import { PredictionService } from './prediction.service';
 import { PredictionsController } from './predictions.controller';
@@ -16,7 +17,14 @@ import { V2Service } from './v2.service';
 @Module({
   imports: [DataModule, RegistryModule, TypeOrmModule.forFeature([PredictionEntity])],
   controllers: [PredictionsController, MlflowController, V2Controller],
-  providers: [PredictionService, PredictionApiService, PredictionLogService, MlflowService, V2Service],
+  providers: [
+    PredictionService,
+    PredictionApiService,
+    PredictionLogService,
+    PredictionLogRepository,
+    MlflowService,
+    V2Service,
+  ],
   exports: [PredictionLogService],
 })
 export class PredictionModule {}

@@ -8,6 +8,9 @@ import { ActiveModels } from './active-models.service';
 import { ModelRegistryRepository } from './model-registry.repository';
 import { RegistryService } from './registry.service';
 
+/** Relative difference of the primary metric under which two runs count as equally good. */
+const TIE_TOLERANCE = 0.005;
+
 /**
  * At start, serves each model's champion. A model with no champion (a fresh clone) is trained with the default
  * candidates when AUTO_TRAIN_ON_START is on, and the best run is registered and promoted. Runs after the server
@@ -66,9 +69,15 @@ export class ModelBootstrapService implements OnApplicationBootstrap {
     });
   }
 
+  /**
+   * The best run by the primary metric; among runs within TIE_TOLERANCE of it, the one that predicts fastest
+   * (a 0.05% better RMSE is not worth serving a forest four times slower and thirty times larger).
+   */
   private best(name: string, runs: RunEntity[]): RunEntity {
     const { name: metric, higherIsBetter } = PRIMARY_METRIC[this.data.definition(name).pipeline.spec.task];
     const score = (run: RunEntity) => Number(run.metrics?.[metric]);
-    return runs.reduce((a, b) => ((higherIsBetter ? score(b) > score(a) : score(b) < score(a)) ? b : a));
+    const top = runs.reduce((a, b) => ((higherIsBetter ? score(b) > score(a) : score(b) < score(a)) ? b : a));
+    const close = runs.filter((run) => Math.abs(score(run) - score(top)) <= TIE_TOLERANCE * Math.abs(score(top)));
+    return close.reduce((a, b) => ((b.predictMicrosPerRow ?? Infinity) < (a.predictMicrosPerRow ?? Infinity) ? b : a));
   }
 }

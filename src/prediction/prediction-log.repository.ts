@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Database } from 'better-sqlite3';
+import { Repository } from 'typeorm';
+import { PredictionEntity } from './entities/prediction.entity';
+
+export type NewPrediction = Omit<PredictionEntity, 'id'>;
+
+const INSERT =
+  'INSERT INTO "predictions" ("created_at", "model_name", "model_version", "request_id", "inputs", "output", "latency_ms") ' +
+  'VALUES (?, ?, ?, ?, ?, ?, ?)';
+
+/**
+ * The prediction log table. Writing is the hot path (one row per predicted row): on SQLite it uses one prepared
+ * better-sqlite3 statement inside one transaction per batch, which costs a few µs a row where TypeORM's insert
+ * builder costs tens; on other databases it falls back to TypeORM's multi-row insert.
+ */
+@Injectable()
+export class PredictionLogRepository {
+  private insertMany?: (rows: readonly NewPrediction[]) => void;
+
+  constructor(@InjectRepository(PredictionEntity) private readonly predictions: Repository<PredictionEntity>) {}
+
+  async insert(rows: readonly NewPrediction[]): Promise<void> {
+    const driver = this.predictions.manager.connection.driver;
+    if (driver.options.type !== 'better-sqlite3') {
+      await this.predictions.manager.transaction((manager) => manager.insert(PredictionEntity, [...rows]));
+      return;
+    }
+    this.insertMany ??= this.prepare((driver as unknown as { databaseConnection: Database }).databaseConnection);
+    this.insertMany(rows);
+  }
+
+  private prepare(db: Database): (rows: readonly NewPrediction[]) => void {
+    const statement = db.prepare(INSERT);
+    // TypeORM stores SQLite datetimes as UTC 'YYYY-MM-DD HH:MM:SS.SSS'; keep the same text so its reads agree.
+    const when = (date: Date): string => date.toISOString().replace('T', ' ').replace('Z', '');
+    return db.transaction((rows: readonly NewPrediction[]) => {
+      for (const r of rows) {
+        statement.run(
+          when(r.createdAt),
+          r.modelName,
+          r.modelVersion,
+          r.requestId,
+          JSON.stringify(r.inputs),
+          JSON.stringify(r.output),
+          r.latencyMs,
+        );
+      }
+    });
+  }
+
+  recent(model: string | undefined, limit: number): Promise<PredictionEntity[]> {
+    return this.predictions.find({ where: model ? { modelName: model } : {}, order: { id: 'DESC' }, take: limit });
+  }
+}

@@ -13,17 +13,9 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const logLevel = process.env.BENCH_LOG_LEVEL ?? 'warn';
 
-const row = {
-  longitude: -122.23,
-  latitude: 37.88,
-  housing_median_age: 41,
-  total_rooms: 880,
-  total_bedrooms: 129,
-  population: 322,
-  households: 126,
-  median_income: 8.3252,
-  ocean_proximity: 'NEAR BAY',
-};
+// The feature spec's example row (from the build this script starts).
+const { HOUSING_SPEC } = await import(join(root, 'dist', 'data', 'housing', 'housing.feature-spec.js'));
+const row = HOUSING_SPEC.example;
 
 async function freePort() {
   const server = createServer();

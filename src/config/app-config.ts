@@ -15,7 +15,7 @@ import {
   ValidationError,
   validateSync,
 } from 'class-validator';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Setting, settingsOf } from './setting.decorator';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
@@ -206,11 +206,6 @@ export class AppConfig {
 
   get housingCsvPath(): string {
     return this.HOUSING_CSV_PATH ?? join(this.DATA_DIR, 'raw', 'california_housing.csv');
-  }
-
-  /** Absolute form of a configured path (relative paths are taken from the working directory). */
-  static absolute(path: string): string {
-    return isAbsolute(path) ? path : resolve(path);
   }
 }
 

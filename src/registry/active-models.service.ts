@@ -5,12 +5,6 @@ import { ModelVersionEntity } from './entities/model-version.entity';
 import { ArtifactLoadError, ModelNotReadyError } from './registry.errors';
 import { ServedModel } from './served-model';
 
-export interface LoadFailure {
-  version: number;
-  error: string;
-  at: Date;
-}
-
 /**
  * The served version of each model. A swap loads the artifact, checks its sha256, runs warm-up predictions on the
  * feature spec's example row, and only then replaces the reference in one assignment; a request reads the
@@ -20,7 +14,6 @@ export interface LoadFailure {
 export class ActiveModels {
   private readonly logger = new Logger(ActiveModels.name);
   private readonly served = new Map<string, ServedModel>();
-  private readonly failures = new Map<string, LoadFailure>();
 
   constructor(private readonly data: DataService) {}
 
@@ -33,11 +26,6 @@ export class ActiveModels {
     const model = this.served.get(name);
     if (!model) throw new ModelNotReadyError(name);
     return model;
-  }
-
-  /** The last failed load of a model, if it happened after the served version was loaded. */
-  lastFailure(name: string): LoadFailure | undefined {
-    return this.failures.get(name);
   }
 
   /** Loads, verifies and warms up a version without serving it yet. */
@@ -68,7 +56,6 @@ export class ActiveModels {
       return model;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      this.failures.set(name, { version: version.version, error: message, at: new Date() });
       this.logger.error(`Refused to load ${name} version ${version.version}: ${message}`);
       throw new ArtifactLoadError(`Model ${name} version ${version.version} cannot be loaded: ${message}`);
     }
@@ -78,7 +65,6 @@ export class ActiveModels {
   activate(model: ServedModel): void {
     const previous = this.served.get(model.name);
     this.served.set(model.name, model);
-    this.failures.delete(model.name);
     this.logger.log(`Serving ${model.name} version ${model.version}${previous ? ` (was ${previous.version})` : ''}`);
   }
 }

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sha256 } from '../common/crypto/sha256.util';
 import { writeFileAtomic } from '../common/fs/atomic-write.util';
 import { asRecord, readLiteral } from '../ml/json-reader.util';
 import { ModelFormatError } from '../ml/model-format.error';
@@ -32,8 +32,6 @@ export interface StoredArtifact {
   sha256: string;
   bytes: number;
 }
-
-export const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 
 /** Writes `<MODELS_DIR>/<model>/runs/<runId>.json` atomically and returns its path and sha256. */
 export async function writeArtifact(modelsDir: string, artifact: ModelArtifact): Promise<StoredArtifact> {

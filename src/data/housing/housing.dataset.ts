@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { sha256 } from '../../common/crypto/sha256.util';
 import { writeFileAtomic } from '../../common/fs/atomic-write.util';
 import { AppConfig } from '../../config/app-config';
 import { DataSourceUnavailableError } from '../data.errors';
@@ -41,7 +41,7 @@ export class HousingDataset implements DatasetDefinition<HousingRecord> {
     }
     return {
       name: this.name,
-      version: createHash('sha256').update(bytes).digest('hex'),
+      version: sha256(bytes),
       source,
       rowsRead: parsed.rowsRead,
       rejected: parsed.rejected,

@@ -2,17 +2,8 @@ import { transformAll } from '../feature-spec';
 import { HOUSING_SPEC, HousingInput } from './housing.feature-spec';
 import { haversineKm, housingPipeline, median } from './housing.features';
 
-const base: HousingInput = {
-  longitude: -122.23,
-  latitude: 37.88,
-  housing_median_age: 41,
-  total_rooms: 880,
-  total_bedrooms: 129,
-  population: 322,
-  households: 126,
-  median_income: 8.3252,
-  ocean_proximity: 'NEAR BAY',
-};
+// The spec's example row: -122.23, 37.88, 41 years, 880 rooms, 129 bedrooms, 322 people, 126 households, 8.3252, NEAR BAY.
+const base = { ...HOUSING_SPEC.example } as unknown as HousingInput;
 
 describe('housingPipeline', () => {
   it('derives the scikit-learn features, city distances, rotated coordinates and the ocean_proximity one-hot', () => {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { sha256 } from '../../common/crypto/sha256.util';
 import type { DatasetDefinition, LoadedTable } from '../dataset-definition';
 import type { FeaturePipeline } from '../feature-spec';
 import { IRIS_MODEL, IRIS_SOURCE, IRIS_SPEC, IrisRecord, irisPipeline, loadIris } from './iris.data';
@@ -19,7 +19,7 @@ export class IrisDataset implements DatasetDefinition<IrisRecord> {
     const { records, bytes } = loadIris();
     return Promise.resolve({
       name: this.name,
-      version: createHash('sha256').update(bytes).digest('hex'),
+      version: sha256(bytes),
       source: IRIS_SOURCE,
       rowsRead: records.length,
       rejected: [],

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { LoggingInterceptor } from './common/http/logging.interceptor';
-import { createValidationPipe } from './common/http/validation.pipe';
+import { AppValidationPipe } from './common/http/validation.pipe';
 import { ShutdownLogger } from './common/logging/shutdown.logger';
 import { ConfigModule } from './config/config.module';
 import { DataModule } from './data/data.module';
@@ -19,7 +19,7 @@ import { TrainingModule } from './training/training.module';
 @Module({
   imports: [ConfigModule, DatabaseModule, DataModule, TrainingModule, RegistryModule, PredictionModule, HealthModule],
   providers: [
-    { provide: APP_PIPE, useFactory: createValidationPipe },
+    { provide: APP_PIPE, useClass: AppValidationPipe },
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
     { provide: APP_INTERCEPTOR, useClass: LoggingInterceptor },
     ShutdownLogger,

@@ -1,5 +1,7 @@
 import { createTestApp, TestApp } from './support/test-app';
 
+const parse = (text: unknown): unknown => JSON.parse(text as string);
+
 describe('database migrations (e2e)', () => {
   let t: TestApp;
 
@@ -27,6 +29,43 @@ describe('database migrations (e2e)', () => {
     expect(journal_mode).toBe('wal');
     const [{ timeout }] = await t.dataSource.query<{ timeout: number }[]>('PRAGMA busy_timeout');
     expect(timeout).toBe(t.config.DATABASE_BUSY_TIMEOUT_MS);
+  });
+
+  it('turn the per-row prediction log into one row per request, and back', async () => {
+    await t.dataSource.undoLastMigration();
+    const insert = (id: string, income: number) =>
+      t.dataSource.query(
+        `INSERT INTO predictions (created_at, model_name, model_version, request_id, inputs, output, latency_ms) ` +
+          `VALUES ('2026-01-01 00:00:00.000', 'california-housing', 1, ?, ?, ?, 0.5)`,
+        [id, JSON.stringify({ median_income: income }), JSON.stringify({ value: income })],
+      );
+    await insert('old-1', 1);
+    await insert('old-2', 2);
+    await t.dataSource.runMigrations();
+    const requests = await t.dataSource.query<Record<string, unknown>[]>(
+      'SELECT request_id, row_count, inputs, outputs FROM predictions ORDER BY id',
+    );
+    expect(requests.map((r) => [r.request_id, r.row_count, parse(r.inputs), parse(r.outputs)])).toEqual([
+      ['old-1', 1, [{ median_income: 1 }], [{ value: 1 }]],
+      ['old-2', 1, [{ median_income: 2 }], [{ value: 2 }]],
+    ]);
+    await t.dataSource.query(
+      `INSERT INTO predictions (created_at, model_name, model_version, request_id, row_count, inputs, outputs, latency_ms) ` +
+        `VALUES ('2026-01-01 00:00:01.000', 'california-housing', 1, 'new-batch', 2, ?, ?, 0.5)`,
+      [JSON.stringify([{ median_income: 3 }, { median_income: 4 }]), JSON.stringify([{ value: 3 }, { value: 4 }])],
+    );
+    await t.dataSource.undoLastMigration();
+    const rows = await t.dataSource.query<Record<string, unknown>[]>(
+      'SELECT request_id, output FROM predictions ORDER BY id',
+    );
+    expect(rows.map((r) => [r.request_id, parse(r.output)])).toEqual([
+      ['old-1', { value: 1 }],
+      ['old-2', { value: 2 }],
+      ['new-batch', { value: 3 }],
+      ['new-batch', { value: 4 }],
+    ]);
+    await t.dataSource.runMigrations();
+    await t.dataSource.query('DELETE FROM predictions');
   });
 
   it('can be reverted and applied again', async () => {

@@ -176,17 +176,34 @@ describe('registry and serving (e2e)', () => {
     });
   });
 
-  it('logs every prediction with its version, inputs, output and request id', async () => {
-    await post('/predict/housing', row, { ...json, 'x-request-id': 'log-check-1' });
+  it('logs every prediction with its version, inputs, output and request id (one log row per request)', async () => {
+    const single = (await post('/predict/housing', row, { ...json, 'x-request-id': 'log-check-1' })).json();
+    const rows3 = [row, { ...row, median_income: 2.5 }, { ...row, total_bedrooms: null }];
+    const batch = (
+      await post('/predict/housing/batch', { rows: rows3 }, { ...json, 'x-request-id': 'log-check-2' })
+    ).json();
     await t.app.get(PredictionLogService).flush();
-    const rows = await t.dataSource.query<Record<string, unknown>[]>(
-      "SELECT model_name, model_version, inputs, output FROM predictions WHERE request_id = 'log-check-1'",
+    const logged = await t.dataSource.query<Record<string, unknown>[]>(
+      "SELECT request_id, model_name, model_version, row_count, inputs, outputs FROM predictions WHERE request_id LIKE 'log-check-%' ORDER BY id",
     );
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ model_name: 'california-housing', model_version: 1 });
-    expect(JSON.parse(rows[0].inputs as string)).toMatchObject(row);
+    expect(logged.map((r) => [r.request_id, r.model_name, r.model_version, r.row_count])).toEqual([
+      ['log-check-1', 'california-housing', 1, 1],
+      ['log-check-2', 'california-housing', 1, 3],
+    ]);
+    expect(JSON.parse(logged[0].inputs as string)).toEqual([row]);
+    expect(JSON.parse(logged[0].outputs as string)).toEqual([single.prediction]);
+    expect(JSON.parse(logged[1].inputs as string)).toEqual(rows3);
+    expect(JSON.parse(logged[1].outputs as string)).toEqual(batch.predictions);
     const recent = (await get('/predictions?model=california-housing&limit=1')).json();
-    expect(recent).toEqual([expect.objectContaining({ requestId: 'log-check-1', version: 1 })]);
+    expect(recent).toEqual([
+      expect.objectContaining({
+        requestId: 'log-check-2',
+        version: 1,
+        rowCount: 3,
+        inputs: rows3,
+        outputs: batch.predictions,
+      }),
+    ]);
   });
 
   describe('bad input gets a 4xx naming the field and rule, never a 5xx', () => {
@@ -210,6 +227,27 @@ describe('registry and serving (e2e)', () => {
     ])('%s', async (_, payload, field, rule) => {
       const res = await expectProblem(payload, field, rule);
       expect(JSON.stringify(res.json())).not.toContain('NEAR LAKE');
+    });
+
+    it('refuses keys named like Object.prototype members, which class-validator alone lets through', async () => {
+      await expectProblem({ ...row, constructor: null }, 'constructor', 'whitelistValidation');
+      await expectProblem({ ...row, hasOwnProperty: 1 }, 'hasOwnProperty', 'whitelistValidation');
+      const batch = await post('/predict/housing/batch', { rows: [{ ...row, valueOf: 1 }] });
+      expect(batch.json().errors).toEqual([
+        expect.objectContaining({ field: 'rows.0.valueOf', rule: 'whitelistValidation' }),
+      ]);
+      const generic = await post('/models/california-housing/predict', { inputs: [row, { ...row, constructor: 1 }] });
+      expect(generic.json().errors).toEqual([
+        expect.objectContaining({ field: 'inputs.1.constructor', rule: 'whitelistValidation' }),
+      ]);
+    });
+
+    it('refuses a batch row that is not an object', async () => {
+      for (const bad of [[], 'x', null, 3]) {
+        const res = await post('/predict/housing/batch', { rows: [row, bad] });
+        expect(res.statusCode).toBe(400);
+        expect(res.json().errors).toContainEqual(expect.objectContaining({ field: 'rows', rule: 'isObject' }));
+      }
     });
 
     it('accepts a missing total_bedrooms (imputed)', async () => {

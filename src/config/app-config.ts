@@ -186,7 +186,9 @@ export class AppConfig {
   @IsInt()
   MAX_BATCH_ROWS = 1000;
 
-  @Setting('Prediction-log entries held in memory before new ones are dropped (and counted).')
+  @Setting(
+    'Predicted rows the prediction-log queue holds in memory; a request whose rows do not fit is not logged (its rows are counted as dropped).',
+  )
   @Transform(toNumber)
   @Max(10000000)
   @Min(1)

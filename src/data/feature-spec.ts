@@ -9,6 +9,8 @@ export interface NumericInputField {
   /** When true the value must be strictly greater than `min`. */
   minExclusive?: boolean;
   integer?: boolean;
+  /** Another numeric field this one may not exceed when both are present (total_bedrooms ≤ total_rooms). */
+  notGreaterThan?: string;
   unit: string;
   description: string;
 }

@@ -2,10 +2,12 @@ import type { MigrationInterface } from 'typeorm';
 import { InitialSchema1763884800000 } from './migrations/1763884800000-initial-schema';
 import { ExperimentsAndRuns1763888400000 } from './migrations/1763888400000-experiments-and-runs';
 import { RegistryAndPredictions1763892000000 } from './migrations/1763892000000-registry-and-predictions';
+import { PredictionRequests1763895600000 } from './migrations/1763895600000-prediction-requests';
 
 /** Every migration, in order. TypeORM runs the pending ones at start; a spec checks they match the entities. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   InitialSchema1763884800000,
   ExperimentsAndRuns1763888400000,
   RegistryAndPredictions1763892000000,
+  PredictionRequests1763895600000,
 ];

@@ -42,7 +42,7 @@ export class GradientBoostedTrees {
     readonly featureImportances: Float64Array,
   ) {
     const offsets = Int32Array.from(trees, (_, t) => t % nClasses);
-    this.ensemble = new TreeEnsemble(trees, offsets, 1, nFeatures, nClasses);
+    this.ensemble = new TreeEnsemble(trees, offsets, 1, nFeatures, nClasses).compile();
   }
 
   /**

@@ -38,7 +38,7 @@ export class RandomForest {
     /** Share of the total split gain per feature (sums to 1 unless no tree has a split). */
     readonly featureImportances: Float64Array,
   ) {
-    this.ensemble = new TreeEnsemble(trees, new Int32Array(trees.length), nClasses, nFeatures, nClasses);
+    this.ensemble = new TreeEnsemble(trees, new Int32Array(trees.length), nClasses, nFeatures, nClasses).compile();
   }
 
   static fit(data: TrainingData, params: Partial<RandomForestParams> = {}, options: RandomForestFitOptions = {}) {

@@ -12,7 +12,10 @@ const tree: FlatTree = {
 };
 
 describe('TreeEnsemble', () => {
-  it('walks flat arrays with <= thresholds and learned NaN directions, in both code paths', () => {
+  it.each([
+    ['the shared kernel', false],
+    ['a compiled kernel', true],
+  ])('walks flat arrays with <= thresholds and learned NaN directions, in both code paths (%s)', (_, compiled) => {
     const rows = [
       [0.5, 2],
       [0.5, 2.1],
@@ -26,6 +29,7 @@ describe('TreeEnsemble', () => {
     ];
     const expected = [10, 20, 30, 30, 10, 30, 20, 10, 20];
     const ensemble = new TreeEnsemble([tree, tree], Int32Array.from([0, 0]), 1, 2, 1);
+    if (compiled) ensemble.compile();
     // Repeat the rows so whole 8-row groups take the fast path when a block has only finite values.
     const finite = [0, 1, 2, 7, 8, 0, 1, 2, 7, 8];
     const X = Float64Array.from(finite.flatMap((i) => rows[i]));
@@ -43,5 +47,21 @@ describe('TreeEnsemble', () => {
     const out = new Float64Array(2);
     ensemble.accumulate(Float64Array.from([0.9, 0]), 1, out);
     expect(Array.from(out)).toEqual([30, 60]);
+  });
+
+  it('a compiled kernel adds the same multi-output leaves into the same columns as the shared one', () => {
+    const twoOutputs: FlatTree = {
+      ...tree,
+      nOutputs: 2,
+      value: Float64Array.from([0, 0, 0, 0, 30, 31, 10, 11, 20, 21]),
+    };
+    const rows = Float64Array.from({ length: 2 * 21 }, (_, i) => ((i * 7919) % 13) / 4 - 1);
+    const shared = new TreeEnsemble([twoOutputs, twoOutputs], Int32Array.from([0, 2]), 2, 2, 4);
+    const compiled = new TreeEnsemble([twoOutputs, twoOutputs], Int32Array.from([0, 2]), 2, 2, 4).compile();
+    const [a, b] = [new Float64Array(21 * 4), new Float64Array(21 * 4)];
+    shared.accumulate(rows, 21, a);
+    compiled.accumulate(rows, 21, b);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    expect(new Set(a).size).toBeGreaterThan(3);
   });
 });

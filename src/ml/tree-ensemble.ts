@@ -1,5 +1,6 @@
 import { FlatTree } from './flat-tree';
 import { InvalidInputError } from './invalid-input.error';
+import { Block8, compileBlock8 } from './tree-kernel';
 
 const ROW_BLOCK = 256;
 
@@ -8,7 +9,7 @@ const ROW_BLOCK = 256;
  * `valuesPerLeaf` outputs that are added to the output columns starting at `outputOffset[t]`.
  * Internally the right child is always `left + 1`, NaN is replaced by ∓Infinity according to the node's default
  * direction, and leaves point to themselves with an infinite threshold, so one step is branch-free:
- * `node = left[node] + (x > threshold[node] ? 1 : 0)`.
+ * `node = left[node] + +(x > threshold[node])`.
  */
 export class TreeEnsemble {
   private readonly roots: Int32Array;
@@ -47,7 +48,7 @@ export class TreeEnsemble {
         const leaf = tree.feature[i] < 0;
         this.feature[g] = tree.feature[i];
         this.stepFeature[g] = leaf ? 0 : tree.feature[i];
-        this.threshold[g] = leaf ? Infinity : tree.threshold[i] + 0; // + 0 turns -0 into 0 for the sign test
+        this.threshold[g] = leaf ? Infinity : tree.threshold[i];
         this.left[g] = leaf ? g : tree.left[i] + base;
         this.nanValue[g] = leaf || tree.defaultLeft[i] === 1 ? -Infinity : Infinity;
       }
@@ -67,10 +68,9 @@ export class TreeEnsemble {
     for (let r0 = 0; r0 < nRows; r0 += ROW_BLOCK) {
       const r1 = Math.min(nRows, r0 + ROW_BLOCK);
       const fast = allFinite(X, r0 * nF, r1 * nF);
+      const rest = fast ? this.block8(X, r0, r1, from, to, out) : r0;
       for (let t = from; t < to; t++) {
-        let r = r0;
-        if (fast) for (; r + 8 <= r1; r += 8) this.walk8(X, r, t, out);
-        for (; r < r1; r++) this.addLeaf(out, r, t, this.walk(X, r * nF, this.roots[t]));
+        for (let r = rest; r < r1; r++) this.addLeaf(out, r, t, this.walk(X, r * nF, this.roots[t]));
       }
     }
   }
@@ -82,70 +82,79 @@ export class TreeEnsemble {
     while (feature[node] >= 0) {
       let x = X[base + stepFeature[node]];
       if (x !== x) x = nanValue[node];
-      SIGN_F64[0] = threshold[node] - x;
-      node = left[node] + (SIGN_I32[1] >>> 31);
+      node = left[node] + +(x > threshold[node]);
     }
     return node;
   }
 
   /**
-   * Eight NaN-free rows at once: their independent walks overlap in the CPU. The step is branch-free: the sign bit
-   * of `threshold - x` (read through a Float64Array/Int32Array view) is 1 exactly when x > threshold.
+   * Compiles this ensemble's own eight-row kernel (see compileBlock8): about 2× faster than the shared one.
+   * Worth it for a model that serves many predictions; not for a throwaway ensemble inside training.
    */
-  private walk8(X: Float64Array, r: number, t: number, out: Float64Array): void {
+  compile(): this {
+    const { feature, stepFeature, threshold, left, roots, value, outputOffset, nFeatures, nOutputs } = this;
+    const arrays = { feature, stepFeature, threshold, left, roots, value, outputOffset, nFeatures, nOutputs };
+    this.block8 = compileBlock8({ ...arrays, valuesPerLeaf: this.valuesPerLeaf });
+    return this;
+  }
+
+  /** The eight-row kernel shared by every ensemble until compile() gives this one its own. */
+  private block8: Block8 = (X, r0, r1, from, to, out) => {
     const { feature, stepFeature: sf, threshold: th, left } = this;
     const nF = this.nFeatures;
-    const f = SIGN_F64;
-    const s = SIGN_I32;
-    const b0 = r * nF;
-    const [b1, b2, b3, b4, b5, b6, b7] = [
-      b0 + nF,
-      b0 + 2 * nF,
-      b0 + 3 * nF,
-      b0 + 4 * nF,
-      b0 + 5 * nF,
-      b0 + 6 * nF,
-      b0 + 7 * nF,
-    ];
-    const root = this.roots[t];
-    let n0 = root;
-    let n1 = root;
-    let n2 = root;
-    let n3 = root;
-    let n4 = root;
-    let n5 = root;
-    let n6 = root;
-    let n7 = root;
-    while (
-      (feature[n0] & feature[n1] & feature[n2] & feature[n3] & feature[n4] & feature[n5] & feature[n6] & feature[n7]) >=
-      0
-    ) {
-      f[0] = th[n0] - X[b0 + sf[n0]];
-      f[1] = th[n1] - X[b1 + sf[n1]];
-      f[2] = th[n2] - X[b2 + sf[n2]];
-      f[3] = th[n3] - X[b3 + sf[n3]];
-      f[4] = th[n4] - X[b4 + sf[n4]];
-      f[5] = th[n5] - X[b5 + sf[n5]];
-      f[6] = th[n6] - X[b6 + sf[n6]];
-      f[7] = th[n7] - X[b7 + sf[n7]];
-      n0 = left[n0] + (s[1] >>> 31);
-      n1 = left[n1] + (s[3] >>> 31);
-      n2 = left[n2] + (s[5] >>> 31);
-      n3 = left[n3] + (s[7] >>> 31);
-      n4 = left[n4] + (s[9] >>> 31);
-      n5 = left[n5] + (s[11] >>> 31);
-      n6 = left[n6] + (s[13] >>> 31);
-      n7 = left[n7] + (s[15] >>> 31);
+    const end = r0 + ((r1 - r0) & ~7);
+    for (let t = from; t < to; t++) {
+      const root = this.roots[t];
+      for (let r = r0; r < end; r += 8) {
+        // Eight independent walks overlap in the CPU; each step is branch-free.
+        const b0 = r * nF;
+        const b1 = b0 + nF;
+        const b2 = b1 + nF;
+        const b3 = b2 + nF;
+        const b4 = b3 + nF;
+        const b5 = b4 + nF;
+        const b6 = b5 + nF;
+        const b7 = b6 + nF;
+        let n0 = root;
+        let n1 = root;
+        let n2 = root;
+        let n3 = root;
+        let n4 = root;
+        let n5 = root;
+        let n6 = root;
+        let n7 = root;
+        while (
+          (feature[n0] &
+            feature[n1] &
+            feature[n2] &
+            feature[n3] &
+            feature[n4] &
+            feature[n5] &
+            feature[n6] &
+            feature[n7]) >=
+          0
+        ) {
+          n0 = left[n0] + +(X[b0 + sf[n0]] > th[n0]);
+          n1 = left[n1] + +(X[b1 + sf[n1]] > th[n1]);
+          n2 = left[n2] + +(X[b2 + sf[n2]] > th[n2]);
+          n3 = left[n3] + +(X[b3 + sf[n3]] > th[n3]);
+          n4 = left[n4] + +(X[b4 + sf[n4]] > th[n4]);
+          n5 = left[n5] + +(X[b5 + sf[n5]] > th[n5]);
+          n6 = left[n6] + +(X[b6 + sf[n6]] > th[n6]);
+          n7 = left[n7] + +(X[b7 + sf[n7]] > th[n7]);
+        }
+        this.addLeaf(out, r, t, n0);
+        this.addLeaf(out, r + 1, t, n1);
+        this.addLeaf(out, r + 2, t, n2);
+        this.addLeaf(out, r + 3, t, n3);
+        this.addLeaf(out, r + 4, t, n4);
+        this.addLeaf(out, r + 5, t, n5);
+        this.addLeaf(out, r + 6, t, n6);
+        this.addLeaf(out, r + 7, t, n7);
+      }
     }
-    this.addLeaf(out, r, t, n0);
-    this.addLeaf(out, r + 1, t, n1);
-    this.addLeaf(out, r + 2, t, n2);
-    this.addLeaf(out, r + 3, t, n3);
-    this.addLeaf(out, r + 4, t, n4);
-    this.addLeaf(out, r + 5, t, n5);
-    this.addLeaf(out, r + 6, t, n6);
-    this.addLeaf(out, r + 7, t, n7);
-  }
+    return end;
+  };
 
   private addLeaf(out: Float64Array, r: number, t: number, node: number): void {
     const k = this.valuesPerLeaf;
@@ -158,11 +167,7 @@ export class TreeEnsemble {
   }
 }
 
-/** Scratch for the branch-free comparison (the high word of a double holds its sign bit, little-endian). */
-const SIGN_F64 = new Float64Array(8);
-const SIGN_I32 = new Int32Array(SIGN_F64.buffer);
-
-/** No NaN and no ±Infinity (an infinite x at a leaf would give Infinity - Infinity = NaN in the fast step). */
+/** No NaN and no ±Infinity (the eight-row walk has no NaN handling; leaves hold an infinite threshold). */
 function allFinite(X: Float64Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (X[i] - X[i] !== 0) return false;
   return true;

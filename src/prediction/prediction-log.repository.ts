@@ -7,13 +7,13 @@ import { PredictionEntity } from './entities/prediction.entity';
 export type NewPrediction = Omit<PredictionEntity, 'id'>;
 
 const INSERT =
-  'INSERT INTO "predictions" ("created_at", "model_name", "model_version", "request_id", "inputs", "output", "latency_ms") ' +
-  'VALUES (?, ?, ?, ?, ?, ?, ?)';
+  'INSERT INTO "predictions" ("created_at", "model_name", "model_version", "request_id", "row_count", "inputs", "outputs", "latency_ms") ' +
+  'VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
 
 /**
- * The prediction log table. Writing is the hot path (one row per predicted row): on SQLite it uses one prepared
- * better-sqlite3 statement inside one transaction per batch, which costs a few µs a row where TypeORM's insert
- * builder costs tens; on other databases it falls back to TypeORM's multi-row insert.
+ * The prediction log table. Writing is the hot path: on SQLite it uses one prepared better-sqlite3 statement
+ * inside one transaction per flush, which costs a few µs a request where TypeORM's insert builder costs tens; on
+ * other databases it falls back to TypeORM's multi-row insert.
  */
 @Injectable()
 export class PredictionLogRepository {
@@ -42,8 +42,9 @@ export class PredictionLogRepository {
           r.modelName,
           r.modelVersion,
           r.requestId,
+          r.rowCount,
           JSON.stringify(r.inputs),
-          JSON.stringify(r.output),
+          JSON.stringify(r.outputs),
           r.latencyMs,
         );
       }

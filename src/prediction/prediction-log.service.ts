@@ -5,18 +5,20 @@ import { NewPrediction, PredictionLogRepository } from './prediction-log.reposit
 
 export type PredictionLogEntry = NewPrediction;
 
-/** Rows written per transaction. */
-const FLUSH_BATCH = 2000;
+/** Requests written per transaction. */
+const FLUSH_BATCH = 500;
 
 /**
- * The prediction log: requests push entries into a bounded in-memory queue and never wait for the database; a
- * background writer flushes the queue in batched transactions every PREDICTION_LOG_FLUSH_MS and at shutdown. When
- * the queue is full, new entries are dropped and counted.
+ * The prediction log: each request pushes one entry (all of its rows) into a bounded in-memory queue and never
+ * waits for the database; a background writer flushes the queue in batched transactions every
+ * PREDICTION_LOG_FLUSH_MS and at shutdown. The bound counts predicted rows: an entry that would pass
+ * PREDICTION_LOG_QUEUE_SIZE is dropped, and its rows are counted.
  */
 @Injectable()
 export class PredictionLogService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(PredictionLogService.name);
   private queue: PredictionLogEntry[] = [];
+  private queuedRows = 0;
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
   private droppedCount = 0;
@@ -36,19 +38,23 @@ export class PredictionLogService implements OnModuleInit, OnModuleDestroy {
     await this.flush();
   }
 
-  /** Queues an entry; returns false (and counts it) when the queue is full. */
+  /** Queues an entry; returns false (and counts its rows) when they do not fit in the queue. */
   push(entry: PredictionLogEntry): boolean {
-    if (this.queue.length >= this.config.PREDICTION_LOG_QUEUE_SIZE) {
-      this.droppedCount++;
+    if (this.queuedRows + entry.rowCount > this.config.PREDICTION_LOG_QUEUE_SIZE) {
+      this.droppedCount += entry.rowCount;
       return false;
     }
     this.queue.push(entry);
+    this.queuedRows += entry.rowCount;
     return true;
   }
 
+  /** Predicted rows waiting to be written. */
   get depth(): number {
-    return this.queue.length;
+    return this.queuedRows;
   }
+
+  /** Predicted rows dropped because the queue was full. */
 
   get dropped(): number {
     return this.droppedCount;
@@ -66,6 +72,7 @@ export class PredictionLogService implements OnModuleInit, OnModuleDestroy {
       try {
         await this.repository.insert(batch);
         this.queue.splice(0, batch.length);
+        for (const entry of batch) this.queuedRows -= entry.rowCount;
       } catch (error) {
         this.logger.error(
           `Could not write ${batch.length} prediction-log rows (kept for the next flush): ${String(error)}`,

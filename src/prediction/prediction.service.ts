@@ -29,7 +29,7 @@ export interface PredictionResult {
 
 /**
  * Predicts with the served version of a model: reads the ActiveModels reference once (so a request finishes on
- * the version it started with), answers, and pushes one prediction-log entry per row without waiting.
+ * the version it started with), answers, and pushes one prediction-log entry (all rows of the request) without waiting.
  */
 @Injectable()
 export class PredictionService {
@@ -67,19 +67,16 @@ export class PredictionService {
         probabilities: Object.fromEntries(classes.map((c, j) => [c, output.probabilities[i][j]])),
       }));
     }
-    const latencyMs = performance.now() - started;
-    const createdAt = new Date();
-    for (let i = 0; i < inputs.length; i++) {
-      this.log.push({
-        createdAt,
-        modelName: model,
-        modelVersion: served.version,
-        requestId,
-        inputs: inputs[i],
-        output: rows[i],
-        latencyMs,
-      });
-    }
+    this.log.push({
+      createdAt: new Date(),
+      modelName: model,
+      modelVersion: served.version,
+      requestId,
+      rowCount: inputs.length,
+      inputs: inputs as object[],
+      outputs: rows,
+      latencyMs: performance.now() - started,
+    });
     return { served, rows, raw };
   }
 }

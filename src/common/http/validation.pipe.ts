@@ -1,16 +1,48 @@
-import { ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationPipe } from '@nestjs/common';
 import { RequestValidationError } from '../errors/request-validation.error';
+import { inheritedKeyProblems } from './inherited-keys.util';
+
+const PRECHECK = Symbol('precheck');
+
+/** A plain function that is true only for a body every class-validator rule of the DTO accepts. */
+export type Precheck = (value: unknown) => boolean;
+
+/**
+ * Gives a body DTO a precompiled check of its rules for hot routes: a body it accepts skips class-transformer and
+ * class-validator (and reaches the handler as the parsed JSON); any other body is validated by class-validator
+ * as usual, so every error still comes from the DTO's decorators.
+ */
+export function Prechecked(check: Precheck): ClassDecorator {
+  return (target) => {
+    Object.defineProperty(target, PRECHECK, { value: check });
+  };
+}
 
 /** The one request validation pipe (registered as APP_PIPE): strict whitelist, transformation, and our error shape. */
-export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    transform: true,
-    forbidUnknownValues: true,
-    // One problem per field: the first rule it breaks.
-    stopAtFirstError: true,
-    validationError: { target: false, value: false },
-    exceptionFactory: (errors) => RequestValidationError.fromValidationErrors(errors),
-  });
+export class AppValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      forbidUnknownValues: true,
+      // One problem per field: the first rule it breaks.
+      stopAtFirstError: true,
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors) => RequestValidationError.fromValidationErrors(errors),
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type !== 'body') return super.transform(value, metadata);
+    if (precheckOf(metadata.metatype)?.(value)) return value;
+    const problems = inheritedKeyProblems(value);
+    if (problems.length > 0) throw new RequestValidationError(problems);
+    return super.transform(value, metadata);
+  }
+}
+
+function precheckOf(metatype: unknown): Precheck | undefined {
+  if (typeof metatype !== 'function') return undefined;
+  return (metatype as unknown as Record<symbol, Precheck | undefined>)[PRECHECK];
 }

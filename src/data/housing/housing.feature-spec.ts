@@ -81,6 +81,7 @@ export const HOUSING_SPEC: FeatureSpec = {
       required: false,
       min: 0,
       max: 1_000_000,
+      notGreaterThan: 'total_rooms',
       unit: 'rooms',
       description: 'Bedrooms in the block group (optional: imputed when missing; at most total_rooms)',
     }),

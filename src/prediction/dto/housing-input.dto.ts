@@ -1,8 +1,13 @@
 import { HOUSING_SPEC } from '../../data/housing/housing.feature-spec';
 import type { HousingInput } from '../../data/housing/housing.feature-spec';
-import { IsNotGreaterThanProperty, SpecField } from './spec-field.decorator';
+import { Prechecked } from '../../common/http/validation.pipe';
+import { compileRowCheck } from '../row-check.util';
+import { SpecField } from './spec-field.decorator';
+
+export const HOUSING_ROW_CHECK = compileRowCheck(HOUSING_SPEC);
 
 /** One California block group, with the raw CSV's field names. */
+@Prechecked(HOUSING_ROW_CHECK)
 export class HousingInputDto implements HousingInput {
   @SpecField(HOUSING_SPEC, 'longitude')
   longitude!: number;
@@ -17,7 +22,6 @@ export class HousingInputDto implements HousingInput {
   total_rooms!: number;
 
   @SpecField(HOUSING_SPEC, 'total_bedrooms')
-  @IsNotGreaterThanProperty('total_rooms')
   total_bedrooms!: number | null;
 
   @SpecField(HOUSING_SPEC, 'population')

@@ -1,13 +1,27 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { Allow, ArrayNotEmpty, IsArray, IsIn, IsInt, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import {
+  Allow,
+  ArrayNotEmpty,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { DATASET_NAMES } from '../../data/dto/dataset.dto';
 import { HOUSING_SPEC } from '../../data/housing/housing.feature-spec';
 import { IRIS_SPEC } from '../../data/iris/iris.data';
 import { PredictionEntity } from '../entities/prediction.entity';
-import { HousingInputDto } from './housing-input.dto';
-import { IrisInputDto } from './iris-input.dto';
+import { Prechecked } from '../../common/http/validation.pipe';
+import { compileBatchCheck } from '../row-check.util';
+import { HOUSING_ROW_CHECK, HousingInputDto } from './housing-input.dto';
+import { IRIS_ROW_CHECK, IrisInputDto } from './iris-input.dto';
 
+@Prechecked(compileBatchCheck(HOUSING_ROW_CHECK))
 export class HousingBatchDto {
   /** Up to MAX_BATCH_ROWS block groups. */
   @ApiProperty({
@@ -16,15 +30,18 @@ export class HousingBatchDto {
   })
   @IsArray()
   @ArrayNotEmpty()
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => HousingInputDto)
   rows!: HousingInputDto[];
 }
 
+@Prechecked(compileBatchCheck(IRIS_ROW_CHECK))
 export class IrisBatchDto {
   @ApiProperty({ type: [IrisInputDto], example: [IRIS_SPEC.example] })
   @IsArray()
   @ArrayNotEmpty()
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => IrisInputDto)
   rows!: IrisInputDto[];
@@ -96,14 +113,22 @@ export class GenericPredictionDto extends AnswerBase {
   predictions!: (ValuePredictionDto | ClassPredictionDto)[];
 }
 
+/** One logged prediction request. */
 export class LoggedPredictionDto {
   id!: number;
   createdAt!: Date;
   model!: string;
   version!: number;
   requestId!: string;
-  inputs!: object;
-  output!: object;
+  /** Predicted rows in the request. */
+  rowCount!: number;
+  /** The validated input rows. */
+  @ApiProperty({ type: 'array', items: { type: 'object' } })
+  inputs!: object[];
+  /** The answer for each row, in order. */
+  @ApiProperty({ type: 'array', items: { type: 'object' } })
+  outputs!: object[];
+  /** Time spent predicting, for the whole request. */
   latencyMs!: number;
 
   static from(row: PredictionEntity): LoggedPredictionDto {

@@ -77,5 +77,6 @@ export function SpecField(spec: FeatureSpec, name: string): PropertyDecorator {
   });
   // Checked in this order, and the first broken rule is the one reported (stopAtFirstError).
   const rules = [IsNumber({ allowNaN: false, allowInfinity: false }), lower, Max(f.max)];
-  return applyDecorators(docs, ...(f.required ? [IsDefined(), ...rules] : [IsOptional(), ...rules]));
+  const relation = f.notGreaterThan ? [IsNotGreaterThanProperty(f.notGreaterThan)] : [];
+  return applyDecorators(...relation, docs, ...(f.required ? [IsDefined(), ...rules] : [IsOptional(), ...rules]));
 }

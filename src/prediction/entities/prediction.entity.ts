@@ -1,6 +1,9 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-/** One logged prediction: what came in, what went out, which version answered, how long it took. */
+/**
+ * One logged prediction request (the payload log of KServe and Seldon): its rows in, one output per row, which
+ * version answered, how long it took. A single-row request holds one row; a batch holds all of its rows.
+ */
 @Entity({ name: 'predictions' })
 @Index('IDX_predictions_model_time', ['modelName', 'createdAt'])
 export class PredictionEntity {
@@ -19,11 +22,17 @@ export class PredictionEntity {
   @Column({ name: 'request_id', type: 'varchar', length: 128 })
   requestId!: string;
 
-  @Column({ type: 'json' })
-  inputs!: object;
+  /** Number of predicted rows (the length of `inputs` and `outputs`). */
+  @Column({ name: 'row_count', type: 'integer', default: 1 })
+  rowCount!: number;
 
+  /** The validated input rows, in the model's input fields. */
   @Column({ type: 'json' })
-  output!: object;
+  inputs!: object[];
+
+  /** The answer for each row, in order. */
+  @Column({ type: 'json' })
+  outputs!: object[];
 
   @Column({ name: 'latency_ms', type: 'double precision' })
   latencyMs!: number;

@@ -37,7 +37,7 @@ describe('database migrations (e2e)', () => {
       t.dataSource.query(
         `INSERT INTO predictions (created_at, model_name, model_version, request_id, inputs, output, latency_ms) ` +
           `VALUES ('2026-01-01 00:00:00.000', 'california-housing', 1, ?, ?, ?, 0.5)`,
-        [id, JSON.stringify({ median_income: income }), JSON.stringify({ value: income })],
+        [id, JSON.stringify({ median_income: income, ocean_proximity: 'INLAND' }), JSON.stringify({ value: income })],
       );
     await insert('old-1', 1);
     await insert('old-2', 2);
@@ -46,23 +46,32 @@ describe('database migrations (e2e)', () => {
       'SELECT request_id, row_count, inputs, outputs FROM predictions ORDER BY id',
     );
     expect(requests.map((r) => [r.request_id, r.row_count, parse(r.inputs), parse(r.outputs)])).toEqual([
-      ['old-1', 1, [{ median_income: 1 }], [{ value: 1 }]],
-      ['old-2', 1, [{ median_income: 2 }], [{ value: 2 }]],
+      ['old-1', 1, { fields: ['median_income', 'ocean_proximity'], rows: [[1, 'INLAND']] }, [1]],
+      ['old-2', 1, { fields: ['median_income', 'ocean_proximity'], rows: [[2, 'INLAND']] }, [2]],
     ]);
     await t.dataSource.query(
       `INSERT INTO predictions (created_at, model_name, model_version, request_id, row_count, inputs, outputs, latency_ms) ` +
         `VALUES ('2026-01-01 00:00:01.000', 'california-housing', 1, 'new-batch', 2, ?, ?, 0.5)`,
-      [JSON.stringify([{ median_income: 3 }, { median_income: 4 }]), JSON.stringify([{ value: 3 }, { value: 4 }])],
+      [
+        JSON.stringify({
+          fields: ['median_income', 'ocean_proximity'],
+          rows: [
+            [3, 'INLAND'],
+            [4, null],
+          ],
+        }),
+        JSON.stringify([{ label: 'a', probabilities: { a: 1 } }, 4]),
+      ],
     );
     await t.dataSource.undoLastMigration();
     const rows = await t.dataSource.query<Record<string, unknown>[]>(
-      'SELECT request_id, output FROM predictions ORDER BY id',
+      'SELECT request_id, inputs, output FROM predictions ORDER BY id',
     );
-    expect(rows.map((r) => [r.request_id, parse(r.output)])).toEqual([
-      ['old-1', { value: 1 }],
-      ['old-2', { value: 2 }],
-      ['new-batch', { value: 3 }],
-      ['new-batch', { value: 4 }],
+    expect(rows.map((r) => [r.request_id, parse(r.inputs), parse(r.output)])).toEqual([
+      ['old-1', { median_income: 1, ocean_proximity: 'INLAND' }, 1],
+      ['old-2', { median_income: 2, ocean_proximity: 'INLAND' }, 2],
+      ['new-batch', { median_income: 3, ocean_proximity: 'INLAND' }, { label: 'a', probabilities: { a: 1 } }],
+      ['new-batch', { median_income: 4, ocean_proximity: null }, 4],
     ]);
     await t.dataSource.runMigrations();
     await t.dataSource.query('DELETE FROM predictions');

@@ -190,10 +190,11 @@ describe('registry and serving (e2e)', () => {
       ['log-check-1', 'california-housing', 1, 1],
       ['log-check-2', 'california-housing', 1, 3],
     ]);
-    expect(JSON.parse(logged[0].inputs as string)).toEqual([row]);
-    expect(JSON.parse(logged[0].outputs as string)).toEqual([single.prediction]);
-    expect(JSON.parse(logged[1].inputs as string)).toEqual(rows3);
-    expect(JSON.parse(logged[1].outputs as string)).toEqual(batch.predictions);
+    const fields = Object.keys(row);
+    expect(JSON.parse(logged[0].inputs as string)).toEqual({ fields, rows: [Object.values(row)] });
+    expect(JSON.parse(logged[0].outputs as string)).toEqual([single.prediction.value]);
+    expect(JSON.parse(logged[1].inputs as string)).toEqual({ fields, rows: rows3.map((r) => Object.values(r)) });
+    expect(JSON.parse(logged[1].outputs as string)).toEqual(batch.predictions.map((p: { value: number }) => p.value));
     const recent = (await get('/predictions?model=california-housing&limit=1')).json();
     expect(recent).toEqual([
       expect.objectContaining({
@@ -201,7 +202,7 @@ describe('registry and serving (e2e)', () => {
         version: 1,
         rowCount: 3,
         inputs: rows3,
-        outputs: batch.predictions,
+        outputs: batch.predictions.map((p: { value: number }) => p.value),
       }),
     ]);
   });

@@ -68,11 +68,25 @@ export class TreeEnsemble {
     for (let r0 = 0; r0 < nRows; r0 += ROW_BLOCK) {
       const r1 = Math.min(nRows, r0 + ROW_BLOCK);
       const fast = allFinite(X, r0 * nF, r1 * nF);
-      const rest = fast ? this.block8(X, r0, r1, from, to, out) : r0;
+      let rest = fast ? this.block8(X, r0, r1, from, to, out) : r0;
+      if (fast && rest < r1 && r1 - r0 >= 8) rest = this.tail8(X, r1, rest, from, to, out);
       for (let t = from; t < to; t++) {
         for (let r = rest; r < r1; r++) this.addLeaf(out, r, t, this.walk(X, r * nF, this.roots[t]));
       }
     }
+  }
+
+  /**
+   * The last rows of a block that do not fill a group of eight: walks the block's last eight rows (some of them
+   * already done) into scratch, and adds only the rows from `rest` on. Cheaper than one slow walk per row.
+   */
+  private tail8(X: Float64Array, r1: number, rest: number, from: number, to: number, out: Float64Array): number {
+    const k = this.nOutputs;
+    const first = r1 - 8;
+    const scratch = new Float64Array(8 * k);
+    this.block8(X.subarray(first * this.nFeatures, r1 * this.nFeatures), 0, 8, from, to, scratch);
+    for (let i = (rest - first) * k; i < 8 * k; i++) out[first * k + i] += scratch[i];
+    return r1;
   }
 
   /** One row, any values (NaN follows the node's default direction). */

@@ -3,8 +3,24 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Database } from 'better-sqlite3';
 import { Repository } from 'typeorm';
 import { PredictionEntity } from './entities/prediction.entity';
+import type { LoggedInputs } from './prediction-log.codec';
 
-export type NewPrediction = Omit<PredictionEntity, 'id'>;
+/**
+ * One request's log entry as the prediction path hands it over, its rows already encoded as JSON text: a queued
+ * entry then holds two flat strings instead of the request's row objects, which keeps the heap small under load.
+ */
+export interface NewPrediction {
+  createdAt: Date;
+  modelName: string;
+  modelVersion: number;
+  requestId: string;
+  rowCount: number;
+  /** `encodeInputs(...)` of the validated rows. */
+  inputsJson: string;
+  /** JSON array with the output of each row. */
+  outputsJson: string;
+  latencyMs: number;
+}
 
 const INSERT =
   'INSERT INTO "predictions" ("created_at", "model_name", "model_version", "request_id", "row_count", "inputs", "outputs", "latency_ms") ' +
@@ -24,7 +40,14 @@ export class PredictionLogRepository {
   async insert(rows: readonly NewPrediction[]): Promise<void> {
     const driver = this.predictions.manager.connection.driver;
     if (driver.options.type !== 'better-sqlite3') {
-      await this.predictions.manager.transaction((manager) => manager.insert(PredictionEntity, [...rows]));
+      const entities = rows.map(({ inputsJson, outputsJson, ...rest }) =>
+        this.predictions.create({
+          ...rest,
+          inputs: JSON.parse(inputsJson) as LoggedInputs,
+          outputs: JSON.parse(outputsJson) as unknown[],
+        }),
+      );
+      await this.predictions.manager.transaction((manager) => manager.save(entities));
       return;
     }
     this.insertMany ??= this.prepare((driver as unknown as { databaseConnection: Database }).databaseConnection);
@@ -43,8 +66,8 @@ export class PredictionLogRepository {
           r.modelVersion,
           r.requestId,
           r.rowCount,
-          JSON.stringify(r.inputs),
-          JSON.stringify(r.outputs),
+          r.inputsJson,
+          r.outputsJson,
           r.latencyMs,
         );
       }

@@ -3,6 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { ActiveModels } from '../registry/active-models.service';
 import { ServedModel } from '../registry/served-model';
 import { PredictionLogService } from './prediction-log.service';
+import { encodeInputs } from './prediction-log.codec';
 import { BatchTooLargeError } from './prediction.errors';
 
 /** A regression answer: the value in the model's unit ($100k for housing) and in dollars. */
@@ -73,8 +74,8 @@ export class PredictionService {
       modelVersion: served.version,
       requestId,
       rowCount: inputs.length,
-      inputs: inputs as object[],
-      outputs: rows,
+      inputsJson: encodeInputs(served.inputFields, inputs),
+      outputsJson: JSON.stringify(output.task === 'regression' ? raw : rows),
       latencyMs: performance.now() - started,
     });
     return { served, rows, raw };

@@ -11,6 +11,9 @@ export type Predictions =
  * when it was trained. Immutable: a swap replaces the whole object, so a request that holds one finishes on it.
  */
 export class ServedModel {
+  /** Names of the input fields, in the feature spec's order. */
+  readonly inputFields: readonly string[];
+
   constructor(
     readonly name: string,
     readonly version: number,
@@ -21,7 +24,9 @@ export class ServedModel {
     private readonly preprocessing: Preprocessing,
     private readonly estimator: Estimator,
     readonly loadedAt: Date,
-  ) {}
+  ) {
+    this.inputFields = spec.inputs.map((f) => f.name);
+  }
 
   predict(inputs: readonly unknown[]): Predictions {
     const X = transformAll(this.pipeline, inputs, this.preprocessing);

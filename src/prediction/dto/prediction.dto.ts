@@ -16,6 +16,7 @@ import { DATASET_NAMES } from '../../data/dto/dataset.dto';
 import { HOUSING_SPEC } from '../../data/housing/housing.feature-spec';
 import { IRIS_SPEC } from '../../data/iris/iris.data';
 import { PredictionEntity } from '../entities/prediction.entity';
+import { expandInputs } from '../prediction-log.codec';
 import { Prechecked } from '../../common/http/validation.pipe';
 import { compileBatchCheck } from '../row-check.util';
 import { HOUSING_ROW_CHECK, HousingInputDto } from './housing-input.dto';
@@ -122,17 +123,17 @@ export class LoggedPredictionDto {
   requestId!: string;
   /** Predicted rows in the request. */
   rowCount!: number;
-  /** The validated input rows. */
+  /** The validated input rows (a missing optional field reads null). */
   @ApiProperty({ type: 'array', items: { type: 'object' } })
   inputs!: object[];
-  /** The answer for each row, in order. */
-  @ApiProperty({ type: 'array', items: { type: 'object' } })
-  outputs!: object[];
+  /** The model's output for each row, in order: the value in the model's unit (regression) or the class with its probabilities (classification). */
+  @ApiProperty({ type: 'array', items: {} })
+  outputs!: unknown[];
   /** Time spent predicting, for the whole request. */
   latencyMs!: number;
 
   static from(row: PredictionEntity): LoggedPredictionDto {
-    const { modelName, modelVersion, ...rest } = row;
-    return { ...rest, model: modelName, version: modelVersion };
+    const { modelName, modelVersion, inputs, ...rest } = row;
+    return { ...rest, model: modelName, version: modelVersion, inputs: expandInputs(inputs) };
   }
 }

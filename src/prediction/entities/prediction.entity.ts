@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { LoggedInputs } from '../prediction-log.codec';
 
 /**
  * One logged prediction request (the payload log of KServe and Seldon): its rows in, one output per row, which
@@ -26,13 +27,13 @@ export class PredictionEntity {
   @Column({ name: 'row_count', type: 'integer', default: 1 })
   rowCount!: number;
 
-  /** The validated input rows, in the model's input fields. */
+  /** The validated input rows: the field names once, then one array of values per row. */
   @Column({ type: 'json' })
-  inputs!: object[];
+  inputs!: LoggedInputs;
 
-  /** The answer for each row, in order. */
+  /** The model's output for each row, in order: a value (regression) or `{label, probabilities}` (classification). */
   @Column({ type: 'json' })
-  outputs!: object[];
+  outputs!: unknown[];
 
   @Column({ name: 'latency_ms', type: 'double precision' })
   latencyMs!: number;

@@ -33,10 +33,19 @@ export interface StoredArtifact {
   bytes: number;
 }
 
-/** Writes `<MODELS_DIR>/<model>/runs/<runId>.json` atomically and returns its path and sha256. */
-export async function writeArtifact(modelsDir: string, artifact: ModelArtifact): Promise<StoredArtifact> {
-  const path = join(modelsDir, artifact.model, 'runs', `${artifact.runId}.json`);
-  const data = Buffer.from(JSON.stringify(artifact));
+/**
+ * Writes `<MODELS_DIR>/<model>/runs/<runId>.json` atomically and returns its path and sha256. The estimator comes
+ * as the JSON text the training worker produced and is spliced into the envelope unparsed.
+ */
+export async function writeArtifact(
+  modelsDir: string,
+  envelope: Omit<ModelArtifact, 'estimator'>,
+  estimatorJson: string,
+): Promise<StoredArtifact> {
+  const path = join(modelsDir, envelope.model, 'runs', `${envelope.runId}.json`);
+  const head = JSON.stringify({ ...envelope, estimator: null });
+  // `{…,"estimator":null}` → `{…,"estimator":<estimatorJson>}`: the key is the envelope's last.
+  const data = Buffer.from(`${head.slice(0, -'null}'.length)}${estimatorJson}}`);
   await writeFileAtomic(path, data);
   return { path, sha256: sha256(data), bytes: data.length };
 }

@@ -31,7 +31,11 @@ export interface CvSummary {
 export type HoldoutMetrics = Record<string, number | number[][]>;
 
 export interface TrainingResult {
-  model: unknown;
+  /**
+   * The fitted estimator's JSON text. Text, not the object: a forest's object tree would be cloned into the
+   * serving thread's heap (tens of MB per forest) only to be written out again.
+   */
+  modelJson: string;
   params: CandidateParams;
   metrics: HoldoutMetrics;
   trainSeconds: number;
@@ -128,7 +132,7 @@ export function runTrainingJob(
   onProgress({ stage: 'fit', done: 1, total: 1 });
   const importances = featureImportances(estimator);
   return {
-    model: estimator.toJSON(),
+    modelJson: JSON.stringify(estimator.toJSON()),
     params,
     metrics: evaluate(estimator, job, job.test),
     trainSeconds,

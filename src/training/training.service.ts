@@ -100,19 +100,22 @@ export class TrainingService {
     this.logger.log(`Run ${run.id}: fitting ${run.modelName}/${run.candidate} on ${run.trainRows} rows`);
     try {
       const result = await this.worker.run(job, (progress) => onProgress?.(job.candidate, progress));
-      const stored = await writeArtifact(this.config.MODELS_DIR, {
-        kind: 'nest-mlops.model',
-        formatVersion: 1,
-        model: run.modelName,
-        candidate: run.candidate,
-        runId: run.id,
-        task: spec.task,
-        datasetVersion: prepared.dataset.version,
-        features: spec.features.map((f) => f.name),
-        classes: spec.classes ? [...spec.classes] : undefined,
-        preprocessing: matrices.preprocessing,
-        estimator: result.model,
-      });
+      const stored = await writeArtifact(
+        this.config.MODELS_DIR,
+        {
+          kind: 'nest-mlops.model',
+          formatVersion: 1,
+          model: run.modelName,
+          candidate: run.candidate,
+          runId: run.id,
+          task: spec.task,
+          datasetVersion: prepared.dataset.version,
+          features: spec.features.map((f) => f.name),
+          classes: spec.classes ? [...spec.classes] : undefined,
+          preprocessing: matrices.preprocessing,
+        },
+        result.modelJson,
+      );
       const importances = result.featureImportances;
       const finished = await this.runs.finishRun(run.id, {
         status: 'succeeded',

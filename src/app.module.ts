@@ -8,6 +8,8 @@ import { ConfigModule } from './config/config.module';
 import { DataModule } from './data/data.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './monitoring/metrics.module';
+import { MonitoringModule } from './monitoring/monitoring.module';
 import { PredictionModule } from './prediction/prediction.module';
 import { RegistryModule } from './registry/registry.module';
 import { TrainingModule } from './training/training.module';
@@ -17,7 +19,17 @@ import { TrainingModule } from './training/training.module';
  * providers, so tests that boot AppModule behave exactly like production.
  */
 @Module({
-  imports: [ConfigModule, DatabaseModule, DataModule, TrainingModule, RegistryModule, PredictionModule, HealthModule],
+  imports: [
+    ConfigModule,
+    MetricsModule,
+    DatabaseModule,
+    DataModule,
+    TrainingModule,
+    RegistryModule,
+    PredictionModule,
+    MonitoringModule,
+    HealthModule,
+  ],
   providers: [
     { provide: APP_PIPE, useClass: AppValidationPipe },
     { provide: APP_FILTER, useClass: AllExceptionsFilter },

@@ -35,9 +35,13 @@ describe('service (e2e)', () => {
 
   it('answers the health probes', async () => {
     expect((await get('/health/live')).json()).toMatchObject({ status: 'ok' });
+    // No model is served in this app (nothing trained): ready is 503 naming that check, the database is up.
     const ready = await get('/health/ready');
-    expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toMatchObject({ status: 'ok', details: { database: { status: 'up' } } });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toMatchObject({
+      message: expect.stringContaining('models (not served yet'),
+      details: { info: { database: { status: 'up' }, disk: { status: 'up' } }, error: { models: { status: 'down' } } },
+    });
   });
 
   it('lists nothing before any dataset is prepared', async () => {

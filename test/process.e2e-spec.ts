@@ -71,8 +71,19 @@ describe('service process (e2e)', () => {
     await waitForLive(port);
     const docs = await fetch(`http://127.0.0.1:${port}/docs`);
     expect(docs.status).toBe(200);
-    const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
-    expect(await ready.json()).toMatchObject({ status: 'ok' });
+    // Live at once; ready once the first models are trained and served (503 naming the models until then).
+    const early = await fetch(`http://127.0.0.1:${port}/health/ready`);
+    if (early.status !== 200)
+      expect(((await early.json()) as { message: string }).message).toContain('models (not served yet');
+    let ready = early;
+    for (let i = 0; i < 240 && ready.status !== 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
+    }
+    expect(await ready.json()).toMatchObject({
+      status: 'ok',
+      info: { models: { 'california-housing': { served: true }, iris: { served: true } } },
+    });
     // Defaults: the database lives under ./data of the working directory.
     expect(existsSync(join(dir, 'data', 'nest-mlops.sqlite'))).toBe(true);
 
@@ -85,5 +96,5 @@ describe('service process (e2e)', () => {
     // SQLite removes the WAL file when the last connection closes cleanly.
     expect(existsSync(join(dir, 'data', 'nest-mlops.sqlite-wal'))).toBe(false);
     await expect(fetch(`http://127.0.0.1:${port}/health/live`)).rejects.toThrow();
-  });
+  }, 180_000);
 });

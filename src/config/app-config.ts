@@ -202,6 +202,64 @@ export class AppConfig {
   @IsInt()
   PREDICTION_LOG_FLUSH_MS = 250;
 
+  @Setting('Most recent predicted rows of the served version compared with its training profile for drift.')
+  @Transform(toNumber)
+  @Max(100000)
+  @Min(10)
+  @IsInt()
+  DRIFT_WINDOW_ROWS = 1000;
+
+  @Setting('Fewest rows in the drift window before features are judged (below it the status is insufficient_data).')
+  @Transform(toNumber)
+  @Max(100000)
+  @Min(1)
+  @IsInt()
+  DRIFT_MIN_ROWS = 200;
+
+  @Setting('Seconds between background drift checks, which refresh the feature_drift_* gauges; 0 = only on request.')
+  @Transform(toNumber)
+  @Max(86400)
+  @Min(0)
+  @IsInt()
+  DRIFT_CHECK_INTERVAL_S = 60;
+
+  @Setting('PSI at or above which a feature is reported as warn.')
+  @Transform(toNumber)
+  @Max(10)
+  @Min(0)
+  @IsNumber()
+  DRIFT_PSI_WARN = 0.1;
+
+  @Setting('PSI at or above which a feature is reported as drift.')
+  @Transform(toNumber)
+  @Max(10)
+  @Min(0)
+  @IsNumber()
+  DRIFT_PSI_DRIFT = 0.25;
+
+  @Setting('Kolmogorov-Smirnov p-value below which a feature may be reported as drift (with DRIFT_KS_MIN_STATISTIC).')
+  @Transform(toNumber)
+  @Max(1)
+  @Min(0)
+  @IsNumber()
+  DRIFT_KS_P_VALUE = 0.05;
+
+  @Setting(
+    'Smallest Kolmogorov-Smirnov statistic reported as drift: a significant but tiny difference in a large window is not.',
+  )
+  @Transform(toNumber)
+  @Max(1)
+  @Min(0)
+  @IsNumber()
+  DRIFT_KS_MIN_STATISTIC = 0.1;
+
+  @Setting('Free megabytes the data and models folders need for /health/ready to report up.')
+  @Transform(toNumber)
+  @Max(10000000)
+  @Min(0)
+  @IsInt()
+  MIN_FREE_DISK_MB = 100;
+
   get databasePath(): string {
     return this.DATABASE_PATH ?? join(this.DATA_DIR, 'nest-mlops.sqlite');
   }

@@ -9,7 +9,7 @@ import { DatasetDetailDto, DatasetSummaryDto } from './dto/dataset.dto';
 import { transformAll } from './feature-spec';
 import { HousingDataset } from './housing/housing.dataset';
 import { IrisDataset } from './iris/iris.dataset';
-import { profileFeatures } from './profile.util';
+import { FeatureProfile, profileFeatures } from './profile.util';
 import { seededSplit } from './split.util';
 
 /** A dataset version and one of its splits, ready for training: the records of each part, in row order. */
@@ -115,6 +115,20 @@ export class DataService {
   async listSummaries(name?: string): Promise<DatasetSummaryDto[]> {
     const datasets = await this.repository.list(name);
     return datasets.map((dataset) => DatasetSummaryDto.from(dataset));
+  }
+
+  /**
+   * The stored training profile of a split (the drift reference) with its training rows, or null when that split
+   * was never stored (e.g. a run trained on a split file).
+   */
+  async trainingProfile(
+    version: string,
+    seed: number,
+    testFraction: number,
+  ): Promise<{ profile: FeatureProfile[]; trainRows: number } | null> {
+    const dataset = await this.repository.findByVersion(version);
+    const split = dataset?.splits?.find((s) => s.seed === seed && s.testFraction === testFraction);
+    return split ? { profile: split.profile, trainRows: split.trainRows } : null;
   }
 
   async detail(version: string): Promise<DatasetDetailDto> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Database } from 'better-sqlite3';
-import { Repository } from 'typeorm';
+import { LessThan, Repository } from 'typeorm';
 import { PredictionEntity } from './entities/prediction.entity';
 import type { LoggedInputs } from './prediction-log.codec';
 
@@ -72,6 +72,32 @@ export class PredictionLogRepository {
         );
       }
     });
+  }
+
+  /**
+   * The newest entries of one model version, newest first, until they hold at least `rows` rows (the drift
+   * window), read in pages of up to 500 entries.
+   */
+  async latestRows(model: string, version: number, rows: number): Promise<PredictionEntity[]> {
+    const entries: PredictionEntity[] = [];
+    let held = 0;
+    let beforeId = Number.MAX_SAFE_INTEGER;
+    const page = Math.min(rows, 500);
+    while (held < rows) {
+      const batch = await this.predictions.find({
+        where: { modelName: model, modelVersion: version, id: LessThan(beforeId) },
+        order: { id: 'DESC' },
+        take: page,
+      });
+      for (const entry of batch) {
+        if (held >= rows) break;
+        entries.push(entry);
+        held += entry.rowCount;
+      }
+      if (batch.length < page) break;
+      beforeId = batch[batch.length - 1].id;
+    }
+    return entries;
   }
 
   recent(model: string | undefined, limit: number): Promise<PredictionEntity[]> {

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { ServiceMetrics } from '../monitoring/service-metrics';
 import { PredictionEntity } from './entities/prediction.entity';
 import { NewPrediction, PredictionLogRepository } from './prediction-log.repository';
 
@@ -26,7 +27,10 @@ export class PredictionLogService implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly config: AppConfig,
     private readonly repository: PredictionLogRepository,
-  ) {}
+    private readonly metrics: ServiceMetrics,
+  ) {
+    metrics.onScrape(() => metrics.logQueue(this.queuedRows));
+  }
 
   onModuleInit(): void {
     this.timer = setInterval(() => void this.flush(), this.config.PREDICTION_LOG_FLUSH_MS);
@@ -42,6 +46,7 @@ export class PredictionLogService implements OnModuleInit, OnModuleDestroy {
   push(entry: PredictionLogEntry): boolean {
     if (this.queuedRows + entry.rowCount > this.config.PREDICTION_LOG_QUEUE_SIZE) {
       this.droppedCount += entry.rowCount;
+      this.metrics.logRowsDropped(entry.rowCount);
       return false;
     }
     this.queue.push(entry);
@@ -80,6 +85,11 @@ export class PredictionLogService implements OnModuleInit, OnModuleDestroy {
         return;
       }
     }
+  }
+
+  /** The newest logged entries of one model version holding at least `rows` rows (see the repository). */
+  latestRows(model: string, version: number, rows: number): Promise<PredictionEntity[]> {
+    return this.repository.latestRows(model, version, rows);
   }
 
   recent(model: string | undefined, limit: number): Promise<PredictionEntity[]> {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataModule } from '../data/data.module';
+import { HealthModule } from '../health/health.module';
 import { RegistryModule } from '../registry/registry.module';
 import { PredictionEntity } from './entities/prediction.entity';
 import { MlflowController } from './mlflow.controller';
@@ -15,7 +16,7 @@ import { V2Service } from './v2.service';
 
 /** Single and batch predictions, MLflow and Open Inference protocols, strict validation, the prediction log. */
 @Module({
-  imports: [DataModule, RegistryModule, TypeOrmModule.forFeature([PredictionEntity])],
+  imports: [DataModule, RegistryModule, HealthModule, TypeOrmModule.forFeature([PredictionEntity])],
   controllers: [PredictionsController, MlflowController, V2Controller],
   providers: [
     PredictionService,

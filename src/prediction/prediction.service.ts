@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { ServiceMetrics } from '../monitoring/service-metrics';
 import { ActiveModels } from '../registry/active-models.service';
-import { ServedModel } from '../registry/served-model';
+import { Predictions, ServedModel } from '../registry/served-model';
 import { PredictionLogService } from './prediction-log.service';
 import { encodeInputs } from './prediction-log.codec';
 import { BatchTooLargeError } from './prediction.errors';
@@ -38,6 +39,7 @@ export class PredictionService {
     private readonly config: AppConfig,
     private readonly active: ActiveModels,
     private readonly log: PredictionLogService,
+    private readonly metrics: ServiceMetrics,
   ) {}
 
   /** Raises 413 when a batch holds more than MAX_BATCH_ROWS rows. */
@@ -49,7 +51,13 @@ export class PredictionService {
   predict(model: string, inputs: readonly object[], requestId: string, version?: ServedModel): PredictionResult {
     const started = performance.now();
     const served = version ?? this.active.require(model);
-    const output = served.predict(inputs);
+    let output: Predictions;
+    try {
+      output = served.predict(inputs);
+    } catch (error) {
+      this.metrics.predictionFailed(model, served.version, inputs.length, (performance.now() - started) / 1000);
+      throw error;
+    }
     let rows: RowPrediction[];
     let raw: (number | string)[];
     if (output.task === 'regression') {
@@ -68,6 +76,13 @@ export class PredictionService {
         probabilities: Object.fromEntries(classes.map((c, j) => [c, output.probabilities[i][j]])),
       }));
     }
+    const latencyMs = performance.now() - started;
+    this.metrics.predicted(
+      model,
+      served.version,
+      latencyMs / 1000,
+      output.task === 'regression' ? output.values : output.labels,
+    );
     this.log.push({
       createdAt: new Date(),
       modelName: model,
@@ -76,7 +91,7 @@ export class PredictionService {
       rowCount: inputs.length,
       inputsJson: encodeInputs(served.inputFields, inputs),
       outputsJson: JSON.stringify(output.task === 'regression' ? raw : rows),
-      latencyMs: performance.now() - started,
+      latencyMs,
     });
     return { served, rows, raw };
   }

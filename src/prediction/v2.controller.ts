@@ -27,9 +27,9 @@ export class V2Controller {
     return { live: true };
   }
 
-  /** 200 when every model is served, 503 otherwise. */
+  /** 200 exactly when /health/ready is (database, every model served, disk); 503 otherwise. */
   @Get('health/ready')
-  ready(): { ready: boolean } {
+  ready(): Promise<{ ready: boolean }> {
     return this.v2.ready();
   }
 

@@ -6,6 +6,7 @@ import { ModelNotReadyError } from '../registry/registry.errors';
 import { RegistryService } from '../registry/registry.service';
 import { ServedModel } from '../registry/served-model';
 import { validateRows } from './input-validator';
+import { ReadinessService } from '../health/readiness.service';
 import { PayloadFormatError, ServerNotReadyError } from './prediction.errors';
 import { PredictionService } from './prediction.service';
 import { V2Tensor, v2InputMetadata, v2Rows } from './v2-tensors.util';
@@ -30,16 +31,17 @@ export class V2Service {
     private readonly registry: RegistryService,
     private readonly active: ActiveModels,
     private readonly predictions: PredictionService,
+    private readonly readiness: ReadinessService,
   ) {}
 
   server(): { name: string; version: string; extensions: string[] } {
     return { name: 'nest-mlops', version: APP_VERSION, extensions: [] };
   }
 
-  /** Ready when every model is served; 503 naming the ones that are not. */
-  ready(): { ready: true } {
-    const missing = this.data.names.filter((name) => this.active.get(name) === undefined);
-    if (missing.length > 0) throw new ServerNotReadyError(`Not every model is served yet: ${missing.join(', ')}`);
+  /** Ready exactly when /health/ready is (database, every model served, disk); 503 naming the failing checks. */
+  async ready(): Promise<{ ready: true }> {
+    const problems = await this.readiness.problems();
+    if (problems.length > 0) throw new ServerNotReadyError(`Not ready: ${problems.join('; ')}`);
     return { ready: true };
   }
 

@@ -1,9 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataService } from '../data/data.service';
+import { ServiceMetrics } from '../monitoring/service-metrics';
 import { readArtifact } from '../training/model-artifact';
 import { ModelVersionEntity } from './entities/model-version.entity';
 import { ArtifactLoadError, ModelNotReadyError } from './registry.errors';
 import { ServedModel } from './served-model';
+
+/** A version refused at load: which, why, when. */
+export interface LoadFailure {
+  version: number;
+  message: string;
+  at: string;
+}
 
 /**
  * The served version of each model. A swap loads the artifact, checks its sha256, runs warm-up predictions on the
@@ -14,8 +22,16 @@ import { ServedModel } from './served-model';
 export class ActiveModels {
   private readonly logger = new Logger(ActiveModels.name);
   private readonly served = new Map<string, ServedModel>();
+  private readonly failures = new Map<string, LoadFailure>();
 
-  constructor(private readonly data: DataService) {}
+  constructor(
+    private readonly data: DataService,
+    private readonly metrics: ServiceMetrics,
+  ) {
+    metrics.onScrape(() => {
+      for (const name of data.names) metrics.ready(name, this.served.has(name));
+    });
+  }
 
   get(name: string): ServedModel | undefined {
     return this.served.get(name);
@@ -57,14 +73,22 @@ export class ActiveModels {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.logger.error(`Refused to load ${name} version ${version.version}: ${message}`);
+      this.metrics.loadFailed(name);
+      this.failures.set(name, { version: version.version, message, at: new Date().toISOString() });
       throw new ArtifactLoadError(`Model ${name} version ${version.version} cannot be loaded: ${message}`);
     }
+  }
+
+  /** The last version of `name` refused at load, if any (reported by /health/ready). */
+  lastLoadFailure(name: string): LoadFailure | undefined {
+    return this.failures.get(name);
   }
 
   /** Serves a loaded version from the next request on. */
   activate(model: ServedModel): void {
     const previous = this.served.get(model.name);
     this.served.set(model.name, model);
+    this.metrics.swapped(model.name, model.version, previous?.version);
     this.logger.log(`Serving ${model.name} version ${model.version}${previous ? ` (was ${previous.version})` : ''}`);
   }
 }

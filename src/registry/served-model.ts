@@ -28,6 +28,11 @@ export class ServedModel {
     this.inputFields = spec.inputs.map((f) => f.name);
   }
 
+  /** The model features of the inputs (row-major), as the version builds them. */
+  features(inputs: readonly unknown[]): Float64Array {
+    return transformAll(this.pipeline, inputs, this.preprocessing);
+  }
+
   predict(inputs: readonly unknown[]): Predictions {
     const X = transformAll(this.pipeline, inputs, this.preprocessing);
     const nRows = inputs.length;

@@ -1,0 +1,161 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { DataService } from '../data/data.service';
+import type { FeatureProfile } from '../data/profile.util';
+import { expandInputs } from '../prediction/prediction-log.codec';
+import { PredictionLogService } from '../prediction/prediction-log.service';
+import { ActiveModels } from '../registry/active-models.service';
+import { RegistryService } from '../registry/registry.service';
+import { RunRepository } from '../training/run.repository';
+import { DriftStatus, ks, psi, worst } from './drift.util';
+import { DriftReportDto, FeatureDriftDto } from './dto/monitoring.dto';
+import { DriftReferenceMissingError } from './monitoring.errors';
+import { ServiceMetrics } from './service-metrics';
+
+const STATUS_VALUE: Record<DriftStatus, 0 | 1 | 2> = { ok: 0, warn: 1, drift: 2 };
+
+/**
+ * Compares the most recent logged inputs of each served version (DRIFT_WINDOW_ROWS rows) with the training profile
+ * of that version's split, feature by feature: PSI on the stored quantile bins and the two-sample
+ * Kolmogorov–Smirnov statistic against the stored percentiles. Inputs go through the version's own feature
+ * pipeline, so derived features are compared as the model sees them. Runs on request and every
+ * DRIFT_CHECK_INTERVAL_S seconds, refreshing the feature_drift_* gauges.
+ */
+@Injectable()
+export class DriftService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(DriftService.name);
+  private timer?: NodeJS.Timeout;
+  private checking = false;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly registry: RegistryService,
+    private readonly active: ActiveModels,
+    private readonly runs: RunRepository,
+    private readonly data: DataService,
+    private readonly log: PredictionLogService,
+    private readonly metrics: ServiceMetrics,
+  ) {}
+
+  onModuleInit(): void {
+    const seconds = this.config.DRIFT_CHECK_INTERVAL_S;
+    if (seconds <= 0) return;
+    this.timer = setInterval(() => void this.checkAll(), seconds * 1000);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Checks every served model; a failure is logged and the next interval tries again. */
+  async checkAll(): Promise<DriftReportDto[]> {
+    if (this.checking) return [];
+    this.checking = true;
+    const reports: DriftReportDto[] = [];
+    try {
+      for (const name of this.data.names) {
+        if (!this.active.get(name)) continue;
+        try {
+          reports.push(await this.report(name));
+        } catch (error) {
+          this.logger.warn(`Drift check of ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    } finally {
+      this.checking = false;
+    }
+    return reports;
+  }
+
+  /** The drift report of the served version of `model` (404 unknown model, 503 not served yet). */
+  async report(model: string): Promise<DriftReportDto> {
+    this.registry.requireModel(model);
+    const served = this.active.require(model);
+    const version = await this.registry.version(model, served.version);
+    const run = await this.runs.findRun(version.runId);
+    const split = /^seed:(\d+)\/test:([\d.]+)$/.exec(run?.split ?? '');
+    const reference = split
+      ? await this.data.trainingProfile(version.datasetVersion, Number(split[1]), Number(split[2]))
+      : null;
+    if (!run || !reference) throw new DriftReferenceMissingError(model, served.version, run?.split ?? 'unknown');
+
+    await this.log.flush(); // judge what has been answered, not only what the writer has reached
+    const size = this.config.DRIFT_WINDOW_ROWS;
+    const entries = await this.log.latestRows(model, served.version, size);
+    const inputs = entries.flatMap((entry) => expandInputs(entry.inputs)).slice(0, size);
+    const X = served.features(inputs);
+    const width = served.spec.features.length;
+    const enough = inputs.length >= this.config.DRIFT_MIN_ROWS;
+    const features = reference.profile.map((profile, j) => {
+      const column = new Float64Array(inputs.length);
+      for (let i = 0; i < inputs.length; i++) column[i] = X[i * width + j];
+      return this.judge(profile, column, reference.trainRows, enough);
+    });
+    for (const f of features) {
+      const status = f.status as DriftStatus | 'insufficient_data';
+      this.metrics.drift(
+        model,
+        f.feature,
+        status === 'insufficient_data'
+          ? null
+          : { psi: f.psi ?? 0, ks: f.ks?.statistic ?? 0, status: STATUS_VALUE[status] },
+      );
+    }
+    const overall = enough
+      ? features.reduce<DriftStatus>((acc, f) => worst(acc, f.status as DriftStatus), 'ok')
+      : 'insufficient_data';
+    const times = entries.map((e) => e.createdAt.getTime());
+    return {
+      model,
+      version: served.version,
+      status: overall,
+      checkedAt: new Date().toISOString(),
+      window: {
+        rows: inputs.length,
+        size,
+        minRows: this.config.DRIFT_MIN_ROWS,
+        from: times.length ? new Date(Math.min(...times)).toISOString() : null,
+        to: times.length ? new Date(Math.max(...times)).toISOString() : null,
+      },
+      reference: { datasetVersion: version.datasetVersion, split: run.split, rows: reference.trainRows },
+      thresholds: {
+        psiWarn: this.config.DRIFT_PSI_WARN,
+        psiDrift: this.config.DRIFT_PSI_DRIFT,
+        ksPValue: this.config.DRIFT_KS_P_VALUE,
+        ksMinStatistic: this.config.DRIFT_KS_MIN_STATISTIC,
+      },
+      features,
+    };
+  }
+
+  private judge(
+    profile: FeatureProfile,
+    values: Float64Array,
+    referenceRows: number,
+    enough: boolean,
+  ): FeatureDriftDto {
+    const psiValue = psi(profile.bins, values);
+    const ksValue = ks(profile.percentiles, referenceRows - profile.missing, values);
+    let currentMean: number | null = null;
+    if (values.length > 0) currentMean = values.reduce((a, b) => a + b, 0) / values.length;
+    const base = {
+      feature: profile.name,
+      kind: profile.kind,
+      psi: psiValue,
+      ks: ksValue,
+      currentMean,
+      referenceMean: profile.mean,
+    };
+    if (!enough || psiValue === null || ksValue === null) {
+      return { ...base, psiStatus: 'insufficient_data', ksStatus: 'insufficient_data', status: 'insufficient_data' };
+    }
+    const psiStatus: DriftStatus =
+      psiValue >= this.config.DRIFT_PSI_DRIFT ? 'drift' : psiValue >= this.config.DRIFT_PSI_WARN ? 'warn' : 'ok';
+    const ksStatus: DriftStatus =
+      ksValue.pValue < this.config.DRIFT_KS_P_VALUE && ksValue.statistic >= this.config.DRIFT_KS_MIN_STATISTIC
+        ? 'drift'
+        : 'ok';
+    return { ...base, psiStatus, ksStatus, status: worst(psiStatus, ksStatus) };
+  }
+}

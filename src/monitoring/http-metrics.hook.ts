@@ -1,0 +1,40 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { ServiceMetrics } from './service-metrics';
+
+/** Route patterns that serve predictions: their requests feed `GET /monitoring/summary`. */
+export function isPredictionRoute(route: string): boolean {
+  return /^\/(predict|batch_predict|invocations)(\/|$)|\/predict$|\/infer$/.test(route);
+}
+
+/**
+ * Counts every answered request by method, route pattern and status (`http_requests_total`,
+ * `http_request_duration_seconds`) from Fastify's onResponse hook, so 404s, validation errors and requests that
+ * never reach a controller are counted too. An unknown path is labelled `unmatched`: raw URLs never become labels.
+ */
+@Injectable()
+export class HttpMetricsHook implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly metrics: ServiceMetrics,
+  ) {}
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    if (!fastify?.addHook) return;
+    const predictionRoutes = new Map<string, boolean>();
+    fastify.addHook('onResponse', (request, reply, done) => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      const status = reply.statusCode;
+      const seconds = reply.elapsedTime / 1000;
+      const labels = [request.method, route, String(status)] as const;
+      this.metrics.httpRequests.labels(...labels).inc();
+      this.metrics.httpDuration.labels(...labels).observe(seconds);
+      let prediction = predictionRoutes.get(route);
+      if (prediction === undefined) predictionRoutes.set(route, (prediction = isPredictionRoute(route)));
+      if (prediction) this.metrics.stats.recordRequest(status, seconds * 1000);
+      done();
+    });
+  }
+}

@@ -1,0 +1,138 @@
+import { makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import type { Provider } from '@nestjs/common';
+
+/** Request and prediction latency buckets (seconds): 0.5 ms … 10 s. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * Every metric the service exports besides prom-client's process and Node.js defaults. Label values are bounded:
+ * route patterns (never raw URLs), status codes, model names and versions the registry knows, feature names.
+ */
+export const METRICS = {
+  httpRequests: {
+    kind: 'counter',
+    name: 'http_requests_total',
+    help: 'HTTP requests answered',
+    labelNames: ['method', 'route', 'status'],
+  },
+  httpDuration: {
+    kind: 'histogram',
+    name: 'http_request_duration_seconds',
+    help: 'Time from request received to response sent',
+    labelNames: ['method', 'route', 'status'],
+    buckets: LATENCY_BUCKETS,
+  },
+  predictions: {
+    kind: 'counter',
+    name: 'predictions_total',
+    help: 'Predicted rows, by model, version and outcome (ok, error)',
+    labelNames: ['model', 'version', 'outcome'],
+  },
+  predictionDuration: {
+    kind: 'histogram',
+    name: 'prediction_duration_seconds',
+    help: 'Time to predict one request (all of its rows), features included',
+    labelNames: ['model', 'version', 'outcome'],
+    buckets: LATENCY_BUCKETS,
+  },
+  predictedValue: {
+    kind: 'histogram',
+    name: 'predicted_value',
+    help: "Predicted values of regression models, in the model's unit (100k USD for housing)",
+    labelNames: ['model', 'version'],
+    buckets: [0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 10],
+  },
+  predictedClass: {
+    kind: 'counter',
+    name: 'predicted_class_total',
+    help: 'Predicted classes of classification models',
+    labelNames: ['model', 'version', 'class'],
+  },
+  modelInfo: {
+    kind: 'gauge',
+    name: 'model_info',
+    help: '1 for the model version being served, with its alias',
+    labelNames: ['model', 'version', 'alias'],
+  },
+  modelReady: {
+    kind: 'gauge',
+    name: 'model_ready',
+    help: '1 when the model has a served version (loaded, checked, warmed), 0 when it has none',
+    labelNames: ['model'],
+  },
+  modelSwaps: { kind: 'counter', name: 'model_swaps_total', help: 'Served-version swaps', labelNames: ['model'] },
+  modelLastSwap: {
+    kind: 'gauge',
+    name: 'model_last_swap_timestamp_seconds',
+    help: 'Unix time of the last served-version swap',
+    labelNames: ['model'],
+  },
+  modelLoadFailures: {
+    kind: 'counter',
+    name: 'model_load_failures_total',
+    help: 'Model versions refused at load (sha256 mismatch, unreadable or malformed artifact)',
+    labelNames: ['model'],
+  },
+  retrainRuns: {
+    kind: 'counter',
+    name: 'retrain_runs_total',
+    help: 'Retraining pipeline runs by outcome',
+    labelNames: ['model', 'outcome'],
+  },
+  retrainDuration: {
+    kind: 'histogram',
+    name: 'retrain_duration_seconds',
+    help: 'Duration of retraining pipeline runs',
+    labelNames: ['model', 'outcome'],
+    buckets: [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+  },
+  retrainLastSuccess: {
+    kind: 'gauge',
+    name: 'retrain_last_success_timestamp_seconds',
+    help: 'Unix time of the last successful retraining',
+    labelNames: ['model'],
+  },
+  driftPsi: {
+    kind: 'gauge',
+    name: 'feature_drift_psi',
+    help: "Population stability index of the recent inputs' feature against the training profile",
+    labelNames: ['model', 'feature'],
+  },
+  driftKs: {
+    kind: 'gauge',
+    name: 'feature_drift_ks',
+    help: "Two-sample Kolmogorov-Smirnov statistic of the recent inputs' feature against the training profile",
+    labelNames: ['model', 'feature'],
+  },
+  driftStatus: {
+    kind: 'gauge',
+    name: 'feature_drift_status',
+    help: 'Drift status per feature: 0 ok, 1 warn, 2 drift',
+    labelNames: ['model', 'feature'],
+  },
+  logQueueDepth: {
+    kind: 'gauge',
+    name: 'prediction_log_queue_depth',
+    help: 'Predicted rows waiting in memory for the prediction-log writer',
+    labelNames: [],
+  },
+  logDropped: {
+    kind: 'counter',
+    name: 'prediction_log_dropped_total',
+    help: 'Predicted rows not logged because the prediction-log queue was full',
+    labelNames: [],
+  },
+} as const;
+
+export type MetricKey = keyof typeof METRICS;
+
+/** The nestjs-prometheus providers of every metric above (inject with `@InjectMetric(METRICS.x.name)`). */
+export function metricProviders(): Provider[] {
+  return Object.values(METRICS).map((m) => {
+    const { kind, ...options } = m;
+    const config = { ...options, labelNames: [...options.labelNames] };
+    if (kind === 'counter') return makeCounterProvider(config);
+    if (kind === 'gauge') return makeGaugeProvider(config);
+    return makeHistogramProvider({ ...config, buckets: [...(options as { buckets: readonly number[] }).buckets] });
+  });
+}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { DataModule } from '../data/data.module';
+import { PredictionModule } from '../prediction/prediction.module';
+import { RegistryModule } from '../registry/registry.module';
+import { TrainingModule } from '../training/training.module';
+import { DriftService } from './drift.service';
+import { MonitoringController } from './monitoring.controller';
+
+/** Drift detection and the traffic summary (the metrics themselves live in the global MetricsModule). */
+@Module({
+  imports: [DataModule, TrainingModule, RegistryModule, PredictionModule],
+  controllers: [MonitoringController],
+  providers: [DriftService],
+  exports: [DriftService],
+})
+export class MonitoringModule {}

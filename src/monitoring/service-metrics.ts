@@ -1,0 +1,120 @@
+import { Injectable } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { METRICS } from './metric-definitions';
+import { RequestStats } from './request-stats';
+
+/** Something whose current state is read when Prometheus scrapes (e.g. the prediction-log queue). */
+export type ScrapeHook = () => void;
+
+/**
+ * The service's own metrics, behind methods named for what happened, so the modules that report them (prediction,
+ * registry, retraining, drift) never deal with label sets. Also keeps the rolling request tallies behind
+ * `GET /monitoring/summary`.
+ */
+@Injectable()
+export class ServiceMetrics {
+  readonly stats = new RequestStats();
+  private readonly scrapeHooks: ScrapeHook[] = [];
+
+  constructor(
+    @InjectMetric(METRICS.httpRequests.name) readonly httpRequests: Counter<'method' | 'route' | 'status'>,
+    @InjectMetric(METRICS.httpDuration.name) readonly httpDuration: Histogram<'method' | 'route' | 'status'>,
+    @InjectMetric(METRICS.predictions.name) private readonly predictions: Counter<'model' | 'version' | 'outcome'>,
+    @InjectMetric(METRICS.predictionDuration.name)
+    private readonly predictionDuration: Histogram<'model' | 'version' | 'outcome'>,
+    @InjectMetric(METRICS.predictedValue.name) private readonly predictedValue: Histogram<'model' | 'version'>,
+    @InjectMetric(METRICS.predictedClass.name) private readonly predictedClass: Counter<'model' | 'version' | 'class'>,
+    @InjectMetric(METRICS.modelInfo.name) private readonly modelInfo: Gauge<'model' | 'version' | 'alias'>,
+    @InjectMetric(METRICS.modelReady.name) private readonly modelReady: Gauge<'model'>,
+    @InjectMetric(METRICS.modelSwaps.name) private readonly modelSwaps: Counter<'model'>,
+    @InjectMetric(METRICS.modelLastSwap.name) private readonly modelLastSwap: Gauge<'model'>,
+    @InjectMetric(METRICS.modelLoadFailures.name) private readonly modelLoadFailures: Counter<'model'>,
+    @InjectMetric(METRICS.retrainRuns.name) private readonly retrainRuns: Counter<'model' | 'outcome'>,
+    @InjectMetric(METRICS.retrainDuration.name) private readonly retrainDuration: Histogram<'model' | 'outcome'>,
+    @InjectMetric(METRICS.retrainLastSuccess.name) private readonly retrainLastSuccess: Gauge<'model'>,
+    @InjectMetric(METRICS.driftPsi.name) private readonly driftPsi: Gauge<'model' | 'feature'>,
+    @InjectMetric(METRICS.driftKs.name) private readonly driftKs: Gauge<'model' | 'feature'>,
+    @InjectMetric(METRICS.driftStatus.name) private readonly driftStatus: Gauge<'model' | 'feature'>,
+    @InjectMetric(METRICS.logQueueDepth.name) private readonly logQueueDepth: Gauge,
+    @InjectMetric(METRICS.logDropped.name) private readonly logDropped: Counter,
+  ) {}
+
+  /** One successful prediction request: its rows, duration and outputs. */
+  predicted(model: string, version: number, seconds: number, output: Float64Array | readonly string[]): void {
+    const v = String(version);
+    this.predictions.labels(model, v, 'ok').inc(output.length);
+    this.predictionDuration.labels(model, v, 'ok').observe(seconds);
+    this.stats.recordPrediction(model, version, output.length, seconds * 1000);
+    if (output instanceof Float64Array) {
+      const histogram = this.predictedValue.labels(model, v);
+      for (let i = 0; i < output.length; i++) histogram.observe(output[i]);
+      return;
+    }
+    const counts = new Map<string, number>();
+    for (const label of output) counts.set(label, (counts.get(label) ?? 0) + 1);
+    for (const [label, count] of counts) this.predictedClass.labels(model, v, label).inc(count);
+  }
+
+  /** A prediction request the model could not answer (counted per row it carried). */
+  predictionFailed(model: string, version: number, rows: number, seconds: number): void {
+    this.predictions.labels(model, String(version), 'error').inc(rows);
+    this.predictionDuration.labels(model, String(version), 'error').observe(seconds);
+  }
+
+  /** `model` now serves `version` as its champion (replacing `previous`, if any). */
+  swapped(model: string, version: number, previous: number | undefined): void {
+    if (previous !== undefined) this.modelInfo.remove(model, String(previous), 'champion');
+    this.modelInfo.labels(model, String(version), 'champion').set(1);
+    this.modelSwaps.labels(model).inc();
+    this.modelLastSwap.labels(model).set(Date.now() / 1000);
+  }
+
+  /** Whether `model` has a served version (sampled at each scrape). */
+  ready(model: string, ready: boolean): void {
+    this.modelReady.labels(model).set(ready ? 1 : 0);
+  }
+
+  loadFailed(model: string): void {
+    this.modelLoadFailures.labels(model).inc();
+  }
+
+  /** A retraining run finished with `outcome` (promoted, not_promoted, failed, skipped, …). */
+  retrained(model: string, outcome: string, seconds: number, succeeded: boolean): void {
+    this.retrainRuns.labels(model, outcome).inc();
+    this.retrainDuration.labels(model, outcome).observe(seconds);
+    if (succeeded) this.retrainLastSuccess.labels(model).set(Date.now() / 1000);
+  }
+
+  /** The latest drift figures of one feature (null: not enough rows to judge, the series is removed). */
+  drift(model: string, feature: string, figures: { psi: number; ks: number; status: 0 | 1 | 2 } | null): void {
+    if (!figures) {
+      this.driftPsi.remove(model, feature);
+      this.driftKs.remove(model, feature);
+      this.driftStatus.remove(model, feature);
+      return;
+    }
+    this.driftPsi.labels(model, feature).set(figures.psi);
+    this.driftKs.labels(model, feature).set(figures.ks);
+    this.driftStatus.labels(model, feature).set(figures.status);
+  }
+
+  /** The prediction log's queue holds `depth` rows (sampled at each scrape). */
+  logQueue(depth: number): void {
+    this.logQueueDepth.set(depth);
+  }
+
+  /** The prediction log dropped `rows` rows (its queue was full). */
+  logRowsDropped(rows: number): void {
+    this.logDropped.inc(rows);
+  }
+
+  /** Runs `hook` before every scrape, to read state that is cheaper to sample than to track. */
+  onScrape(hook: ScrapeHook): void {
+    this.scrapeHooks.push(hook);
+  }
+
+  beforeScrape(): void {
+    for (const hook of this.scrapeHooks) hook();
+  }
+}

@@ -1,0 +1,284 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataService } from '../src/data/data.service';
+import { HOUSING_SPEC } from '../src/data/housing/housing.feature-spec';
+import { Rng } from '../src/ml/random';
+import { TrainingService } from '../src/training/training.service';
+import { REPO_ROOT } from './support/housing-data';
+import { createTestApp, TestApp } from './support/test-app';
+
+const json = { 'content-type': 'application/json' };
+const INPUTS = HOUSING_SPEC.inputs.map((f) => f.name);
+
+/** A request row (the raw CSV's input fields, a missing total_bedrooms left out) of a data record. */
+function requestRow(record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    INPUTS.filter((f) => record[f] !== null && record[f] !== undefined).map((f) => [f, record[f]]),
+  );
+}
+
+/** `n` records drawn without replacement with a seeded shuffle. */
+function sample<T>(records: readonly T[], n: number, seed: number): T[] {
+  const rng = new Rng(seed);
+  const copy = [...records];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [copy[i], copy[j]] = [copy[j], copy[i]];
+  }
+  return copy.slice(0, n);
+}
+
+/** The value of one sample of a Prometheus text exposition, or undefined. */
+function metricValue(text: string, name: string, labels: Record<string, string>): number | undefined {
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (wanted.every((w) => line.includes(w))) return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return undefined;
+}
+
+const PROMQL_WORDS = new Set(
+  'sum by without on ignoring group_left group_right rate increase histogram_quantile time avg max min count and or unless abs'.split(
+    ' ',
+  ),
+);
+
+/** Metric names a PromQL expression reads: strings, label matchers, ranges, numbers and label lists removed. */
+function metricNamesOf(expr: string): string[] {
+  const stripped = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '')
+    .replace(/\{[^}]*\}/g, '')
+    .replace(/\[[^\]]*\]/g, '')
+    .replace(/\b(by|without|on|ignoring)\s*\([^)]*\)/g, '')
+    .replace(/\b\d+(\.\d+)?(e\d+)?\b/g, '');
+  return [...stripped.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)].map((m) => m[0]).filter((t) => !PROMQL_WORDS.has(t));
+}
+
+/** Every sample name a /metrics text can hold, from its `# TYPE` lines (histograms add _bucket, _sum, _count). */
+function exportedNames(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const match of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+    const [, name, type] = match;
+    names.add(name);
+    if (type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(name + suffix);
+    if (type === 'summary') for (const suffix of ['_sum', '_count']) names.add(name + suffix);
+  }
+  return names;
+}
+
+describe('monitoring: metrics, drift, summary, health (e2e)', () => {
+  let t: TestApp;
+  let training: Record<string, unknown>[];
+
+  const get = (url: string) => t.app.inject({ method: 'GET', url });
+  const post = (url: string, payload: unknown) =>
+    t.app.inject({ method: 'POST', url, headers: json, payload: JSON.stringify(payload) });
+
+  beforeAll(async () => {
+    t = await createTestApp({ DRIFT_CHECK_INTERVAL_S: '0' });
+    const prepared = await t.app.get(DataService).prepare('california-housing');
+    training = prepared.train as unknown as Record<string, unknown>[];
+  }, 60_000);
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('is live at once, and not ready (503 naming the check) until every model is served', async () => {
+    expect((await get('/health/live')).statusCode).toBe(200);
+    for (const url of ['/health/ready', '/health']) {
+      const res = await get(url);
+      expect(res.statusCode).toBe(503);
+      expect(res.json().message).toMatch(/^Not ready: models \(not served yet: california-housing, iris\)/);
+      expect(res.json().details.info).toMatchObject({ database: { status: 'up' }, disk: { status: 'up' } });
+    }
+    const v2 = await get('/v2/health/ready');
+    expect(v2.statusCode).toBe(503);
+    expect(v2.json().error).toContain('models (not served yet');
+
+    for (const model of ['california-housing', 'iris']) {
+      const [run] = await t.app.get(TrainingService).train(model, { candidates: ['gbdt'] });
+      const version = await post(`/models/${model}/versions`, { runId: run.id });
+      expect((await post(`/models/${model}/versions/${version.json().version}/promote`, {})).statusCode).toBe(200);
+    }
+    const ready = await get('/health/ready');
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().info.models).toMatchObject({
+      'california-housing': { served: true, version: 1, candidate: 'gbdt' },
+      iris: { served: true, version: 1 },
+    });
+    expect((await get('/health')).statusCode).toBe(200);
+    expect((await get('/v2/health/ready')).json()).toEqual({ ready: true });
+  }, 120_000);
+
+  it('exports request, prediction and model metrics with bounded labels', async () => {
+    const before = (await get('/metrics')).body;
+    const sent = 7;
+    for (let i = 0; i < sent; i++) expect((await post('/predict/housing', HOUSING_SPEC.example)).statusCode).toBe(200);
+    expect(
+      (await post('/predict/housing/batch', { rows: [HOUSING_SPEC.example, HOUSING_SPEC.example] })).statusCode,
+    ).toBe(200);
+    expect(
+      (await post('/predict/iris', { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }))
+        .statusCode,
+    ).toBe(200);
+    expect((await post('/predict/housing', { ...HOUSING_SPEC.example, median_income: 'x' })).statusCode).toBe(400);
+    expect((await get('/no/such/path/12345')).statusCode).toBe(404);
+    expect((await get('/models/iris')).statusCode).toBe(200);
+
+    const res = await get('/metrics');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    const text = res.body;
+    const delta = (name: string, labels: Record<string, string>) =>
+      (metricValue(text, name, labels) ?? 0) - (metricValue(before, name, labels) ?? 0);
+
+    const housing = { model: 'california-housing', version: '1' };
+    expect(delta('predictions_total', { ...housing, outcome: 'ok' })).toBe(sent + 2);
+    expect(delta('prediction_duration_seconds_count', { ...housing, outcome: 'ok' })).toBe(sent + 1);
+    expect(delta('predicted_value_count', housing)).toBe(sent + 2);
+    expect(delta('predicted_class_total', { model: 'iris', version: '1', class: 'setosa' })).toBe(1);
+    expect(delta('http_requests_total', { method: 'POST', route: '/predict/housing', status: '200' })).toBe(sent);
+    expect(delta('http_requests_total', { method: 'POST', route: '/predict/housing', status: '400' })).toBe(1);
+    expect(delta('http_requests_total', { method: 'GET', route: 'unmatched', status: '404' })).toBe(1);
+    expect(delta('http_requests_total', { method: 'GET', route: '/models/:name', status: '200' })).toBe(1);
+    expect(delta('http_request_duration_seconds_count', { route: '/predict/housing', status: '200' })).toBe(sent);
+    expect(metricValue(text, 'model_info', { ...housing, alias: 'champion' })).toBe(1);
+    expect(metricValue(text, 'model_swaps_total', { model: 'california-housing' })).toBeGreaterThanOrEqual(1);
+    expect(metricValue(text, 'model_last_swap_timestamp_seconds', { model: 'iris' })).toBeGreaterThan(1.7e9);
+    expect(metricValue(text, 'prediction_log_queue_depth', {})).toBeGreaterThanOrEqual(0);
+    expect(metricValue(text, 'prediction_log_dropped_total', {})).toBe(0);
+    expect(text).toContain('process_resident_memory_bytes');
+    expect(text).toContain('nodejs_eventloop_lag_seconds');
+    expect(text).not.toContain('12345'); // raw paths never become label values
+  });
+
+  it('has a Grafana dashboard and alert rules that query only metrics the service exports', async () => {
+    const exported = exportedNames((await get('/metrics')).body);
+    exported.add('up'); // written by Prometheus itself for every target
+    const dashboard = JSON.parse(
+      readFileSync(join(REPO_ROOT, 'deploy/grafana/dashboards/nest-mlops.json'), 'utf8'),
+    ) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
+    const alerts = readFileSync(join(REPO_ROOT, 'deploy/prometheus/alerts.yml'), 'utf8');
+    const alertExprs = [...alerts.matchAll(/expr: (\|\n((?: {10}.*\n)+)|.*)/g)].map((m) => m[2] ?? m[1]);
+    const queries = [...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)), ...alertExprs];
+    expect(dashboard.panels.length).toBeGreaterThanOrEqual(10);
+    expect(alertExprs.length).toBeGreaterThanOrEqual(8);
+    const used = new Set(queries.flatMap(metricNamesOf));
+    for (const name of [
+      'http_requests_total',
+      'prediction_duration_seconds_bucket',
+      'feature_drift_psi',
+      'retrain_runs_total',
+      'model_swaps_total',
+    ]) {
+      expect(used).toContain(name);
+    }
+    expect([...used].filter((name) => !exported.has(name))).toEqual([]);
+    expect(metricNamesOf('sum by (route) (rate(no_such_metric{a="b"}[5m])) * 1e9')).toEqual(['no_such_metric']);
+  });
+
+  it('flags median_income × 1.5 as drift on MedInc while the untouched features stay ok', async () => {
+    const rows = sample(
+      training.filter((r) => Number(r.median_income) * 1.5 <= 15),
+      1000,
+      7,
+    ).map((r) => ({ ...requestRow(r), median_income: Number(r.median_income) * 1.5 }));
+    expect((await post('/predict/housing/batch', { rows })).statusCode).toBe(200);
+
+    const res = await get('/monitoring/drift?model=california-housing');
+    expect(res.statusCode).toBe(200);
+    const report = res.json();
+    expect(report).toMatchObject({
+      model: 'california-housing',
+      version: 1,
+      status: 'drift',
+      window: { rows: 1000, size: 1000 },
+      reference: { split: 'seed:42/test:0.2', rows: 16512 },
+      thresholds: { psiWarn: 0.1, psiDrift: 0.25 },
+    });
+    const byName = new Map<string, { status: string; psi: number }>(
+      report.features.map((f: { feature: string }) => [f.feature, f]),
+    );
+    expect(byName.get('MedInc')).toMatchObject({ status: 'drift', psiStatus: 'drift' });
+    expect(byName.get('MedInc')?.psi).toBeGreaterThan(0.25);
+    const others = report.features.filter((f: { feature: string }) => f.feature !== 'MedInc');
+    expect(others.length).toBe(HOUSING_SPEC.features.length - 1);
+    for (const f of others) expect([f.feature, f.status]).toEqual([f.feature, 'ok']);
+
+    const metrics = (await get('/metrics')).body;
+    expect(metricValue(metrics, 'feature_drift_psi', { model: 'california-housing', feature: 'MedInc' })).toBeCloseTo(
+      byName.get('MedInc')?.psi ?? NaN,
+      6,
+    );
+    expect(metricValue(metrics, 'feature_drift_status', { model: 'california-housing', feature: 'MedInc' })).toBe(2);
+    expect(metricValue(metrics, 'feature_drift_status', { model: 'california-housing', feature: 'HouseAge' })).toBe(0);
+    expect(
+      metricValue(metrics, 'feature_drift_ks', { model: 'california-housing', feature: 'MedInc' }),
+    ).toBeGreaterThan(0.1);
+  });
+
+  it('sees no drift in rows drawn from the training data', async () => {
+    const rows = sample(training, 1000, 11).map(requestRow);
+    expect((await post('/predict/housing/batch', { rows })).statusCode).toBe(200);
+    const report = (await get('/monitoring/drift?model=california-housing')).json();
+    expect(report.window.rows).toBe(1000);
+    expect(report.status).toBe('ok');
+    for (const f of report.features) {
+      expect([f.feature, f.status]).toEqual([f.feature, 'ok']);
+      expect(f.psi).toBeLessThan(0.1);
+    }
+  });
+
+  it('reports insufficient data below DRIFT_MIN_ROWS, and 404/400 for unknown or missing models', async () => {
+    const [run] = await t.app.get(TrainingService).train('california-housing', { candidates: ['linear'] });
+    const version = (await post('/models/california-housing/versions', { runId: run.id })).json().version;
+    expect((await post(`/models/california-housing/versions/${version}/promote`, { force: true })).statusCode).toBe(
+      200,
+    );
+    expect((await post('/predict/housing', HOUSING_SPEC.example)).statusCode).toBe(200);
+    const report = (await get('/monitoring/drift?model=california-housing')).json();
+    expect(report).toMatchObject({ version, status: 'insufficient_data', window: { rows: 1, minRows: 200 } });
+    expect((await get('/metrics')).body).not.toContain('feature_drift_psi{model="california-housing"');
+
+    expect((await get('/monitoring/drift?model=nope')).statusCode).toBe(404);
+    const missing = await get('/monitoring/drift');
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().errors[0]).toMatchObject({ field: 'model' });
+  }, 60_000);
+
+  it('summarises prediction traffic over a window: volume, errors, latency, per version', async () => {
+    const res = await get('/monitoring/summary?windowSeconds=600');
+    expect(res.statusCode).toBe(200);
+    const summary = res.json();
+    expect(summary.windowSeconds).toBe(600);
+    expect(summary.requests.total).toBeGreaterThanOrEqual(13);
+    expect(summary.requests.clientErrors).toBeGreaterThanOrEqual(1);
+    expect(summary.requests.serverErrors).toBe(0);
+    expect(summary.requests.errorRate).toBeCloseTo(summary.requests.clientErrors / summary.requests.total, 12);
+    expect(summary.requests.latencyMs.p99).toBeGreaterThan(0);
+    const v1 = summary.versions.find(
+      (v: { model: string; version: number }) => v.model === 'california-housing' && v.version === 1,
+    );
+    expect(v1).toMatchObject({ requests: 10, rows: 2009 });
+    expect((await get('/monitoring/summary?windowSeconds=0')).statusCode).toBe(400);
+    expect((await get('/monitoring/summary?windowSeconds=99999')).statusCode).toBe(400);
+  });
+});
+
+describe('readiness with too little disk (e2e)', () => {
+  it('answers 503 naming the disk check', async () => {
+    const t = await createTestApp({ MIN_FREE_DISK_MB: '10000000' });
+    try {
+      const res = await t.app.inject({ method: 'GET', url: '/health/ready' });
+      expect(res.statusCode).toBe(503);
+      expect(res.json().message).toMatch(/disk \(data folder .* MB free \(needs 10000000\)/);
+      expect((await t.app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
+});

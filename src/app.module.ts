@@ -12,6 +12,7 @@ import { MetricsModule } from './monitoring/metrics.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { PredictionModule } from './prediction/prediction.module';
 import { RegistryModule } from './registry/registry.module';
+import { RetrainingModule } from './retraining/retraining.module';
 import { TrainingModule } from './training/training.module';
 
 /**
@@ -28,6 +29,7 @@ import { TrainingModule } from './training/training.module';
     RegistryModule,
     PredictionModule,
     MonitoringModule,
+    RetrainingModule,
     HealthModule,
   ],
   providers: [

@@ -31,8 +31,19 @@ describe('database migrations (e2e)', () => {
     expect(timeout).toBe(t.config.DATABASE_BUSY_TIMEOUT_MS);
   });
 
+  /** Reverts migrations, newest first, through PredictionRequests1763895600000. */
+  const undoPredictionRequests = async (): Promise<void> => {
+    for (;;) {
+      const [last] = await t.dataSource.query<{ name: string }[]>(
+        'SELECT name FROM migrations ORDER BY id DESC LIMIT 1',
+      );
+      await t.dataSource.undoLastMigration();
+      if (last.name === 'PredictionRequests1763895600000') return;
+    }
+  };
+
   it('turn the per-row prediction log into one row per request, and back', async () => {
-    await t.dataSource.undoLastMigration();
+    await undoPredictionRequests();
     const insert = (id: string, income: number) =>
       t.dataSource.query(
         `INSERT INTO predictions (created_at, model_name, model_version, request_id, inputs, output, latency_ms) ` +
@@ -63,7 +74,7 @@ describe('database migrations (e2e)', () => {
         JSON.stringify([{ label: 'a', probabilities: { a: 1 } }, 4]),
       ],
     );
-    await t.dataSource.undoLastMigration();
+    await undoPredictionRequests();
     const rows = await t.dataSource.query<Record<string, unknown>[]>(
       'SELECT request_id, inputs, output FROM predictions ORDER BY id',
     );

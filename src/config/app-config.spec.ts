@@ -54,6 +54,18 @@ describe('loadAppConfig', () => {
       'Invalid configuration: SPLIT_SEED must not be less than 0',
     );
   });
+
+  it('takes a cron expression or off for RETRAIN_CRON', () => {
+    expect(loadAppConfig({}).RETRAIN_CRON).toBe('0 3 * * *');
+    expect(loadAppConfig({ RETRAIN_CRON: 'off' }).RETRAIN_CRON).toBe('off');
+    expect(loadAppConfig({ RETRAIN_CRON: '*/15 * * * *' }).RETRAIN_CRON).toBe('*/15 * * * *');
+    expect(loadAppConfig({ RETRAIN_CRON: '0 0 3 * * 1-5' }).RETRAIN_CRON).toBe('0 0 3 * * 1-5');
+    for (const bad of ['daily', '61 * * * *', '* * *']) {
+      expect(problems({ RETRAIN_CRON: bad })).toEqual([
+        'RETRAIN_CRON must be a cron expression (e.g. "0 3 * * *") or off',
+      ]);
+    }
+  });
 });
 
 describe('README configuration table', () => {

@@ -12,9 +12,11 @@ import {
   Matches,
   Max,
   Min,
+  ValidateBy,
   ValidationError,
   validateSync,
 } from 'class-validator';
+import { validateCronExpression } from 'cron';
 import { join } from 'node:path';
 import { Setting, settingsOf } from './setting.decorator';
 
@@ -37,6 +39,17 @@ const toNumber = ({ value }: { value: unknown }): unknown => {
   if (typeof value !== 'string') return value;
   return /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(value) ? Number(value) : NaN;
 };
+
+/** A five- or six-field cron expression (as `cron` reads it), or `off`. */
+const IsCronOrOff = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'isCronOrOff',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && (value === 'off' || validateCronExpression(value).valid),
+      defaultMessage: (args) => `${args?.property ?? 'value'} must be a cron expression (e.g. "0 3 * * *") or off`,
+    },
+  });
 
 /**
  * The one environment schema of the service. Every setting has a default, so the service starts with no
@@ -259,6 +272,40 @@ export class AppConfig {
   @Min(0)
   @IsInt()
   MIN_FREE_DISK_MB = 100;
+
+  @Setting(
+    'When the retraining pipeline runs for every model (cron syntax, process time zone; `off` disables the schedule).',
+  )
+  @IsCronOrOff()
+  RETRAIN_CRON = '0 3 * * *';
+
+  @Setting('Also retrain a model when its drift check says drift RETRAIN_DRIFT_CHECKS times in a row.')
+  @Transform(toBoolean)
+  @IsBoolean()
+  RETRAIN_ON_DRIFT = false;
+
+  @Setting('Consecutive drift checks reporting drift that trigger a retraining (with RETRAIN_ON_DRIFT).')
+  @Transform(toNumber)
+  @Max(1000)
+  @Min(1)
+  @IsInt()
+  RETRAIN_DRIFT_CHECKS = 3;
+
+  @Setting('Seconds after a drift-triggered retraining before drift may trigger another one for the same model.')
+  @Transform(toNumber)
+  @Max(30 * 86400)
+  @Min(0)
+  @IsInt()
+  RETRAIN_DRIFT_COOLDOWN_S = 21600;
+
+  @Setting(
+    'Seconds a retraining lease lives without a heartbeat; after a crash, another process may retrain once it expires.',
+  )
+  @Transform(toNumber)
+  @Max(3600)
+  @Min(5)
+  @IsInt()
+  RETRAIN_LEASE_TTL_S = 120;
 
   get databasePath(): string {
     return this.DATABASE_PATH ?? join(this.DATA_DIR, 'nest-mlops.sqlite');

@@ -3,6 +3,7 @@ import { InitialSchema1763884800000 } from './migrations/1763884800000-initial-s
 import { ExperimentsAndRuns1763888400000 } from './migrations/1763888400000-experiments-and-runs';
 import { RegistryAndPredictions1763892000000 } from './migrations/1763892000000-registry-and-predictions';
 import { PredictionRequests1763895600000 } from './migrations/1763895600000-prediction-requests';
+import { Retraining1763899200000 } from './migrations/1763899200000-retraining';
 
 /** Every migration, in order. TypeORM runs the pending ones at start; a spec checks they match the entities. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -10,4 +11,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ExperimentsAndRuns1763888400000,
   RegistryAndPredictions1763892000000,
   PredictionRequests1763895600000,
+  Retraining1763899200000,
 ];

@@ -26,6 +26,7 @@ export class DriftService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(DriftService.name);
   private timer?: NodeJS.Timeout;
   private checking = false;
+  private readonly listeners: ((report: DriftReportDto) => void)[] = [];
 
   constructor(
     private readonly config: AppConfig,
@@ -48,6 +49,11 @@ export class DriftService implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.timer);
   }
 
+  /** Calls `listener` with each report of the periodic checks (the drift retraining trigger listens). */
+  onPeriodicReport(listener: (report: DriftReportDto) => void): void {
+    this.listeners.push(listener);
+  }
+
   /** Checks every served model; a failure is logged and the next interval tries again. */
   async checkAll(): Promise<DriftReportDto[]> {
     if (this.checking) return [];
@@ -57,7 +63,9 @@ export class DriftService implements OnModuleInit, OnModuleDestroy {
       for (const name of this.data.names) {
         if (!this.active.get(name)) continue;
         try {
-          reports.push(await this.report(name));
+          const report = await this.report(name);
+          reports.push(report);
+          for (const listener of this.listeners) listener(report);
         } catch (error) {
           this.logger.warn(`Drift check of ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
         }

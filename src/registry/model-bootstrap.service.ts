@@ -1,15 +1,11 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { DataService } from '../data/data.service';
-import { PRIMARY_METRIC } from '../training/candidates';
-import { RunEntity } from '../training/entities/run.entity';
 import { TrainingService } from '../training/training.service';
 import { ActiveModels } from './active-models.service';
+import { bestRun } from './best-run.util';
 import { ModelRegistryRepository } from './model-registry.repository';
 import { RegistryService } from './registry.service';
-
-/** Relative difference of the primary metric under which two runs count as equally good. */
-const TIE_TOLERANCE = 0.005;
 
 /**
  * At start, serves each model's champion. A model with no champion (a fresh clone) is trained with the default
@@ -61,23 +57,11 @@ export class ModelBootstrapService implements OnApplicationBootstrap {
     }
     this.logger.log(`${name} has no champion: training the default candidates`);
     const runs = await this.training.train(name);
-    const best = this.best(name, runs);
+    const best = bestRun(this.data.definition(name).pipeline.spec.task, runs);
     const version = await this.registry.register(name, best.id);
     await this.registry.promote(name, version.version, {
       actor: 'system',
       reason: `best of ${runs.length} candidates at first start`,
     });
-  }
-
-  /**
-   * The best run by the primary metric; among runs within TIE_TOLERANCE of it, the one that predicts fastest
-   * (a 0.05% better RMSE is not worth serving a forest four times slower and thirty times larger).
-   */
-  private best(name: string, runs: RunEntity[]): RunEntity {
-    const { name: metric, higherIsBetter } = PRIMARY_METRIC[this.data.definition(name).pipeline.spec.task];
-    const score = (run: RunEntity) => Number(run.metrics?.[metric]);
-    const top = runs.reduce((a, b) => ((higherIsBetter ? score(b) > score(a) : score(b) < score(a)) ? b : a));
-    const close = runs.filter((run) => Math.abs(score(run) - score(top)) <= TIE_TOLERANCE * Math.abs(score(top)));
-    return close.reduce((a, b) => ((b.predictMicrosPerRow ?? Infinity) < (a.predictMicrosPerRow ?? Infinity) ? b : a));
   }
 }

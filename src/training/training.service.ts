@@ -21,6 +21,8 @@ export interface TrainOptions {
   /** JSON file `{"train": [...], "test": [...]}` of 0-based data-row indices, instead of the stored split. */
   splitFile?: string;
   onProgress?: (candidate: CandidateName, progress: JobProgress) => void;
+  /** A dataset version already prepared for this model (the retraining pipeline prepares it first). */
+  prepared?: PreparedDataset;
 }
 
 interface Matrices {
@@ -46,7 +48,7 @@ export class TrainingService {
   ) {}
 
   async train(model: string, options: TrainOptions = {}): Promise<RunEntity[]> {
-    const prepared = await this.data.prepare(model);
+    const prepared = options.prepared ?? (await this.data.prepare(model));
     const spec = prepared.definition.pipeline.spec;
     const candidates = this.candidates(spec.task, options.candidates);
     const matrices = await this.matrices(prepared, options.splitFile);
@@ -141,6 +143,11 @@ export class TrainingService {
       this.logger.error(`Run ${run.id}: ${run.candidate} failed: ${message}`);
       throw new TrainingFailedError(`Training ${run.modelName}/${run.candidate} failed (run ${run.id}): ${message}`);
     }
+  }
+
+  /** The candidates a training of `model` would fit; TrainingInputError (400) names unknown ones. */
+  resolveCandidates(model: string, requested?: string[]): CandidateName[] {
+    return this.candidates(this.data.definition(model).pipeline.spec.task, requested);
   }
 
   private candidates(task: keyof typeof CANDIDATES_BY_TASK, requested?: string[]): CandidateName[] {

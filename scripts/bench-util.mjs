@@ -1,0 +1,102 @@
+// Helpers shared by the serving benchmarks: a built service on a fresh temporary data directory, its memory, the
+// machine's CPU counters, and reads of the prediction log it wrote.
+import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const root = new URL('..', import.meta.url).pathname;
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The feature spec's example housing row (from the build the benchmarks start). */
+export async function exampleRow() {
+  const { HOUSING_SPEC } = await import(join(root, 'dist', 'data', 'housing', 'housing.feature-spec.js'));
+  return HOUSING_SPEC.example;
+}
+
+export async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A field of /proc/<pid>/status in MB (VmRSS:, VmHWM:). */
+export const memoryMb = (pid, field) => {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(field));
+  return Number(line?.match(/(\d+)/)?.[1] ?? 0) / 1024;
+};
+
+/** The machine's CPU time counters (all cores), from /proc/stat: user nice system idle iowait irq softirq steal … */
+export const cpuTicks = () =>
+  readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+
+/** Steal and idle shares (%) of the CPU time between two cpuTicks() readings. */
+export function cpuShares(before, after) {
+  const spent = after.map((t, i) => t - before[i]);
+  const total = spent.reduce((a, b) => a + b, 0);
+  return { stealPct: (100 * spent[7]) / total, idlePct: (100 * spent[3]) / total };
+}
+
+export const machine = () =>
+  `${cpus().length} cores, ${cpus()[0]?.model}, Node ${process.version}; load generator on the same machine`;
+
+/**
+ * Starts dist/main.js on a free port with a fresh database and models folder in a temporary directory (the raw
+ * data is read from the working directory), and waits until /v2/health/ready answers. `stop()` shuts it down
+ * gracefully (SIGTERM), `remove()` deletes the directory.
+ */
+export async function startService(env = {}) {
+  const scratch = mkdtempSync(join(tmpdir(), 'nest-mlops-bench-'));
+  const databasePath = join(scratch, 'bench.sqlite');
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = spawn(process.execPath, [join(root, 'dist', 'main.js')], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_PATH: databasePath,
+      MODELS_DIR: join(scratch, 'models'),
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  const stop = async () => {
+    if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    for (let i = 0; ; i++) {
+      if (i === 600) throw new Error('the service did not become ready');
+      const ok = await fetch(`${base}/v2/health/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) break;
+      if (server.exitCode !== null) throw new Error(`the service exited with code ${server.exitCode}`);
+      await sleep(500);
+    }
+  } catch (error) {
+    await stop();
+    rmSync(scratch, { recursive: true, force: true });
+    throw error;
+  }
+  return { base, pid: server.pid, databasePath, stop, remove: () => rmSync(scratch, { recursive: true, force: true }) };
+}
+
+/** The rows of a read-only query on the service's database. */
+export function readDatabase(databasePath, sql, ...params) {
+  const db = new Database(databasePath, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(sql).all(...params);
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,30 @@
+import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataModule } from '../data/data.module';
+import { MonitoringModule } from '../monitoring/monitoring.module';
+import { RegistryModule } from '../registry/registry.module';
+import { TrainingModule } from '../training/training.module';
+import { RetrainJobEntity } from './entities/retrain-job.entity';
+import { RetrainLeaseEntity } from './entities/retrain-lease.entity';
+import { RetrainScheduler } from './retrain.scheduler';
+import { RetrainJobRepository } from './retrain-job.repository';
+import { RetrainLeaseRepository } from './retrain-lease.repository';
+import { RetrainingController } from './retraining.controller';
+import { RetrainingService } from './retraining.service';
+
+/** The retraining pipeline, its triggers (cron, HTTP, drift), its jobs and its cross-process lease. */
+@Module({
+  imports: [
+    ScheduleModule.forRoot(),
+    TypeOrmModule.forFeature([RetrainJobEntity, RetrainLeaseEntity]),
+    DataModule,
+    TrainingModule,
+    RegistryModule,
+    MonitoringModule,
+  ],
+  controllers: [RetrainingController],
+  providers: [RetrainingService, RetrainScheduler, RetrainJobRepository, RetrainLeaseRepository],
+  exports: [RetrainingService, RetrainScheduler],
+})
+export class RetrainingModule {}

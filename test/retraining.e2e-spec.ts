@@ -1,0 +1,279 @@
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { DataSource } from 'typeorm';
+import { DataService } from '../src/data/data.service';
+import { HOUSING_SPEC } from '../src/data/housing/housing.feature-spec';
+import { DriftService } from '../src/monitoring/drift.service';
+import { RETRAIN_CRON_JOB, RetrainScheduler } from '../src/retraining/retrain.scheduler';
+import { RetrainingService } from '../src/retraining/retraining.service';
+import { TrainingService } from '../src/training/training.service';
+import { realHousingCsvPath } from './support/housing-data';
+import { createTestApp, TestApp } from './support/test-app';
+
+const json = { 'content-type': 'application/json' };
+
+describe('scheduled and triggered retraining (e2e)', () => {
+  let t: TestApp;
+  let csvDir: string;
+  let csvPath: string;
+  const original = readFileSync(realHousingCsvPath(), 'utf8');
+
+  const get = (url: string) => t.app.inject({ method: 'GET', url });
+  const post = (url: string, payload: unknown) =>
+    t.app.inject({ method: 'POST', url, headers: json, payload: JSON.stringify(payload) });
+  const servedVersion = async (): Promise<number> => {
+    const res = await post('/predict/housing', HOUSING_SPEC.example);
+    expect(res.statusCode).toBe(200);
+    return res.json().version as number;
+  };
+  const finished = (id: string) => t.app.get(RetrainingService).wait(id);
+  const metric = async (text: string): Promise<number> => {
+    const line = (await get('/metrics')).body.split('\n').find((l) => l.startsWith(text));
+    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+  };
+
+  beforeAll(async () => {
+    csvDir = mkdtempSync(join(tmpdir(), 'nest-mlops-retrain-csv-'));
+    csvPath = join(csvDir, 'housing.csv');
+    copyFileSync(realHousingCsvPath(), csvPath);
+    t = await createTestApp({ HOUSING_CSV_PATH: csvPath, DRIFT_CHECK_INTERVAL_S: '0' });
+    const [run] = await t.app.get(TrainingService).train('california-housing', { candidates: ['linear'] });
+    expect((await post('/models/california-housing/versions', { runId: run.id })).statusCode).toBe(201);
+    expect((await post('/models/california-housing/versions/1/promote', {})).statusCode).toBe(200);
+  }, 120_000);
+
+  afterAll(async () => {
+    await t.close();
+    rmSync(csvDir, { recursive: true, force: true });
+  });
+
+  it('the cron handler, invoked directly, trains, gates, registers, promotes and hot-swaps', async () => {
+    expect(await servedVersion()).toBe(1);
+    const promotedBefore = await metric('retrain_runs_total{model="california-housing",outcome="promoted"}');
+    const jobs = await t.app.get(RetrainScheduler).runScheduled();
+    const housing = jobs.find((j) => j.modelName === 'california-housing');
+    expect(housing).toMatchObject({
+      trigger: 'cron',
+      status: 'succeeded',
+      outcome: 'promoted',
+      version: 2,
+      fromVersion: 1,
+      error: null,
+    });
+    expect(housing?.runIds).toHaveLength(3); // linear, random_forest, gbdt
+    expect(Object.keys(housing?.stages ?? {})).toEqual(['data', 'train', 'register', 'promote']);
+    expect(housing?.comparison).toMatchObject({ metric: 'rmse', rows: 4128 });
+    // iris had no champion: its first retraining makes one.
+    expect(jobs.find((j) => j.modelName === 'iris')).toMatchObject({ outcome: 'promoted', version: 1 });
+
+    expect(await servedVersion()).toBe(2);
+    const history = (await get('/models/california-housing/history')).json();
+    expect(history[history.length - 1]).toMatchObject({
+      alias: 'champion',
+      fromVersion: 1,
+      toVersion: 2,
+      actor: 'retraining:cron',
+    });
+    const job = (await get(`/retrain/jobs/${housing?.id}`)).json();
+    expect(job).toMatchObject({ id: housing?.id, model: 'california-housing', status: 'succeeded', version: 2 });
+    expect(job.durationSeconds).toBeGreaterThan(0);
+    expect(await metric('retrain_runs_total{model="california-housing",outcome="promoted"}')).toBe(promotedBefore + 1);
+    expect(await metric('retrain_last_success_timestamp_seconds{model="california-housing"}')).toBeGreaterThan(1.7e9);
+    expect((await get('/models/california-housing/versions/2')).json()).toMatchObject({
+      runId: housing?.bestRunId,
+      datasetVersion: housing?.datasetVersion,
+    });
+  }, 180_000);
+
+  it('registers a candidate that loses the gate as challenger, without promoting it', async () => {
+    const res = await post('/retrain', { model: 'california-housing', candidates: ['linear'], reason: 'gate check' });
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({ status: 'running', trigger: 'api', model: 'california-housing' });
+    const job = await finished(res.json().id);
+    expect(job).toMatchObject({ status: 'succeeded', outcome: 'not_promoted', version: 3 });
+    expect(job.error).toMatch(/does not beat champion version 2/);
+    expect((await get('/models/california-housing')).json()).toMatchObject({
+      champion: 2,
+      challenger: 3,
+      servedVersion: 2,
+    });
+    expect(await servedVersion()).toBe(2);
+  }, 120_000);
+
+  it('runs one retraining per model at a time: two concurrent requests give one 202 and one 409', async () => {
+    const [a, b] = await Promise.all([
+      post('/retrain', { model: 'california-housing', candidates: ['linear'] }),
+      post('/retrain', { model: 'california-housing', candidates: ['linear'] }),
+    ]);
+    expect([a.statusCode, b.statusCode].sort()).toEqual([202, 409]);
+    const [accepted, refused] = a.statusCode === 202 ? [a, b] : [b, a];
+    expect(refused.json()).toMatchObject({ code: 'RETRAIN.IN_PROGRESS' });
+    expect(refused.json().message).toContain(accepted.json().id);
+    // The cron finds it running too, and skips instead of failing.
+    const skipped = await t.app
+      .get(RetrainingService)
+      .start('california-housing', { trigger: 'cron', reason: 'test' })
+      .catch((e: Error) => e);
+    expect(skipped).toBeInstanceOf(Error);
+    await finished(accepted.json().id);
+    // Free again once it finished.
+    const again = await post('/retrain', { model: 'california-housing', candidates: ['linear'] });
+    expect(again.statusCode).toBe(202);
+    await finished(again.json().id);
+  }, 120_000);
+
+  it('picks up a changed raw file as a new dataset version and records it in the lineage', async () => {
+    const before = (await get('/retrain/jobs?model=california-housing&limit=1')).json()[0].datasetVersion as string;
+    const lines = original.trimEnd().split('\n');
+    writeFileSync(csvPath, `${lines.slice(0, lines.length - 500).join('\n')}\n`);
+    const res = await post('/retrain', { model: 'california-housing', candidates: ['gbdt'], force: true });
+    const job = await finished(res.json().id);
+    expect(job.status).toBe('succeeded');
+    expect(job.datasetVersion).not.toBe(before);
+    expect(job.datasetVersion).toMatch(/^[0-9a-f]{64}$/);
+    const version = (await get(`/models/california-housing/versions/${job.version}`)).json();
+    expect(version.datasetVersion).toBe(job.datasetVersion);
+    const dataset = (await get(`/datasets/${job.datasetVersion}`)).json();
+    expect(dataset.rowsRead).toBe(20640 - 500);
+    expect(await servedVersion()).toBe(job.version); // forced: promoted and swapped
+  }, 120_000);
+
+  it('fails cleanly on an invalid new file: the job names the problem, the champion keeps answering', async () => {
+    const serving = await servedVersion();
+    const failedBefore = await metric('retrain_runs_total{model="california-housing",outcome="failed"}');
+    const lines = original.trimEnd().split('\n');
+    // Every data row breaks a rule: median_income is not a number.
+    const column = lines[0].split(',').indexOf('median_income');
+    const broken = lines.map((line, i) =>
+      i === 0
+        ? line
+        : line
+            .split(',')
+            .map((cell, j) => (j === column ? 'oops' : cell))
+            .join(','),
+    );
+    writeFileSync(csvPath, `${broken.join('\n')}\n`);
+    const res = await post('/retrain', { model: 'california-housing' });
+    expect(res.statusCode).toBe(202);
+    const job = await finished(res.json().id);
+    expect(job).toMatchObject({ status: 'failed', outcome: 'failed', version: null });
+    expect(job.error).toContain(csvPath);
+    expect(job.errorDetails?.[0]).toMatchObject({ line: 2 });
+    expect(await servedVersion()).toBe(serving);
+    expect(await metric('retrain_runs_total{model="california-housing",outcome="failed"}')).toBe(failedBefore + 1);
+    const listed = (await get('/retrain/jobs?model=california-housing&limit=1')).json()[0];
+    expect(listed).toMatchObject({ id: job.id, status: 'failed' });
+    writeFileSync(csvPath, original);
+  }, 120_000);
+
+  it('marks a job left running by a dead process as interrupted, with its runs', async () => {
+    const db = t.app.get(DataSource);
+    const id = '00000000-0000-4000-8000-000000000001';
+    await db.query(
+      `INSERT INTO retrain_jobs (id, model_name, trigger, status, reason, force, stages, started_at) ` +
+        `VALUES (?, 'iris', 'cron', 'running', 'crashed', 0, '{}', ?)`,
+      [id, new Date(Date.now() - 60_000).toISOString().replace('T', ' ').replace('Z', '')],
+    );
+    await db.query(`INSERT INTO retrain_leases (model_name, holder, expires_at) VALUES ('iris', ?, ?)`, [
+      id,
+      Date.now() - 1,
+    ]);
+    await t.app.get(RetrainingService).sweep();
+    const job = (await get(`/retrain/jobs/${id}`)).json();
+    expect(job).toMatchObject({ status: 'interrupted', outcome: 'interrupted' });
+    expect(job.error).toContain('Interrupted');
+    // The expired lease does not block the next retraining.
+    const next = await post('/retrain', { model: 'iris' });
+    expect(next.statusCode).toBe(202);
+    await finished(next.json().id);
+  }, 60_000);
+
+  it('validates requests with clear 4xx answers', async () => {
+    const missing = await post('/retrain', {});
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().errors[0]).toMatchObject({ field: 'model' });
+    expect((await post('/retrain', { model: 'nope' })).statusCode).toBe(404);
+    const candidate = await post('/retrain', { model: 'iris', candidates: ['linear'] });
+    expect(candidate.statusCode).toBe(400);
+    expect(candidate.json().message).toContain('linear');
+    expect((await post('/retrain', { model: 'iris', force: 'yes' })).statusCode).toBe(400);
+    expect((await get('/retrain/jobs/not-a-uuid')).statusCode).toBe(400);
+    expect((await get('/retrain/jobs/00000000-0000-4000-8000-00000000ffff')).statusCode).toBe(404);
+  });
+});
+
+describe('retraining triggers from configuration (e2e)', () => {
+  it('registers the RETRAIN_CRON schedule at start, and none with off', async () => {
+    const scheduled = await createTestApp({ RETRAIN_CRON: '*/30 * * * *', DRIFT_CHECK_INTERVAL_S: '0' });
+    try {
+      const job = scheduled.app.get(SchedulerRegistry).getCronJob(RETRAIN_CRON_JOB);
+      expect(job.cronTime.source).toBe('*/30 * * * *');
+      expect(job.isActive).toBe(true);
+    } finally {
+      await scheduled.close();
+    }
+    const off = await createTestApp({ RETRAIN_CRON: 'off', DRIFT_CHECK_INTERVAL_S: '0' });
+    try {
+      expect(off.app.get(SchedulerRegistry).getCronJobs().size).toBe(0);
+    } finally {
+      await off.close();
+    }
+  }, 60_000);
+
+  it('retrains after RETRAIN_DRIFT_CHECKS consecutive drift reports, then waits out the cooldown', async () => {
+    const t = await createTestApp({
+      RETRAIN_ON_DRIFT: 'true',
+      RETRAIN_DRIFT_CHECKS: '2',
+      DRIFT_CHECK_INTERVAL_S: '0',
+      DRIFT_MIN_ROWS: '100',
+      DRIFT_WINDOW_ROWS: '500',
+    });
+    try {
+      const training = t.app.get(TrainingService);
+      for (const model of ['california-housing', 'iris']) {
+        const [run] = await training.train(model, { candidates: ['gbdt'] });
+        await t.app.inject({ method: 'POST', url: `/models/${model}/versions`, payload: { runId: run.id } });
+        await t.app.inject({ method: 'POST', url: `/models/${model}/versions/1/promote`, payload: {} });
+      }
+      const prepared = await t.app.get(DataService).prepare('california-housing');
+      const inputs = HOUSING_SPEC.inputs.map((f) => f.name);
+      const rows = (prepared.train as unknown as Record<string, unknown>[])
+        .filter((r) => Number(r.median_income) <= 7 && r.total_bedrooms !== null)
+        .slice(0, 500)
+        .map((r) => ({
+          ...Object.fromEntries(inputs.map((f) => [f, r[f]])),
+          median_income: Number(r.median_income) * 2,
+        }));
+      const predicted = await t.app.inject({ method: 'POST', url: '/predict/housing/batch', payload: { rows } });
+      expect(predicted.statusCode).toBe(200);
+
+      const drift = t.app.get(DriftService);
+      const retraining = t.app.get(RetrainingService);
+      const driftJobs = async () =>
+        (await retraining.list('california-housing', 50)).filter((j) => j.trigger === 'drift');
+      expect((await drift.checkAll()).find((r) => r.model === 'california-housing')?.status).toBe('drift');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(await driftJobs()).toHaveLength(0); // one drift report is not enough
+      await drift.checkAll();
+      let jobs: Awaited<ReturnType<typeof driftJobs>> = [];
+      for (let i = 0; i < 100 && jobs.length === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        jobs = await driftJobs();
+      }
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0].reason).toMatch(/^drift: 2 consecutive checks, features .*MedInc/);
+      // Same data, same candidates: the retrained gbdt ties with the champion and is not promoted.
+      expect((await retraining.wait(jobs[0].id)).outcome).toBe('not_promoted');
+
+      // Still drifting (the same version serves the same rows), but inside the cooldown: no new job.
+      expect((await drift.checkAll()).find((r) => r.model === 'california-housing')?.status).toBe('drift');
+      await drift.checkAll();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await driftJobs()).toHaveLength(1);
+    } finally {
+      await t.close();
+    }
+  }, 180_000);
+});

@@ -5,6 +5,7 @@
 // retraining windows and outside them, and which versions answered (from the prediction log, after a graceful
 // shutdown), with the machine and the CPU time the hypervisor took.
 import autocannon from 'autocannon';
+import { randomBytes } from 'node:crypto';
 import { cpuShares, cpuTicks, exampleRow, machine, readDatabase, sleep, startService } from './bench-util.mjs';
 
 const seconds = Math.max(60, Number(process.env.BENCH_SECONDS ?? 75));
@@ -18,7 +19,13 @@ function percentile(sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-const service = await startService({ LOG_LEVEL: 'warn', RETRAIN_CRON: 'off', DRIFT_CHECK_INTERVAL_S: '0' });
+const adminKey = randomBytes(24).toString('hex');
+const service = await startService({
+  LOG_LEVEL: 'warn',
+  RETRAIN_CRON: 'off',
+  DRIFT_CHECK_INTERVAL_S: '0',
+  ADMIN_API_KEY: adminKey,
+});
 try {
   await sleep(10_000); // let the first start's training heap settle
   const responses = []; // [finished at (ms), latency (ms), status]
@@ -52,7 +59,7 @@ try {
     const from = Date.now();
     const res = await fetch(`${service.base}/retrain`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
       body: JSON.stringify({ model: 'california-housing', candidates: ['gbdt'], force: true, reason: 'bench:swap' }),
     });
     if (res.status !== 202) throw new Error(`POST /retrain answered ${res.status}: ${await res.text()}`);

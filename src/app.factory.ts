@@ -1,3 +1,4 @@
+import helmet from '@fastify/helmet';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
@@ -23,9 +24,56 @@ class UnsupportedMediaTypeError extends Error {
   }
 }
 
-/** Fastify options shared by the service and the e2e tests: request ids, a 1 MiB body limit, JSON bodies only. */
-export function createAdapter(): FastifyAdapter {
-  const adapter = new FastifyAdapter({ genReqId: requestId, bodyLimit: 1_048_576 });
+/** A client that did not send its whole request (headers and body) within REQUEST_TIMEOUT_MS: 408. */
+class RequestTimeoutError extends Error {
+  readonly statusCode = 408;
+
+  constructor(ms: number) {
+    super(`The request was not received completely within ${ms} ms`);
+  }
+}
+
+/**
+ * Answers 408 and closes the connection when a request's body has not arrived within `ms` of its start. Node's
+ * own requestTimeout only covers the headers once Fastify has the request; this covers a body sent too slowly.
+ */
+function enforceRequestTimeout(adapter: FastifyAdapter, ms: number): void {
+  const timers = new WeakMap<object, NodeJS.Timeout>();
+  const clear = (request: object): void => clearTimeout(timers.get(request));
+  const fastify = adapter.getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const timer = setTimeout(() => {
+      if (reply.sent) return;
+      reply.raw.once('finish', () => request.raw.destroy());
+      void reply.header('connection', 'close').send(new RequestTimeoutError(ms));
+    }, ms);
+    timers.set(request, timer);
+    done();
+  });
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    clear(request);
+    done();
+  });
+  fastify.addHook('onResponse', (request, _reply, done) => {
+    clear(request);
+    done();
+  });
+}
+
+/**
+ * Fastify options shared by the service and the e2e tests: request ids, a 1 MiB body limit (413), JSON bodies only
+ * (415), and REQUEST_TIMEOUT_MS to receive a whole request (408; 0 = none).
+ */
+export function createAdapter(options: { requestTimeoutMs?: number } = {}): FastifyAdapter {
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  const adapter = new FastifyAdapter({
+    genReqId: requestId,
+    bodyLimit: 1_048_576,
+    requestTimeout,
+    // Node checks request timeouts on this interval (30 s by default), so a shorter timeout needs a shorter one.
+    http: requestTimeout > 0 ? { connectionsCheckingInterval: Math.min(1000, Math.ceil(requestTimeout / 2)) } : {},
+  });
+  if (requestTimeout > 0) enforceRequestTimeout(adapter, requestTimeout);
   adapter.getInstance().addHook('onRequest', (request, _reply, done) => {
     const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'];
     const type = request.headers['content-type'];
@@ -34,13 +82,42 @@ export function createAdapter(): FastifyAdapter {
   return adapter;
 }
 
+/**
+ * Security headers (@fastify/helmet), with a content security policy that still lets the Swagger UI at /docs run:
+ * its scripts and styles come from the service itself; the UI sets some inline styles and loads data: images.
+ */
+export async function setupSecurityHeaders(app: NestFastifyApplication): Promise<void> {
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: [`'self'`],
+        styleSrc: [`'self'`, `'unsafe-inline'`],
+        imgSrc: [`'self'`, 'data:'],
+        scriptSrc: [`'self'`],
+        connectSrc: [`'self'`],
+        objectSrc: [`'none'`],
+        frameAncestors: [`'none'`],
+      },
+    },
+  });
+}
+
 /** Swagger UI at /docs and the OpenAPI JSON at /docs-json (the service and the e2e tests call this alike). */
 export function setupSwagger(app: NestFastifyApplication): void {
   const config = new DocumentBuilder()
     .setTitle('nest-mlops')
     .setDescription('Data versioning, training, model registry, serving and monitoring of tabular models.')
     .setVersion(APP_VERSION)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_API_KEY, or one of API_KEYS' }, 'bearer')
+    .addApiKey(
+      { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The same keys, as a header' },
+      'api-key',
+    )
+    // Optional everywhere (the empty requirement): reads and predictions need a key only when API_KEYS is set.
+    .addSecurityRequirements('bearer')
+    .addSecurityRequirements('api-key')
     .build();
+  config.security = [...(config.security ?? []), {}];
   const document = SwaggerModule.createDocument(app, config);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

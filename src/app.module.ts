@@ -1,6 +1,12 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
-import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { ApiKeyGuard } from './common/auth/api-key.guard';
+import { PredictionThrottlerGuard } from './common/http/prediction-throttler.guard';
+import { AppConfig } from './config/app-config';
+import { AllExceptionsFilter, PROTOCOL_ERROR_FILTERS } from './common/http/all-exceptions.filter';
+import { MlflowExceptionFilter } from './prediction/mlflow-exception.filter';
+import { V2ExceptionFilter } from './prediction/v2-exception.filter';
 import { LoggingInterceptor } from './common/http/logging.interceptor';
 import { AppValidationPipe } from './common/http/validation.pipe';
 import { ShutdownLogger } from './common/logging/shutdown.logger';
@@ -22,6 +28,15 @@ import { TrainingModule } from './training/training.module';
 @Module({
   imports: [
     ConfigModule,
+    ThrottlerModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        throttlers: [
+          { name: 'default', ttl: config.RATE_LIMIT_WINDOW_S * 1000, limit: Math.max(1, config.RATE_LIMIT) },
+        ],
+        skipIf: () => config.RATE_LIMIT === 0,
+      }),
+    }),
     MetricsModule,
     DatabaseModule,
     DataModule,
@@ -33,7 +48,16 @@ import { TrainingModule } from './training/training.module';
     HealthModule,
   ],
   providers: [
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+    { provide: APP_GUARD, useClass: PredictionThrottlerGuard },
     { provide: APP_PIPE, useClass: AppValidationPipe },
+    {
+      provide: PROTOCOL_ERROR_FILTERS,
+      useValue: [
+        { prefix: '/invocations', filter: new MlflowExceptionFilter() },
+        { prefix: '/v2/', filter: new V2ExceptionFilter() },
+      ],
+    },
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
     { provide: APP_INTERCEPTOR, useClass: LoggingInterceptor },
     ShutdownLogger,

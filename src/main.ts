@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createAdapter, setupSwagger } from './app.factory';
+import { createAdapter, setupSecurityHeaders, setupSwagger } from './app.factory';
 import { AppModule } from './app.module';
 import { AppLogger } from './common/logging/app-logger';
 import { ConfigValidationError, loadAppConfig } from './config/app-config';
@@ -9,7 +9,9 @@ import { ConfigValidationError, loadAppConfig } from './config/app-config';
 async function bootstrap(): Promise<void> {
   const config = loadAppConfig(process.env);
   const logger = new AppLogger(config);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createAdapter(), { logger });
+  const adapter = createAdapter({ requestTimeoutMs: config.REQUEST_TIMEOUT_MS });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { logger });
+  await setupSecurityHeaders(app);
   setupSwagger(app);
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);

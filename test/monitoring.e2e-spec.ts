@@ -5,9 +5,10 @@ import { HOUSING_SPEC } from '../src/data/housing/housing.feature-spec';
 import { Rng } from '../src/ml/random';
 import { TrainingService } from '../src/training/training.service';
 import { REPO_ROOT } from './support/housing-data';
-import { createTestApp, TestApp } from './support/test-app';
+import { ADMIN, createTestApp, TestApp } from './support/test-app';
 
-const json = { 'content-type': 'application/json' };
+// Requests carry the admin key: admin endpoints need it (security.e2e-spec.ts tests the refusals).
+const json = { 'content-type': 'application/json', ...ADMIN };
 const INPUTS = HOUSING_SPEC.inputs.map((f) => f.name);
 
 /** A request row (the raw CSV's input fields, a missing total_bedrooms left out) of a data record. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { HOUSING_SPEC } from '../src/data/housing/housing.feature-spec';
 import { TrainingService } from '../src/training/training.service';
 import { REPO_ROOT } from './support/housing-data';
-import { createTestApp, TestApp } from './support/test-app';
+import { ADMIN, createTestApp, TestApp } from './support/test-app';
 
 const PROMETHEUS = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
 const available = existsSync(PROMETHEUS);
@@ -54,8 +54,18 @@ async function freePort(): Promise<number> {
   beforeAll(async () => {
     t = await createTestApp({ DRIFT_CHECK_INTERVAL_S: '0' });
     const [run] = await t.app.get(TrainingService).train('california-housing', { candidates: ['linear'] });
-    await t.app.inject({ method: 'POST', url: '/models/california-housing/versions', payload: { runId: run.id } });
-    await t.app.inject({ method: 'POST', url: '/models/california-housing/versions/1/promote', payload: {} });
+    await t.app.inject({
+      method: 'POST',
+      url: '/models/california-housing/versions',
+      headers: ADMIN,
+      payload: { runId: run.id },
+    });
+    await t.app.inject({
+      method: 'POST',
+      url: '/models/california-housing/versions/1/promote',
+      headers: ADMIN,
+      payload: {},
+    });
     const port = await freePort();
     await t.app.listen(port, '127.0.0.1');
     service = `http://127.0.0.1:${port}`;

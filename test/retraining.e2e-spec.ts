@@ -10,9 +10,10 @@ import { RETRAIN_CRON_JOB, RetrainScheduler } from '../src/retraining/retrain.sc
 import { RetrainingService } from '../src/retraining/retraining.service';
 import { TrainingService } from '../src/training/training.service';
 import { realHousingCsvPath } from './support/housing-data';
-import { createTestApp, TestApp } from './support/test-app';
+import { ADMIN, createTestApp, TestApp } from './support/test-app';
 
-const json = { 'content-type': 'application/json' };
+// Requests carry the admin key: admin endpoints need it (security.e2e-spec.ts tests the refusals).
+const json = { 'content-type': 'application/json', ...ADMIN };
 
 describe('scheduled and triggered retraining (e2e)', () => {
   let t: TestApp;
@@ -234,8 +235,13 @@ describe('retraining triggers from configuration (e2e)', () => {
       const training = t.app.get(TrainingService);
       for (const model of ['california-housing', 'iris']) {
         const [run] = await training.train(model, { candidates: ['gbdt'] });
-        await t.app.inject({ method: 'POST', url: `/models/${model}/versions`, payload: { runId: run.id } });
-        await t.app.inject({ method: 'POST', url: `/models/${model}/versions/1/promote`, payload: {} });
+        await t.app.inject({
+          method: 'POST',
+          url: `/models/${model}/versions`,
+          headers: ADMIN,
+          payload: { runId: run.id },
+        });
+        await t.app.inject({ method: 'POST', url: `/models/${model}/versions/1/promote`, headers: ADMIN, payload: {} });
       }
       const prepared = await t.app.get(DataService).prepare('california-housing');
       const inputs = HOUSING_SPEC.inputs.map((f) => f.name);

@@ -2,11 +2,12 @@ import { writeFileSync } from 'node:fs';
 import { HOUSING_SPEC } from '../src/data/housing/housing.feature-spec';
 import { PredictionLogService } from '../src/prediction/prediction-log.service';
 import { TrainingService } from '../src/training/training.service';
-import { createTestApp, TestApp } from './support/test-app';
+import { ADMIN, createTestApp, TestApp } from './support/test-app';
 
 const row = { ...HOUSING_SPEC.example };
 const iris = { sepal_length: 6.7, sepal_width: 3.0, petal_length: 5.2, petal_width: 2.3 };
-const json = { 'content-type': 'application/json' };
+// Requests carry the admin key: admin endpoints need it (security.e2e-spec.ts tests the refusals).
+const json = { 'content-type': 'application/json', ...ADMIN };
 
 describe('registry and serving (e2e)', () => {
   let t: TestApp;
@@ -319,5 +320,15 @@ describe('registry and serving (e2e)', () => {
     expect(res.statusCode).toBe(422);
     expect(res.json()).toMatchObject({ code: 'REGISTRY.ARTIFACT_REFUSED', message: expect.stringContaining('sha256') });
     expect(await predictVersion()).toBe(1);
+    // Reported: /health/ready names the refused version (ready or not, depending on the other models), and a metric.
+    const health = (await get('/health/ready')).json();
+    const models = (health.details?.details ?? health.details).models;
+    expect(models['california-housing']).toMatchObject({
+      served: true,
+      version: 1,
+      lastLoadFailure: { version: 2, message: expect.stringContaining('sha256') },
+    });
+    const metrics = (await get('/metrics')).body;
+    expect(metrics).toMatch(/^model_load_failures_total\{model="california-housing"\} [1-9]/m);
   });
 });

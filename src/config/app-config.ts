@@ -11,7 +11,9 @@ import {
   IsUrl,
   Matches,
   Max,
+  MaxLength,
   Min,
+  MinLength,
   ValidateBy,
   ValidationError,
   validateSync,
@@ -307,8 +309,70 @@ export class AppConfig {
   @IsInt()
   RETRAIN_LEASE_TTL_S = 120;
 
+  @Setting(
+    'Secret for the admin endpoints (promote, rollback, register, retrain), sent as `Authorization: Bearer` or `x-api-key`; unset = those endpoints answer 403.',
+  )
+  @MaxLength(256)
+  @MinLength(16)
+  @IsString()
+  @IsOptional()
+  ADMIN_API_KEY?: string;
+
+  @Setting(
+    'Comma-separated keys (16+ characters each) that predictions and reads then require; unset = they are open. Probes and /metrics stay open.',
+  )
+  @Matches(/^\s*[^,\s]{16,256}\s*(,\s*[^,\s]{16,256}\s*)*$/, {
+    message: 'API_KEYS must be comma-separated keys of 16 to 256 characters without spaces',
+  })
+  @IsString()
+  @IsOptional()
+  API_KEYS?: string;
+
+  @Setting('Requests per client IP and window on the prediction routes before 429 (with Retry-After); 0 = no limit.')
+  @Transform(toNumber)
+  @Max(100000000)
+  @Min(0)
+  @IsInt()
+  RATE_LIMIT = 0;
+
+  @Setting('Seconds of the rate-limit window.')
+  @Transform(toNumber)
+  @Max(3600)
+  @Min(1)
+  @IsInt()
+  RATE_LIMIT_WINDOW_S = 60;
+
+  @Setting('Milliseconds a client has to send a whole request before it is answered 408; 0 = no limit.')
+  @Transform(toNumber)
+  @Max(600000)
+  @Min(0)
+  @IsInt()
+  REQUEST_TIMEOUT_MS = 30000;
+
+  @Setting('Days the prediction log keeps; older rows are deleted hourly; 0 = kept forever.')
+  @Transform(toNumber)
+  @Max(36500)
+  @Min(0)
+  @IsInt()
+  PREDICTION_LOG_RETENTION_DAYS = 30;
+
+  @Setting('Most prediction-log rows (requests) kept; the oldest beyond it are deleted hourly; 0 = no limit.')
+  @Transform(toNumber)
+  @Max(1000000000)
+  @Min(0)
+  @IsInt()
+  PREDICTION_LOG_MAX_ROWS = 5000000;
+
   get databasePath(): string {
     return this.DATABASE_PATH ?? join(this.DATA_DIR, 'nest-mlops.sqlite');
+  }
+
+  /** The keys of API_KEYS, trimmed. */
+  get apiKeys(): string[] {
+    return (this.API_KEYS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter((k) => k.length > 0);
   }
 
   get housingCsvPath(): string {

@@ -1,10 +1,12 @@
 import { Controller, Get } from '@nestjs/common';
+import { PublicRoute } from '../common/auth/auth.decorators';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { ReadinessService } from './readiness.service';
 
 /** Liveness never depends on the database or the models; readiness checks everything serving needs. */
 @ApiTags('health')
+@PublicRoute()
 @Controller('health')
 export class HealthController {
   constructor(

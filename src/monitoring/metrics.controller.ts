@@ -1,4 +1,5 @@
 import { Controller, Get, Res } from '@nestjs/common';
+import { PublicRoute } from '../common/auth/auth.decorators';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import type { FastifyReply } from 'fastify';
@@ -6,6 +7,7 @@ import { ServiceMetrics } from './service-metrics';
 
 /** `GET /metrics` in the Prometheus text format (the path is set by PrometheusModule). */
 @ApiTags('monitoring')
+@PublicRoute()
 @Controller()
 export class MetricsController extends PrometheusController {
   constructor(private readonly metrics: ServiceMetrics) {

@@ -28,7 +28,7 @@ export function mlflowRows(body: unknown): unknown[] {
   if (present.length !== 1 || extra.length > 0) {
     throw new PayloadFormatError(
       `The body must have exactly one of the keys ${FORMATS.join(', ')}` +
-        (extra.length > 0 ? `; unknown key(s): ${extra.join(', ')}` : ''),
+        (extra.length > 0 ? `; unknown key(s): ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', …' : ''}` : ''),
     );
   }
   const [key] = present;

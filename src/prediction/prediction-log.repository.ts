@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Database } from 'better-sqlite3';
-import { LessThan, Repository } from 'typeorm';
+import { Between, LessThan, MoreThanOrEqual, Repository } from 'typeorm';
 import { PredictionEntity } from './entities/prediction.entity';
 import type { LoggedInputs } from './prediction-log.codec';
 
@@ -21,6 +21,9 @@ export interface NewPrediction {
   outputsJson: string;
   latencyMs: number;
 }
+
+/** Entries deleted per statement when pruning the log. */
+const PRUNE_BATCH = 5000;
 
 const INSERT =
   'INSERT INTO "predictions" ("created_at", "model_name", "model_version", "request_id", "row_count", "inputs", "outputs", "latency_ms") ' +
@@ -98,6 +101,49 @@ export class PredictionLogRepository {
       beforeId = batch[batch.length - 1].id;
     }
     return entries;
+  }
+
+  /**
+   * Deletes the entries logged before `cutoff`, oldest first, in batches (each its own short transaction, with a
+   * turn of the event loop between them, so serving is not held up). Ids grow with time, so the first entry at or
+   * after the cutoff bounds everything older. Returns the entries deleted.
+   */
+  async deleteOlderThan(cutoff: Date): Promise<number> {
+    const [first] = await this.predictions.find({
+      select: { id: true },
+      where: { createdAt: MoreThanOrEqual(cutoff) },
+      order: { id: 'ASC' },
+      take: 1,
+    });
+    const below = first ? first.id : ((await this.maxId()) ?? 0) + 1;
+    return this.deleteIdsBelow(below);
+  }
+
+  /** Deletes the oldest entries beyond the newest `keep` (by id). Returns the entries deleted. */
+  async deleteBeyond(keep: number): Promise<number> {
+    const max = await this.maxId();
+    return max === undefined ? 0 : this.deleteIdsBelow(max - keep + 1);
+  }
+
+  private async maxId(): Promise<number | undefined> {
+    const [row] = await this.predictions.find({ select: { id: true }, order: { id: 'DESC' }, take: 1 });
+    return row?.id;
+  }
+
+  private async deleteIdsBelow(below: number): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const batch = await this.predictions.find({
+        select: { id: true },
+        where: { id: LessThan(below) },
+        order: { id: 'ASC' },
+        take: PRUNE_BATCH,
+      });
+      if (batch.length === 0) return deleted;
+      await this.predictions.delete({ id: Between(batch[0].id, batch[batch.length - 1].id) });
+      deleted += batch.length;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   recent(model: string | undefined, limit: number): Promise<PredictionEntity[]> {

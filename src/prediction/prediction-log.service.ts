@@ -6,6 +6,9 @@ import { NewPrediction, PredictionLogRepository } from './prediction-log.reposit
 
 export type PredictionLogEntry = NewPrediction;
 
+/** How often the retention limits are applied. */
+const PRUNE_INTERVAL_MS = 3_600_000;
+
 /** Requests written per transaction. */
 const FLUSH_BATCH = 500;
 
@@ -23,6 +26,7 @@ export class PredictionLogService implements OnModuleInit, OnModuleDestroy {
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
   private droppedCount = 0;
+  private pruner?: NodeJS.Timeout;
 
   constructor(
     private readonly config: AppConfig,
@@ -35,10 +39,15 @@ export class PredictionLogService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.timer = setInterval(() => void this.flush(), this.config.PREDICTION_LOG_FLUSH_MS);
     this.timer.unref();
+    const prune = (): void => void this.prune().catch((e: unknown) => this.logger.warn(`Pruning failed: ${String(e)}`));
+    setTimeout(prune, 10_000).unref();
+    this.pruner = setInterval(prune, PRUNE_INTERVAL_MS);
+    this.pruner.unref();
   }
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.pruner);
     await this.flush();
   }
 
@@ -85,6 +94,19 @@ export class PredictionLogService implements OnModuleInit, OnModuleDestroy {
         return;
       }
     }
+  }
+
+  /**
+   * Retention: deletes entries older than PREDICTION_LOG_RETENTION_DAYS, then the oldest beyond
+   * PREDICTION_LOG_MAX_ROWS entries (either limit 0 = off). Runs at start and hourly. Returns the entries deleted.
+   */
+  async prune(now = new Date()): Promise<number> {
+    const { PREDICTION_LOG_RETENTION_DAYS: days, PREDICTION_LOG_MAX_ROWS: maxRows } = this.config;
+    let deleted = 0;
+    if (days > 0) deleted += await this.repository.deleteOlderThan(new Date(now.getTime() - days * 86_400_000));
+    if (maxRows > 0) deleted += await this.repository.deleteBeyond(maxRows);
+    if (deleted > 0) this.logger.log(`Prediction log retention: deleted ${deleted} entries`);
+    return deleted;
   }
 
   /** The newest logged entries of one model version holding at least `rows` rows (see the repository). */

@@ -1,3 +1,4 @@
+import { clampText } from '../common/errors/clamp-text.util';
 import { DomainError } from '../common/errors/domain.error';
 
 export class BatchTooLargeError extends DomainError {
@@ -10,9 +11,14 @@ export class BatchTooLargeError extends DomainError {
 }
 
 /** The request body is not in any shape the protocol accepts (MLflow, Open Inference). */
+/** A body that is not in the protocol's format. Its message may quote the client's keys: they are clamped. */
 export class PayloadFormatError extends DomainError {
   readonly code = 'PREDICTION.INVALID_PAYLOAD';
   readonly kind = 'invalid_input';
+
+  constructor(message: string) {
+    super(clampText(message));
+  }
 }
 
 export class ServerNotReadyError extends DomainError {

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UseFilters, UseInterceptors } from '@nestjs/common';
+import { PublicRoute } from '../common/auth/auth.decorators';
 import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { RequestId } from '../common/http/request-id.decorator';
 import { V2_INFER_EXAMPLE, V2InferenceResponseDto, V2ModelParamDto, V2ModelVersionParamDto } from './dto/v2.dto';
@@ -23,12 +24,14 @@ export class V2Controller {
 
   /** 200 while the process answers. */
   @Get('health/live')
+  @PublicRoute()
   live(): { live: boolean } {
     return { live: true };
   }
 
   /** 200 exactly when /health/ready is (database, every model served, disk); 503 otherwise. */
   @Get('health/ready')
+  @PublicRoute()
   ready(): Promise<{ ready: boolean }> {
     return this.v2.ready();
   }

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { AdminOnly } from '../common/auth/auth.decorators';
 import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import {
   AliasEventDto,
@@ -43,6 +44,7 @@ export class ModelsController {
 
   /** Registers a succeeded training run as the next version of the model. */
   @Post(':name/versions')
+  @AdminOnly()
   @ApiOkResponse({ type: ModelVersionDto })
   @ApiConflictResponse({ description: 'The run failed, belongs to another model, or is already registered' })
   register(@Param() params: ModelNameParamDto, @Body() body: RegisterVersionDto): Promise<ModelVersionDto> {
@@ -61,6 +63,7 @@ export class ModelsController {
    * message, unless the version beats the champion on the same holdout rows by PROMOTION_MARGIN; `force` overrides.
    */
   @Post(':name/versions/:version/promote')
+  @AdminOnly()
   @HttpCode(200)
   @ApiOkResponse({ type: AliasMoveDto })
   @ApiConflictResponse({ description: 'The version loses the gate (REGISTRY.PROMOTION_REFUSED)' })
@@ -70,6 +73,7 @@ export class ModelsController {
 
   /** Moves the champion back to the previous champion and serves it. */
   @Post(':name/rollback')
+  @AdminOnly()
   @HttpCode(200)
   @ApiOkResponse({ type: AliasMoveDto })
   @ApiConflictResponse({ description: 'There is no previous champion' })

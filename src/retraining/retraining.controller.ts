@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { AdminOnly } from '../common/auth/auth.decorators';
 import { ApiAcceptedResponse, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ListRetrainJobsQueryDto, RetrainJobDto, RetrainJobParamsDto, RetrainRequestDto } from './dto/retrain.dto';
 import { RetrainingService } from './retraining.service';
@@ -9,6 +10,7 @@ export class RetrainingController {
   constructor(private readonly retraining: RetrainingService) {}
 
   @Post()
+  @AdminOnly()
   @HttpCode(202)
   @ApiOperation({
     summary: 'Start a retraining (data → train → gate → register → promote → hot-swap); 202 with the job',

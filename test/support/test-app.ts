@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { createAdapter, setupSwagger } from '../../src/app.factory';
+import { createAdapter, setupSecurityHeaders, setupSwagger } from '../../src/app.factory';
 import { AppModule } from '../../src/app.module';
 import { AppConfig, loadAppConfig } from '../../src/config/app-config';
 import { TRAINING_WORKER_SCRIPT, TrainingWorkerScript } from '../../src/training/worker/training-worker.client';
@@ -15,6 +15,10 @@ export const sourceTrainingWorker = (): TrainingWorkerScript => ({
   file: join(REPO_ROOT, 'src', 'training', 'worker', 'training.worker.ts'),
   execArgv: ['--require', join(REPO_ROOT, 'test', 'support', 'register-ts.js')],
 });
+
+/** The admin key every test app is started with, and the header that sends it. */
+export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+export const ADMIN = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -38,6 +42,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     LOG_LEVEL: 'error',
     // Most specs drive training themselves; the bootstrap spec turns this on.
     AUTO_TRAIN_ON_START: 'false',
+    ADMIN_API_KEY: TEST_ADMIN_KEY,
     ...env,
   });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
@@ -46,7 +51,11 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     .overrideProvider(TRAINING_WORKER_SCRIPT)
     .useValue(sourceTrainingWorker())
     .compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(), { logger: ['error'] });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(
+    createAdapter({ requestTimeoutMs: config.REQUEST_TIMEOUT_MS }),
+    { logger: ['error'] },
+  );
+  await setupSecurityHeaders(app);
   setupSwagger(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

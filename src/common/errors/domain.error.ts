@@ -1,6 +1,15 @@
 /** What kind of failure a domain error is; the HTTP layer maps each kind to one status code. */
 export type ErrorKind =
-  'invalid_input' | 'not_found' | 'conflict' | 'payload_too_large' | 'unprocessable' | 'unavailable' | 'internal';
+  | 'invalid_input'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unprocessable'
+  | 'too_many_requests'
+  | 'unavailable'
+  | 'internal';
 
 /** One problem with one field of the input: which field, which rule, and a message (never the submitted value). */
 export interface FieldProblem {

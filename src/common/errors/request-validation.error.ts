@@ -1,4 +1,5 @@
 import { ValidationError } from 'class-validator';
+import { clampText } from './clamp-text.util';
 import { DomainError, FieldProblem } from './domain.error';
 
 /** A request body, query or path parameter broke a validation rule. */
@@ -7,7 +8,14 @@ export class RequestValidationError extends DomainError {
   readonly kind = 'invalid_input';
 
   constructor(errors: FieldProblem[]) {
-    super(`Request validation failed: ${errors.map((e) => e.message).join('; ')}`, errors);
+    const shown = errors
+      .slice(0, MAX_PROBLEMS)
+      .map((e) => ({ ...e, field: clampText(e.field), message: clampText(e.message) }));
+    const more = errors.length - shown.length;
+    super(
+      `Request validation failed: ${shown.map((e) => e.message).join('; ')}${more > 0 ? `; and ${more} more` : ''}`,
+      shown,
+    );
   }
 
   /** Flattens class-validator's nested errors into one problem per field and rule (values are never echoed). */
@@ -16,6 +24,8 @@ export class RequestValidationError extends DomainError {
   }
 }
 
+/** Problems reported per answer: a batch of bad rows must not produce an answer larger than its body. */
+const MAX_PROBLEMS = 100;
 function flatten(errors: ValidationError[], parent: string): FieldProblem[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;

@@ -1,6 +1,27 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Inject,
+  Logger,
+  Optional,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ErrorKind, FieldProblem } from '../errors/domain.error';
+
+/**
+ * Routes that answer errors in another protocol's shape (MLflow's /invocations, Open Inference /v2): their
+ * controllers use that protocol's filter, and errors raised before a controller runs (body parsing, 413, 415,
+ * 408) are handed to the same filter here.
+ */
+export const PROTOCOL_ERROR_FILTERS = Symbol('PROTOCOL_ERROR_FILTERS');
+export interface ProtocolErrorFilter {
+  /** A route pattern prefix, e.g. `/v2/`. */
+  prefix: string;
+  filter: ExceptionFilter;
+}
 
 /** The one error body every failed request gets. */
 export interface ErrorBody {
@@ -14,10 +35,13 @@ export interface ErrorBody {
 
 const STATUS_BY_KIND: Record<ErrorKind, number> = {
   invalid_input: HttpStatus.BAD_REQUEST,
+  unauthenticated: HttpStatus.UNAUTHORIZED,
+  forbidden: HttpStatus.FORBIDDEN,
   not_found: HttpStatus.NOT_FOUND,
   conflict: HttpStatus.CONFLICT,
   payload_too_large: HttpStatus.PAYLOAD_TOO_LARGE,
   unprocessable: HttpStatus.UNPROCESSABLE_ENTITY,
+  too_many_requests: HttpStatus.TOO_MANY_REQUESTS,
   unavailable: HttpStatus.SERVICE_UNAVAILABLE,
   internal: HttpStatus.INTERNAL_SERVER_ERROR,
 };
@@ -51,15 +75,21 @@ export function statusOf(exception: unknown): number {
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger(AllExceptionsFilter.name);
 
+  constructor(@Optional() @Inject(PROTOCOL_ERROR_FILTERS) private readonly protocols: ProtocolErrorFilter[] = []) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
+    const route = request.routeOptions?.url ?? '';
+    const protocol = this.protocols.find((p) => route.startsWith(p.prefix));
+    if (protocol) return void protocol.filter.catch(exception, host);
     const body = this.toBody(exception, String(request.id));
     if (body.statusCode >= 500 && body.statusCode !== 503) {
       const stack = exception instanceof Error ? exception.stack : String(exception);
       this.logger.error(`${request.method} ${request.url} failed (${body.requestId}): ${String(exception)}`, stack);
     }
+    if (body.statusCode === 401) void reply.header('www-authenticate', 'Bearer realm="nest-mlops"');
     void reply.status(body.statusCode).header('x-request-id', body.requestId).send(body);
   }
 

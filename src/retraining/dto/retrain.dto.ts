@@ -25,6 +25,7 @@ export class RetrainRequestDto {
   model!: string;
 
   @ApiPropertyOptional({ example: ['gbdt'], description: "Candidates to fit (default: the model's defaults)" })
+  @MaxLength(64, { each: true })
   @IsString({ each: true })
   @ArrayMaxSize(10)
   @IsArray()

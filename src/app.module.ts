@@ -11,6 +11,7 @@ import { LoggingInterceptor } from './common/http/logging.interceptor';
 import { AppValidationPipe } from './common/http/validation.pipe';
 import { ShutdownLogger } from './common/logging/shutdown.logger';
 import { ConfigModule } from './config/config.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { DataModule } from './data/data.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -46,6 +47,7 @@ import { TrainingModule } from './training/training.module';
     MonitoringModule,
     RetrainingModule,
     HealthModule,
+    DashboardModule,
   ],
   providers: [
     { provide: APP_GUARD, useClass: ApiKeyGuard },

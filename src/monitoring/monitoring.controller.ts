@@ -1,7 +1,14 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DriftService } from './drift.service';
-import { DriftQueryDto, DriftReportDto, SummaryDto, SummaryQueryDto } from './dto/monitoring.dto';
+import {
+  DriftQueryDto,
+  DriftReportDto,
+  SummaryDto,
+  SummaryQueryDto,
+  TimeseriesQueryDto,
+  TrafficPointDto,
+} from './dto/monitoring.dto';
 import { ServiceMetrics } from './service-metrics';
 
 @ApiTags('monitoring')
@@ -19,6 +26,13 @@ export class MonitoringController {
   @ApiOkResponse({ type: DriftReportDto })
   report(@Query() query: DriftQueryDto): Promise<DriftReportDto> {
     return this.drift.report(query.model);
+  }
+
+  @Get('timeseries')
+  @ApiOperation({ summary: 'Prediction traffic per step over a window: requests/s, error ratio, p99 latency' })
+  @ApiOkResponse({ type: [TrafficPointDto] })
+  timeseries(@Query() query: TimeseriesQueryDto): TrafficPointDto[] {
+    return this.metrics.stats.series(query.windowSeconds ?? 600, query.stepSeconds ?? 10);
   }
 
   @Get('summary')

@@ -88,6 +88,14 @@ export interface TrafficSummary {
   versions: VersionSummary[];
 }
 
+export interface TrafficPoint {
+  /** End of the step. */
+  at: string;
+  requestsPerSecond: number;
+  errorRatio: number;
+  p99Ms: number | null;
+}
+
 const round = (ms: number): number => Math.round(ms * 100) / 100;
 const latencyOf = (tally: Tally): LatencySummary => ({
   p50: tally.quantile(0.5),
@@ -166,6 +174,30 @@ export class RequestStats {
         })
         .sort((a, b) => a.model.localeCompare(b.model) || a.version - b.version),
     };
+  }
+
+  /** Per-step points over the window, oldest first: requests per second, error ratio and p99 latency. */
+  series(windowSeconds: number, stepSeconds: number): TrafficPoint[] {
+    const window = Math.max(1, Math.min(STATS_RETENTION_SECONDS, Math.floor(windowSeconds)));
+    const step = Math.max(1, Math.min(window, Math.floor(stepSeconds)));
+    const nowSecond = Math.floor(this.now() / 1000);
+    const points: TrafficPoint[] = [];
+    for (let end = nowSecond - window + step; end <= nowSecond; end += step) {
+      const tally = new Tally();
+      for (let s = end - step + 1; s <= end; s++) {
+        const second =
+          this.seconds[((s % STATS_RETENTION_SECONDS) + STATS_RETENTION_SECONDS) % STATS_RETENTION_SECONDS];
+        if (second && second.at === s) tally.add(second.all);
+      }
+      const errors = tally.clientErrors + tally.serverErrors;
+      points.push({
+        at: new Date((end + 1) * 1000).toISOString(),
+        requestsPerSecond: round(tally.requests / step),
+        errorRatio: tally.requests === 0 ? 0 : errors / tally.requests,
+        p99Ms: tally.quantile(0.99),
+      });
+    }
+    return points;
   }
 
   private current(): Second {

@@ -16,6 +16,10 @@ export interface Comparison {
   rows: number;
 }
 
+export type HoldoutPredictions =
+  | { task: 'regression'; actual: number[]; predicted: number[] }
+  | { task: 'classification'; classes: string[]; actual: string[]; predicted: string[] };
+
 /**
  * Scores two versions of a model on the same holdout rows: the test part of the candidate's run (its seeded split
  * of the current data, or its split file), each version building features with its own preprocessing.
@@ -41,6 +45,27 @@ export class HoldoutEvaluator {
           );
     };
     return { metric: name, higherIsBetter, candidate: score(candidate), champion: score(champion), rows: rows.length };
+  }
+
+  /** What a version predicts for each holdout row of its run, beside the truth (the dashboard's plots). */
+  async predictions(run: RunEntity, model: ServedModel): Promise<HoldoutPredictions> {
+    const rows = await this.holdout(run);
+    const definition = this.data.definition(run.modelName);
+    const predictions = model.predict(rows);
+    if (predictions.task === 'regression') {
+      return {
+        task: 'regression',
+        actual: rows.map((r) => definition.target(r)),
+        predicted: Array.from(predictions.values),
+      };
+    }
+    const classes = definition.pipeline.spec.classes ?? [];
+    return {
+      task: 'classification',
+      classes: [...classes],
+      actual: rows.map((r) => classes[definition.target(r)]),
+      predicted: predictions.labels,
+    };
   }
 
   private async holdout(run: RunEntity): Promise<DataRecord[]> {

@@ -51,6 +51,16 @@ export class ModelsController {
     return this.models.register(params.name, body.runId);
   }
 
+  /** The version's predictions on its run's holdout rows beside the true values (the dashboard's plots). */
+  @Get(':name/versions/:version/holdout')
+  @ApiOkResponse({
+    description: 'regression: {task, actual[], predicted[]}; classification: {task, classes[], actual[], predicted[]}',
+  })
+  @ApiNotFoundResponse({ description: 'Unknown model or version' })
+  holdout(@Param() params: ModelVersionParamDto): Promise<object> {
+    return this.models.holdout(params.name, params.version);
+  }
+
   @Get(':name/versions/:version')
   @ApiOkResponse({ type: ModelVersionDto })
   @ApiNotFoundResponse({ description: 'Unknown model or version' })

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataService } from '../data/data.service';
+import { RunRepository } from '../training/run.repository';
 import { ActiveModels } from './active-models.service';
+import { HoldoutEvaluator, HoldoutPredictions } from './holdout-evaluator.service';
+import { ModelVersionNotFoundError } from './registry.errors';
 import {
   AliasEventDto,
   AliasMoveDto,
@@ -20,7 +23,19 @@ export class ModelsService {
     private readonly registry: RegistryService,
     private readonly repository: ModelRegistryRepository,
     private readonly active: ActiveModels,
+    private readonly runs: RunRepository,
+    private readonly evaluator: HoldoutEvaluator,
   ) {}
+
+  /** A version's predictions on the holdout rows of its run, beside the truth (the served version is reused). */
+  async holdout(name: string, version: number): Promise<HoldoutPredictions & { model: string; version: number }> {
+    const found = await this.registry.version(name, version);
+    const run = await this.runs.findRun(found.runId);
+    if (!run) throw new ModelVersionNotFoundError(name, version);
+    const served = this.active.get(name);
+    const model = served?.version === version ? served : await this.active.load(found);
+    return { model: name, version, ...(await this.evaluator.predictions(run, model)) };
+  }
 
   async list(): Promise<ModelSummaryDto[]> {
     return Promise.all(this.data.names.map((name) => this.summary(name)));

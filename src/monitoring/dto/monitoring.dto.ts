@@ -22,6 +22,23 @@ export class SummaryQueryDto {
   windowSeconds?: number;
 }
 
+export class TimeseriesQueryDto extends SummaryQueryDto {
+  @ApiPropertyOptional({ example: 10, description: 'Seconds per point (1 … 3600, default 10)' })
+  @Max(STATS_RETENTION_SECONDS)
+  @Min(1)
+  @IsInt()
+  @Type(() => Number)
+  @IsOptional()
+  stepSeconds?: number;
+}
+
+export class TrafficPointDto {
+  @ApiProperty() at!: string;
+  @ApiProperty({ example: 850.2 }) requestsPerSecond!: number;
+  @ApiProperty({ example: 0.001 }) errorRatio!: number;
+  @ApiProperty({ example: 12.4, nullable: true, type: Number }) p99Ms!: number | null;
+}
+
 export class KsDto {
   @ApiProperty({ example: 0.04 }) statistic!: number;
   @ApiProperty({ example: 0.31 }) pValue!: number;

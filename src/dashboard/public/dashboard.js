@@ -267,7 +267,7 @@ async function loadLive() {
   const line = (id, label, data, color) =>
     chart(id, {
       type: 'line',
-      data: { labels, datasets: [{ label, data, borderColor: color, pointRadius: 0, spanGaps: true }] },
+      data: { labels, datasets: [{ label, data, borderColor: color, pointRadius: 2, spanGaps: true }] },
       options: { scales: { y: { beginAtZero: true } } },
     });
   line(

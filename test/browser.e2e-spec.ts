@@ -1,0 +1,163 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Browser, chromium, Page } from 'playwright-core';
+import { HOUSING_SPEC } from '../src/data/housing/housing.feature-spec';
+import { TrainingService } from '../src/training/training.service';
+import { REPO_ROOT } from './support/housing-data';
+import { ADMIN, createTestApp, TEST_ADMIN_KEY, TestApp } from './support/test-app';
+
+const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+if (!available && process.env.REQUIRE_CHROMIUM) {
+  throw new Error(`REQUIRE_CHROMIUM is set but ${CHROMIUM} does not exist (apt-get install chromium)`);
+}
+if (!available) process.stderr.write(`browser.e2e: ${CHROMIUM} not found, skipped (apt-get install chromium)\n`);
+
+/** Screenshots land in logs/ (git-ignored), where CI keeps them. */
+const SCREENSHOTS = join(REPO_ROOT, 'logs', 'screenshots');
+
+(available ? describe : describe.skip)('dashboard and Swagger UI in headless Chromium (e2e)', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let base: string;
+
+  const json = { 'content-type': 'application/json', ...ADMIN };
+  const post = (url: string, payload: unknown) =>
+    t.app.inject({ method: 'POST', url, headers: json, payload: JSON.stringify(payload) });
+  const get = async <T>(url: string): Promise<T> => (await t.app.inject({ url })).json<T>();
+
+  beforeAll(async () => {
+    t = await createTestApp({ RETRAIN_CRON: 'off', DRIFT_CHECK_INTERVAL_S: '0' });
+    const training = t.app.get(TrainingService);
+    // Two housing versions (linear, then gbdt as champion) so a rollback has somewhere to go; one iris version.
+    const runs = await training.train('california-housing', { candidates: ['linear', 'gbdt'] });
+    for (const run of runs) await post('/models/california-housing/versions', { runId: run.id });
+    await post('/models/california-housing/versions/1/promote', {});
+    await post('/models/california-housing/versions/2/promote', {});
+    const [iris] = await training.train('iris', { candidates: ['gbdt'] });
+    await post('/models/iris/versions', { runId: iris.id });
+    await post('/models/iris/versions/1/promote', {});
+    for (let i = 0; i < 30; i++) await post('/predict/housing', HOUSING_SPEC.example);
+    await post('/predict/housing', { bad: true });
+    await t.app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as { port: number }).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t.close();
+  });
+
+  async function open(url: string): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+    await page.goto(url);
+    (page as Page & { errors: string[] }).errors = errors;
+    return page;
+  }
+
+  it('shows the served model, runs, plots, live traffic and drift as the API reports them; a rollback changes the champion', async () => {
+    const page = await open(`${base}/dashboard?model=california-housing`);
+    await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
+    for (const id of ['plot-main', 'plot-residuals', 'plot-importance', 'live-rate', 'live-errors', 'live-p99']) {
+      await page.waitForSelector(`#${id}[data-ready="true"]`);
+    }
+
+    // The numbers shown are the API's.
+    const model = await get<{
+      champion: number;
+      challenger: number | null;
+      versions: { version: number; metrics: { rmse: number }; datasetVersion: string }[];
+    }>('/models/california-housing');
+    const champion = model.versions.find((v) => v.version === model.champion);
+    expect(await page.textContent('#champion-version')).toBe(String(model.champion));
+    expect(Number(await page.textContent('#champion-metric'))).toBeCloseTo(champion?.metrics.rmse ?? NaN, 4);
+    expect(await page.textContent('#champion-dataset')).toBe(champion?.datasetVersion);
+    const runs = await get<unknown[]>('/runs?model=california-housing&limit=200');
+    expect(await page.locator('#runs tbody tr').count()).toBe(runs.length);
+    const holdout = await get<{ actual: number[] }>(`/models/california-housing/versions/${model.champion}/holdout`);
+    expect(Number(await page.getAttribute('#plot-main', 'data-points'))).toBe(holdout.actual.length + 2); // + diagonal
+    const history = await get<unknown[]>('/models/california-housing/history');
+    expect(await page.locator('#history tbody tr').count()).toBe(history.length);
+    const drift = await get<{ features: { feature: string; status: string }[] }>(
+      '/monitoring/drift?model=california-housing',
+    );
+    expect(await page.locator('#drift tbody tr').count()).toBe(drift.features.length);
+    expect(await page.getAttribute('#drift tbody tr:first-child td.status', 'class')).toContain(
+      `status-${drift.features[0].status}`,
+    );
+
+    // Sorting the runs table by RMSE, ascending.
+    await page.click('#runs th[data-key="rmse"]');
+    const rmses = await page.locator('#runs tbody tr td:nth-child(2)').allTextContents();
+    expect(rmses.map(Number)).toEqual([...rmses.map(Number)].sort((a, b) => a - b));
+    await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-housing.png'), fullPage: true });
+
+    // A rollback with the admin key, confirmed; the page shows the server's answer and the new champion.
+    await page.fill('#key', TEST_ADMIN_KEY);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.click('#rollback');
+    await page.waitForSelector('#answer[data-outcome="ok"]');
+    const answer = JSON.parse((await page.textContent('#answer')) ?? '{}') as {
+      fromVersion: number;
+      toVersion: number;
+    };
+    expect(answer).toMatchObject({ fromVersion: 2, toVersion: 1 });
+    await page.locator('#champion-version', { hasText: /^1$/ }).waitFor();
+    expect((await get<{ champion: number }>('/models/california-housing')).champion).toBe(1);
+
+    // Without a key the server's refusal is shown, not swallowed.
+    await page.fill('#key', '');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.click('#rollback');
+    await page.waitForSelector('#answer[data-outcome="error"]');
+    expect(await page.textContent('#answer')).toContain('AUTH.UNAUTHENTICATED');
+    await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-after-rollback.png'), fullPage: true });
+    expect((page as Page & { errors: string[] }).errors.filter((e) => !e.includes('401'))).toEqual([]);
+  }, 120_000);
+
+  it('shows the confusion matrix for iris', async () => {
+    const page = await open(`${base}/dashboard?model=iris`);
+    await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
+    const holdout = await get<{ actual: string[]; predicted: string[]; classes: string[] }>(
+      '/models/iris/versions/1/holdout',
+    );
+    const cells = await page.locator('#confusion td').allTextContents();
+    expect(cells).toHaveLength(holdout.classes.length ** 2);
+    expect(cells.map(Number).reduce((a, b) => a + b, 0)).toBe(holdout.actual.length);
+    const diagonal = holdout.actual.filter((a, i) => a === holdout.predicted[i]).length;
+    const shownDiagonal = holdout.classes.reduce((n, _, i) => n + Number(cells[i * holdout.classes.length + i]), 0);
+    expect(shownDiagonal).toBe(diagonal);
+    await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-iris.png'), fullPage: true });
+  }, 60_000);
+
+  it('runs "Try it out" on the single-row housing prediction in the Swagger UI and gets a 200', async () => {
+    const page = await open(`${base}/docs`);
+    const operation = page.locator('.opblock-post', {
+      has: page.locator('.opblock-summary-path[data-path="/predict/housing"]'),
+    });
+    await operation.waitFor({ timeout: 30_000 });
+    await operation.locator('.opblock-summary').click();
+    await operation.locator('button.try-out__btn').click();
+    await operation.locator('button.execute').click();
+    const status = operation.locator('.live-responses-table tbody .response-col_status').first();
+    await status.waitFor({ timeout: 30_000 });
+    expect((await status.textContent())?.trim()).toBe('200');
+    expect(await operation.locator('.live-responses-table .microlight').first().textContent()).toContain('"dollars"');
+    await page.screenshot({ path: join(SCREENSHOTS, 'swagger-try-it-out.png'), fullPage: false });
+  }, 60_000);
+});

@@ -11,7 +11,7 @@ async function bootstrap(): Promise<void> {
   const logger = new AppLogger(config);
   const adapter = createAdapter({ requestTimeoutMs: config.REQUEST_TIMEOUT_MS });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { logger });
-  await setupSecurityHeaders(app);
+  setupSecurityHeaders(app);
   setupSwagger(app);
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);

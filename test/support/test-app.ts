@@ -55,7 +55,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     createAdapter({ requestTimeoutMs: config.REQUEST_TIMEOUT_MS }),
     { logger: ['error'] },
   );
-  await setupSecurityHeaders(app);
+  setupSecurityHeaders(app);
   setupSwagger(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

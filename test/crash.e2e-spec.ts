@@ -1,22 +1,14 @@
 import Database from 'better-sqlite3';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HOUSING_SPEC } from '../src/data/housing/housing.feature-spec';
+import { freePort } from './support/free-port';
 import { realHousingCsvPath, REPO_ROOT } from './support/housing-data';
 
 const ADMIN_KEY = 'crash-test-admin-key-0123456789';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface Service {
   child: ChildProcess;

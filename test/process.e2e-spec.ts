@@ -1,8 +1,8 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './support/free-port';
 import { realHousingCsvPath, REPO_ROOT } from './support/housing-data';
 
 /** The real process, as `npm start` runs it: configuration errors at boot, serving, graceful shutdown. */
@@ -34,14 +34,6 @@ describe('service process (e2e)', () => {
     new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.once('exit', (code, signal) => resolve({ code, signal })),
     );
-
-  async function freePort(): Promise<number> {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    const { port } = server.address() as { port: number };
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    return port;
-  }
 
   async function waitForLive(port: number): Promise<void> {
     for (let i = 0; i < 100; i++) {

@@ -1,9 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { HOUSING_SPEC } from '../src/data/housing/housing.feature-spec';
 import { TrainingService } from '../src/training/training.service';
+import { freePort } from './support/free-port';
 import { REPO_ROOT } from './support/housing-data';
 import { ADMIN, createTestApp, TestApp } from './support/test-app';
 
@@ -14,14 +14,6 @@ if (!available && process.env.REQUIRE_PROMETHEUS) {
 }
 if (!available) {
   process.stderr.write(`prometheus.e2e: ${PROMETHEUS} not found, skipped (apt-get install prometheus to run it)\n`);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** A real Prometheus on loopback scrapes the running service; its HTTP API sees what the service exported. */

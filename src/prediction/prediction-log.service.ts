@@ -25,7 +25,6 @@ export class PredictionLogService implements OnModuleInit, OnModuleDestroy {
   private queuedRows = 0;
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
-  private droppedCount = 0;
   private pruner?: NodeJS.Timeout;
 
   constructor(
@@ -54,24 +53,12 @@ export class PredictionLogService implements OnModuleInit, OnModuleDestroy {
   /** Queues an entry; returns false (and counts its rows) when they do not fit in the queue. */
   push(entry: PredictionLogEntry): boolean {
     if (this.queuedRows + entry.rowCount > this.config.PREDICTION_LOG_QUEUE_SIZE) {
-      this.droppedCount += entry.rowCount;
       this.metrics.logRowsDropped(entry.rowCount);
       return false;
     }
     this.queue.push(entry);
     this.queuedRows += entry.rowCount;
     return true;
-  }
-
-  /** Predicted rows waiting to be written. */
-  get depth(): number {
-    return this.queuedRows;
-  }
-
-  /** Predicted rows dropped because the queue was full. */
-
-  get dropped(): number {
-    return this.droppedCount;
   }
 
   /** Writes everything queued so far (one transaction per batch); concurrent calls run one after another. */

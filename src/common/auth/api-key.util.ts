@@ -1,5 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { sha256 } from '../crypto/sha256.util';
 
 /** The key a request presents: `Authorization: Bearer <key>`, else `x-api-key`; undefined when neither. */
 export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
@@ -12,7 +13,7 @@ export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
   return typeof key === 'string' && key.length > 0 ? key : undefined;
 }
 
-const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+const digest = (value: string): Buffer => Buffer.from(sha256(value), 'hex');
 
 /**
  * Whether `key` is one of `accepted`, in time that depends neither on where the keys differ nor on their lengths

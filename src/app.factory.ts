@@ -3,6 +3,9 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { APP_VERSION } from './common/app-version';
+import { ModelCatalog } from './definitions/model-catalog.service';
+import { withModelRoutes } from './prediction/openapi/model-routes.openapi';
+import { ActiveModels } from './registry/active-models.service';
 import type { IncomingMessage } from 'node:http';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -14,6 +17,10 @@ function requestId(request: IncomingMessage): string {
 }
 
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
+/** YAML is accepted for model definitions only (`PUT /models/:name/definition`), as text the catalog parses. */
+const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
+const YAML_TYPE = /^(application|text)\/(x-)?yaml\s*(;|$)/i;
+const DEFINITION_URL = /^\/models\/[^/?]+\/definition(\?|$)/;
 
 /** A request that carries a body in another format than JSON: answered with 415 in the one error shape. */
 class UnsupportedMediaTypeError extends Error {
@@ -76,9 +83,11 @@ export function createAdapter(options: { requestTimeoutMs?: number } = {}): Fast
   if (requestTimeout > 0) enforceRequestTimeout(adapter, requestTimeout);
   adapter.getInstance().addHook('onRequest', (request, _reply, done) => {
     const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'];
-    const type = request.headers['content-type'];
-    done(hasBody && !JSON_TYPE.test(type ?? '') ? new UnsupportedMediaTypeError(type) : undefined);
+    const type = request.headers['content-type'] ?? '';
+    const accepted = JSON_TYPE.test(type) || (YAML_TYPE.test(type) && DEFINITION_URL.test(request.url));
+    done(hasBody && !accepted ? new UnsupportedMediaTypeError(type || undefined) : undefined);
   });
+  adapter.getInstance().addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_request, body, done) => done(null, body));
   return adapter;
 }
 
@@ -110,7 +119,10 @@ export function setupSecurityHeaders(app: NestFastifyApplication): void {
     );
 }
 
-/** Swagger UI at /docs and the OpenAPI JSON at /docs-json (the service and the e2e tests call this alike). */
+/**
+ * Swagger UI at /docs and the OpenAPI JSON at /docs-json (the service and the e2e tests call this alike). Each
+ * model's own routes and input schema are added to the document on every request, from the definitions in force.
+ */
 export function setupSwagger(app: NestFastifyApplication): void {
   const config = new DocumentBuilder()
     .setTitle('nest-mlops')
@@ -127,5 +139,10 @@ export function setupSwagger(app: NestFastifyApplication): void {
     .build();
   config.security = [...(config.security ?? []), {}];
   const document = SwaggerModule.createDocument(app, config);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  const catalog = app.get(ModelCatalog);
+  const active = app.get(ActiveModels);
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    patchDocumentOnRequest: (_request, _reply, built) => withModelRoutes(built, catalog, active),
+  });
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ApiKeyGuard } from './common/auth/api-key.guard';
 import { PredictionThrottlerGuard } from './common/http/prediction-throttler.guard';
@@ -13,6 +14,7 @@ import { ShutdownLogger } from './common/logging/shutdown.logger';
 import { ConfigModule } from './config/config.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DataModule } from './data/data.module';
+import { DefinitionsModule } from './definitions/definitions.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './monitoring/metrics.module';
@@ -29,6 +31,7 @@ import { TrainingModule } from './training/training.module';
 @Module({
   imports: [
     ConfigModule,
+    EventEmitterModule.forRoot(),
     ThrottlerModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
@@ -40,6 +43,7 @@ import { TrainingModule } from './training/training.module';
     }),
     MetricsModule,
     DatabaseModule,
+    DefinitionsModule,
     DataModule,
     TrainingModule,
     RegistryModule,

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
-import { HOUSING_SPEC } from '../src/data/housing/housing.feature-spec';
+import { HOUSING_SPEC } from './support/builtin-models';
 import { TrainingService } from '../src/training/training.service';
 import { REPO_ROOT } from './support/housing-data';
 import { ADMIN, createTestApp, TEST_ADMIN_KEY, TestApp } from './support/test-app';

@@ -3,7 +3,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HOUSING_SPEC } from '../src/data/housing/housing.feature-spec';
+import { HOUSING_SPEC } from './support/builtin-models';
 import { freePort } from './support/free-port';
 import { realHousingCsvPath, REPO_ROOT } from './support/housing-data';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataService } from '../src/data/data.service';
-import { HOUSING_SPEC } from '../src/data/housing/housing.feature-spec';
+import { HOUSING_SPEC } from './support/builtin-models';
 import { Rng } from '../src/ml/random';
 import { TrainingService } from '../src/training/training.service';
 import { REPO_ROOT } from './support/housing-data';
@@ -79,7 +79,7 @@ describe('monitoring: metrics, drift, summary, health (e2e)', () => {
   beforeAll(async () => {
     t = await createTestApp({ DRIFT_CHECK_INTERVAL_S: '0' });
     const prepared = await t.app.get(DataService).prepare('california-housing');
-    training = prepared.train as unknown as Record<string, unknown>[];
+    training = prepared.train.map((r) => r.values);
   }, 60_000);
 
   afterAll(async () => {

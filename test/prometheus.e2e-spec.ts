@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HOUSING_SPEC } from '../src/data/housing/housing.feature-spec';
+import { HOUSING_SPEC } from './support/builtin-models';
 import { TrainingService } from '../src/training/training.service';
 import { freePort } from './support/free-port';
 import { REPO_ROOT } from './support/housing-data';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { DataSource } from 'typeorm';
 import { DataService } from '../src/data/data.service';
-import { HOUSING_SPEC } from '../src/data/housing/housing.feature-spec';
+import { HOUSING_SPEC } from './support/builtin-models';
 import { DriftService } from '../src/monitoring/drift.service';
 import { RETRAIN_CRON_JOB, RetrainScheduler } from '../src/retraining/retrain.scheduler';
 import { RetrainingService } from '../src/retraining/retraining.service';
@@ -245,7 +245,8 @@ describe('retraining triggers from configuration (e2e)', () => {
       }
       const prepared = await t.app.get(DataService).prepare('california-housing');
       const inputs = HOUSING_SPEC.inputs.map((f) => f.name);
-      const rows = (prepared.train as unknown as Record<string, unknown>[])
+      const rows = prepared.train
+        .map((r) => r.values)
         .filter((r) => Number(r.median_income) <= 7 && r.total_bedrooms !== null)
         .slice(0, 500)
         .map((r) => ({

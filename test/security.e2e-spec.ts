@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { HOUSING_SPEC } from '../src/data/housing/housing.feature-spec';
+import { HOUSING_SPEC } from './support/builtin-models';
 import { TrainingService } from '../src/training/training.service';
 import { ADMIN, createTestApp, TEST_ADMIN_KEY, TestApp } from './support/test-app';
 

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { HOUSING_SPEC } from '../src/data/housing/housing.feature-spec';
+import { HOUSING_SPEC } from './support/builtin-models';
 import { PredictionLogService } from '../src/prediction/prediction-log.service';
 import { TrainingService } from '../src/training/training.service';
 import { ADMIN, createTestApp, TestApp } from './support/test-app';

@@ -114,17 +114,29 @@ export class AppConfig {
   @IsInt()
   DATABASE_BUSY_TIMEOUT_MS = 5000;
 
-  @Setting('Local California Housing CSV; downloaded from HOUSING_CSV_URL when absent.')
+  @Setting(
+    'Folder of model definitions (`*.yaml`, `*.yml`, `*.json`) loaded at start beside the built-in ones; see "Bring your own model".',
+  )
+  @IsNotEmpty()
+  @IsString()
+  @IsOptional()
+  MODEL_DEFINITIONS_DIR?: string;
+
+  @Setting('The model answering `POST /predict`, `POST /batch_predict`, `/invocations` without `?model=` and `/ping`.')
+  @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'DEFAULT_MODEL must be a model name' })
+  DEFAULT_MODEL = 'california-housing';
+
+  @Setting('The CSV of the built-in california-housing definition (its `source.path`); downloaded from HOUSING_CSV_URL when absent.')
   @IsNotEmpty()
   @IsString()
   @IsOptional()
   HOUSING_CSV_PATH?: string;
 
-  @Setting('Where the housing CSV is downloaded from when the local file is absent.')
+  @Setting('Where the built-in california-housing definition downloads its CSV from when the local file is absent.')
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   HOUSING_CSV_URL = 'https://raw.githubusercontent.com/ageron/handson-ml2/master/datasets/housing/housing.csv';
 
-  @Setting('Milliseconds before a download of the housing CSV is abandoned.')
+  @Setting('Milliseconds before the download of a data file (a definition\'s `source.url`) is abandoned.')
   @Transform(toNumber)
   @Max(600000)
   @Min(100)
@@ -377,6 +389,19 @@ export class AppConfig {
 
   get housingCsvPath(): string {
     return this.HOUSING_CSV_PATH ?? join(this.DATA_DIR, 'raw', 'california_housing.csv');
+  }
+
+  /** Folder that a definition's relative `source.path` is read from. */
+  get rawDataDir(): string {
+    return join(this.DATA_DIR, 'raw');
+  }
+
+  /**
+   * Source settings that replace those of a built-in definition: HOUSING_CSV_PATH and HOUSING_CSV_URL are the
+   * built-in california-housing's (they predate definitions, and deployments set them).
+   */
+  get builtinSources(): Record<string, { path: string; url: string }> {
+    return { 'california-housing': { path: this.housingCsvPath, url: this.HOUSING_CSV_URL } };
   }
 }
 

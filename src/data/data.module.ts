@@ -5,14 +5,13 @@ import { DatasetRepository } from './dataset.repository';
 import { DatasetsController } from './datasets.controller';
 import { DatasetSplitEntity } from './entities/dataset-split.entity';
 import { DatasetEntity } from './entities/dataset.entity';
-import { HousingDataset } from './housing/housing.dataset';
-import { IrisDataset } from './iris/iris.dataset';
+import { DefinitionsModule } from '../definitions/definitions.module';
 
-/** Loads, validates, versions and splits the data; keeps a profile of every feature. */
+/** Loads, validates, versions and splits each model's data as its definition says; keeps a profile of every feature. */
 @Module({
-  imports: [TypeOrmModule.forFeature([DatasetEntity, DatasetSplitEntity])],
+  imports: [DefinitionsModule, TypeOrmModule.forFeature([DatasetEntity, DatasetSplitEntity])],
   controllers: [DatasetsController],
-  providers: [DataService, DatasetRepository, HousingDataset, IrisDataset],
+  providers: [DataService, DatasetRepository],
   exports: [DataService],
 })
 export class DataModule {}

@@ -1,25 +1,28 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { DatasetNotFoundError, UnknownDatasetError } from './data.errors';
+import type { ModelDefinition } from '../definitions/model-definition';
+import { ModelCatalog } from '../definitions/model-catalog.service';
+import { DatasetNotFoundError } from './data.errors';
 import { DatasetRepository } from './dataset.repository';
-import type { DataRecord, DatasetDefinition, LoadedTable } from './dataset-definition';
 import { DatasetSplitEntity } from './entities/dataset-split.entity';
 import { DatasetEntity } from './entities/dataset.entity';
 import { DatasetDetailDto, DatasetSummaryDto } from './dto/dataset.dto';
-import { transformAll } from './feature-spec';
-import { HousingDataset } from './housing/housing.dataset';
-import { IrisDataset } from './iris/iris.dataset';
+import { FeaturePipeline, transformAll } from './feature-spec';
+import { InputRow, ModelDataset } from './model-dataset';
 import { FeatureProfile, profileFeatures } from './profile.util';
-import { seededSplit } from './split.util';
+import { seededSplit, stratifiedSplit } from './split.util';
+import type { LoadedTable, TableRecord } from './table/table';
 
 /** A dataset version and one of its splits, ready for training: the records of each part, in row order. */
-export interface PreparedDataset<R extends DataRecord = DataRecord> {
-  definition: DatasetDefinition<R>;
+export interface PreparedDataset {
+  model: ModelDataset;
   dataset: DatasetEntity;
   split: DatasetSplitEntity;
-  table: LoadedTable<R>;
-  train: R[];
-  test: R[];
+  table: LoadedTable;
+  /** The pipeline with the split's fitted preprocessing and the table's classes. */
+  pipeline: FeaturePipeline<InputRow>;
+  train: TableRecord[];
+  test: TableRecord[];
 }
 
 export interface SplitOptions {
@@ -31,42 +34,51 @@ export interface SplitOptions {
 const REJECTED_SAMPLE = 100;
 
 /**
- * Loads, validates and versions a data set, makes (or reuses) its seeded split, and stores the training-part
- * profile of every feature. Preparing the same bytes with the same split settings again changes nothing.
+ * Loads, validates and versions a model's data as its definition says, makes (or reuses) its seeded split —
+ * stratified by class for classification — and stores the training-part profile of every feature. Preparing the
+ * same bytes with the same split settings again changes nothing.
  */
 @Injectable()
 export class DataService {
   private readonly logger = new Logger(DataService.name);
-  private readonly definitions: ReadonlyMap<string, DatasetDefinition>;
+  private readonly datasets = new WeakMap<ModelDefinition, ModelDataset>();
 
   constructor(
     private readonly config: AppConfig,
     private readonly repository: DatasetRepository,
-    housing: HousingDataset,
-    iris: IrisDataset,
-  ) {
-    this.definitions = new Map<string, DatasetDefinition>([
-      [housing.name, housing],
-      [iris.name, iris],
-    ]);
-  }
+    private readonly catalog: ModelCatalog,
+  ) {}
 
-  /** Names of the data sets (and models) the service knows. */
+  /** Names of the models (and their data sets) in force. */
   get names(): string[] {
-    return [...this.definitions.keys()];
+    return this.catalog.names;
   }
 
-  definition(name: string): DatasetDefinition {
-    const definition = this.definitions.get(name);
-    if (!definition) throw new UnknownDatasetError(name, this.names);
-    return definition;
+  /** The data of a model in force (ModelNotFoundError for an unknown name). */
+  dataset(name: string): ModelDataset {
+    return this.forDefinition(this.catalog.require(name));
+  }
+
+  /** The data of a given definition (a served version keeps the definition it was trained with). */
+  forDefinition(definition: ModelDefinition): ModelDataset {
+    let dataset = this.datasets.get(definition);
+    if (!dataset) {
+      dataset = new ModelDataset(definition, {
+        rawDir: this.config.rawDataDir,
+        timeoutMs: this.config.DOWNLOAD_TIMEOUT_MS,
+        maxRejectedFraction: this.config.DATA_MAX_REJECTED_FRACTION,
+        logger: this.logger,
+      });
+      this.datasets.set(definition, dataset);
+    }
+    return dataset;
   }
 
   async prepare(name: string, options: SplitOptions = {}): Promise<PreparedDataset> {
-    const definition = this.definition(name);
-    const seed = options.seed ?? this.config.SPLIT_SEED;
-    const testFraction = options.testFraction ?? this.config.TEST_FRACTION;
-    const table = await definition.load();
+    const model = this.dataset(name);
+    const seed = options.seed ?? model.definition.split.seed ?? this.config.SPLIT_SEED;
+    const testFraction = options.testFraction ?? model.definition.split.testFraction ?? this.config.TEST_FRACTION;
+    const table = await model.load();
     const dataset = await this.repository.findOrCreateDataset({
       name,
       version: table.version,
@@ -78,27 +90,47 @@ export class DataService {
     });
     const split =
       (await this.repository.findSplit(dataset.id, seed, testFraction)) ??
-      (await this.repository.createSplit(this.makeSplit(definition, table, dataset.id, seed, testFraction)));
+      (await this.repository.createSplit(this.makeSplit(model, table, dataset.id, seed, testFraction)));
     const byRow = new Map(table.records.map((record) => [record.row, record]));
-    const pick = (rows: number[]): DataRecord[] => rows.map((row) => byRow.get(row) as DataRecord);
+    const pick = (rows: number[]): TableRecord[] => rows.map((row) => byRow.get(row) as TableRecord);
     this.logger.log(
       `Prepared ${name} ${table.version.slice(0, 12)}: ${table.rowsRead} rows read, ${table.rejected.length} rejected, ` +
         `${table.valuesImputed} imputed; split seed ${seed}: ${split.trainRows} train / ${split.testRows} test`,
     );
-    return { definition, dataset, split, table, train: pick(split.trainIndices), test: pick(split.testIndices) };
+    return {
+      model,
+      dataset,
+      split,
+      table,
+      pipeline: model.pipeline(split.preprocessing, table.classes),
+      train: pick(split.trainIndices),
+      test: pick(split.testIndices),
+    };
   }
 
   private makeSplit(
-    definition: DatasetDefinition,
-    table: LoadedTable<DataRecord>,
+    model: ModelDataset,
+    table: LoadedTable,
     datasetId: number,
     seed: number,
     testFraction: number,
   ): Omit<DatasetSplitEntity, 'id' | 'createdAt' | 'dataset'> {
-    const { train, test } = seededSplit(table.records.length, testFraction, seed);
+    const { train, test } =
+      model.definition.task === 'classification'
+        ? stratifiedSplit(
+            table.records.map((r) => String(r.values[model.definition.target.name])),
+            testFraction,
+            seed,
+          )
+        : seededSplit(table.records.length, testFraction, seed);
     const trainRecords = train.map((i) => table.records[i]);
-    const preprocessing = definition.pipeline.fit(trainRecords);
-    const matrix = transformAll(definition.pipeline, trainRecords, preprocessing);
+    const preprocessing = model.fit(trainRecords);
+    const pipeline = model.pipeline(preprocessing, table.classes);
+    const matrix = transformAll(
+      pipeline,
+      trainRecords.map((r) => r.values),
+      preprocessing,
+    );
     return {
       datasetId,
       seed,
@@ -108,7 +140,7 @@ export class DataService {
       trainIndices: trainRecords.map((r) => r.row),
       testIndices: test.map((i) => table.records[i].row),
       preprocessing,
-      profile: profileFeatures(matrix, definition.pipeline.spec.features, this.config.PROFILE_BINS),
+      profile: profileFeatures(matrix, pipeline.spec.features, this.config.PROFILE_BINS),
     };
   }
 

@@ -4,10 +4,14 @@ export interface NumericInputField {
   type: 'number';
   /** False when the value may be missing (it is then imputed). */
   required: boolean;
-  min: number;
-  max: number;
-  /** When true the value must be strictly greater than `min`. */
+  /** Lower bound (inclusive unless `minExclusive`); no lower bound when absent. */
+  min?: number;
+  /** Upper bound (inclusive unless `maxExclusive`); no upper bound when absent. */
+  max?: number;
+  /** When true the value must be strictly greater than `min` (a definition's `gt`). */
   minExclusive?: boolean;
+  /** When true the value must be strictly less than `max` (a definition's `lt`). */
+  maxExclusive?: boolean;
   integer?: boolean;
   /** Another numeric field this one may not exceed when both are present (total_bedrooms ≤ total_rooms). */
   notGreaterThan?: string;
@@ -19,7 +23,8 @@ export interface NumericInputField {
 export interface CategoryInputField {
   name: string;
   type: 'category';
-  required: true;
+  /** False when the value may be missing (it is then imputed). */
+  required: boolean;
   categories: readonly string[];
   description: string;
 }
@@ -49,8 +54,11 @@ export interface FeatureSpec {
   example: Readonly<Record<string, number | string>>;
 }
 
-/** Values fitted on the training part and needed again at serving time (e.g. an imputation median). */
-export type Preprocessing = Record<string, number>;
+/**
+ * Values fitted on the training part and needed again at serving time: imputation statistics (numbers, or a
+ * category's mode), learned category values (string lists) and a generated example row.
+ */
+export type Preprocessing = Record<string, number | string | string[]>;
 
 /**
  * The one code path from an input record to model features, used by training and serving alike.
@@ -71,12 +79,13 @@ export function transformAll<I>(pipeline: FeaturePipeline<I>, inputs: readonly I
   return out;
 }
 
-/** Checks one numeric value against its field's range; returns the broken rule or undefined. */
+/** Checks a numeric value against its field's rules (absent bounds are not checked); returns the broken rule if any. */
 export function numericRuleBroken(field: NumericInputField, value: number): string | undefined {
   if (!Number.isFinite(value)) return 'finite';
   if (field.integer && !Number.isInteger(value)) return 'integer';
-  if (field.minExclusive ? value <= field.min : value < field.min) return field.minExclusive ? 'gt' : 'min';
-  if (value > field.max) return 'max';
+  const { min, max } = field;
+  if (min !== undefined && (field.minExclusive ? value <= min : value < min)) return field.minExclusive ? 'gt' : 'min';
+  if (max !== undefined && (field.maxExclusive ? value >= max : value > max)) return field.maxExclusive ? 'lt' : 'max';
   return undefined;
 }
 
@@ -93,6 +102,8 @@ export function numericRuleMessage(field: NumericInputField, rule: string): stri
       return `${field.name} must not be less than ${field.min}`;
     case 'max':
       return `${field.name} must not be greater than ${field.max}`;
+    case 'lt':
+      return `${field.name} must be less than ${field.max}`;
     default:
       return `${field.name} breaks rule ${rule}`;
   }

@@ -1,4 +1,4 @@
-import { seededSplit } from './split.util';
+import { seededSplit, stratifiedSplit } from './split.util';
 
 describe('seededSplit', () => {
   it('holds out ceil(n × fraction) rows, disjoint from the training rows, covering all rows', () => {
@@ -28,3 +28,29 @@ describe('seededSplit', () => {
     expect(overlap).toBeLessThan(100);
   });
 });
+
+describe('stratifiedSplit', () => {
+  const labels = [...Array<string>(100).fill('a'), ...Array<string>(30).fill('b'), ...Array<string>(20).fill('c')];
+  const share = (rows: number[], label: string) => rows.filter((i) => labels[i] === label).length;
+
+  it('holds out each class in its share, ceil(n × fraction) rows in all, disjoint and covering all rows', () => {
+    const { train, test } = stratifiedSplit(labels, 0.2, 42);
+    expect(test).toHaveLength(30);
+    expect([share(test, 'a'), share(test, 'b'), share(test, 'c')]).toEqual([20, 6, 4]);
+    expect(new Set([...train, ...test]).size).toBe(150);
+    expect(test).toEqual([...test].sort((x, y) => x - y));
+  });
+
+  it('gives the remainders to the largest fractional parts, and the same rows for the same seed', () => {
+    const { test } = stratifiedSplit(['x', 'x', 'x', 'y', 'y', 'z', 'z'], 0.5, 1);
+    // 4 held out of exact shares 1.71, 1.14, 1.14: x gets the remainder.
+    expect([share2(test, 'x'), share2(test, 'y'), share2(test, 'z')]).toEqual([2, 1, 1]);
+    expect(stratifiedSplit(labels, 0.2, 7)).toEqual(stratifiedSplit(labels, 0.2, 7));
+    expect(stratifiedSplit(labels, 0.2, 7).test).not.toEqual(stratifiedSplit(labels, 0.2, 8).test);
+  });
+});
+
+function share2(rows: number[], label: string): number {
+  const labels = ['x', 'x', 'x', 'y', 'y', 'z', 'z'];
+  return rows.filter((i) => labels[i] === label).length;
+}

@@ -4,6 +4,7 @@ import { ExperimentsAndRuns1763888400000 } from './migrations/1763888400000-expe
 import { RegistryAndPredictions1763892000000 } from './migrations/1763892000000-registry-and-predictions';
 import { PredictionRequests1763895600000 } from './migrations/1763895600000-prediction-requests';
 import { Retraining1763899200000 } from './migrations/1763899200000-retraining';
+import { ModelDefinitions1764633600000 } from './migrations/1764633600000-model-definitions';
 
 /** Every migration, in order. TypeORM runs the pending ones at start; a spec checks they match the entities. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -12,4 +13,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   RegistryAndPredictions1763892000000,
   PredictionRequests1763895600000,
   Retraining1763899200000,
+  ModelDefinitions1764633600000,
 ];

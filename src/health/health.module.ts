@@ -1,3 +1,4 @@
+import { DefinitionsModule } from '../definitions/definitions.module';
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { DataModule } from '../data/data.module';
@@ -8,7 +9,7 @@ import { ModelsHealthIndicator } from './models.health';
 import { ReadinessService } from './readiness.service';
 
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), DataModule, RegistryModule],
+  imports: [TerminusModule.forRoot({ logger: false }), DataModule, DefinitionsModule, RegistryModule],
   controllers: [HealthController],
   providers: [ModelsHealthIndicator, DiskHealthIndicator, ReadinessService],
   exports: [ReadinessService],

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { DataService } from '../data/data.service';
+import { ModelCatalog } from '../definitions/model-catalog.service';
 import { ActiveModels } from '../registry/active-models.service';
 
 /**
  * Every model is served: its champion loaded, sha256-checked and warmed up. Down names the models that are not;
- * each entry also reports the last version refused at load, if any.
+ * each entry also reports the last version refused at load, if any. Definitions refused at load are listed under
+ * `brokenDefinitions` with their problems; they do not make the service unready (the other models serve).
  */
 @Injectable()
 export class ModelsHealthIndicator {
@@ -13,6 +15,7 @@ export class ModelsHealthIndicator {
     private readonly indicators: HealthIndicatorService,
     private readonly data: DataService,
     private readonly active: ActiveModels,
+    private readonly catalog: ModelCatalog,
   ) {}
 
   check(key: string): HealthIndicatorResult {
@@ -29,7 +32,9 @@ export class ModelsHealthIndicator {
         ...(lastLoadFailure ? { lastLoadFailure } : {}),
       };
     }
-    if (missing.length > 0) return session.down({ message: `not served yet: ${missing.join(', ')}`, ...models });
-    return session.up(models);
+    const broken = this.catalog.brokenDefinitions();
+    const details = broken.length > 0 ? { ...models, brokenDefinitions: broken } : models;
+    if (missing.length > 0) return session.down({ message: `not served yet: ${missing.join(', ')}`, ...details });
+    return session.up(details);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { AppConfig } from '../config/app-config';
 import { DataService } from '../data/data.service';
 import type { FeatureProfile } from '../data/profile.util';
+import type { ModelDefinition } from '../definitions/model-definition';
 import { expandInputs } from '../prediction/prediction-log.codec';
 import { PredictionLogService } from '../prediction/prediction-log.service';
 import { ActiveModels } from '../registry/active-models.service';
@@ -13,6 +14,14 @@ import { DriftReferenceMissingError } from './monitoring.errors';
 import { ServiceMetrics } from './service-metrics';
 
 const STATUS_VALUE: Record<DriftStatus, 0 | 1 | 2> = { ok: 0, warn: 1, drift: 2 };
+
+interface Thresholds {
+  psiWarn: number;
+  psiDrift: number;
+  ksPValue: number;
+  ksMinStatistic: number;
+  minRows: number;
+}
 
 /**
  * Compares the most recent logged inputs of each served version (DRIFT_WINDOW_ROWS rows) with the training profile
@@ -94,11 +103,12 @@ export class DriftService implements OnModuleInit, OnModuleDestroy {
     const inputs = entries.flatMap((entry) => expandInputs(entry.inputs)).slice(0, size);
     const X = served.features(inputs);
     const width = served.spec.features.length;
-    const enough = inputs.length >= this.config.DRIFT_MIN_ROWS;
+    const thresholds = this.thresholds(served.definition);
+    const enough = inputs.length >= thresholds.minRows;
     const features = reference.profile.map((profile, j) => {
       const column = new Float64Array(inputs.length);
       for (let i = 0; i < inputs.length; i++) column[i] = X[i * width + j];
-      return this.judge(profile, column, reference.trainRows, enough);
+      return this.judge(profile, column, reference.trainRows, enough, thresholds);
     });
     for (const f of features) {
       const status = f.status as DriftStatus | 'insufficient_data';
@@ -122,18 +132,30 @@ export class DriftService implements OnModuleInit, OnModuleDestroy {
       window: {
         rows: inputs.length,
         size,
-        minRows: this.config.DRIFT_MIN_ROWS,
+        minRows: thresholds.minRows,
         from: times.length ? new Date(Math.min(...times)).toISOString() : null,
         to: times.length ? new Date(Math.max(...times)).toISOString() : null,
       },
       reference: { datasetVersion: version.datasetVersion, split: run.split, rows: reference.trainRows },
       thresholds: {
-        psiWarn: this.config.DRIFT_PSI_WARN,
-        psiDrift: this.config.DRIFT_PSI_DRIFT,
-        ksPValue: this.config.DRIFT_KS_P_VALUE,
-        ksMinStatistic: this.config.DRIFT_KS_MIN_STATISTIC,
+        psiWarn: thresholds.psiWarn,
+        psiDrift: thresholds.psiDrift,
+        ksPValue: thresholds.ksPValue,
+        ksMinStatistic: thresholds.ksMinStatistic,
       },
       features,
+    };
+  }
+
+  /** The definition's `drift` thresholds, each defaulting to its DRIFT_* setting. */
+  private thresholds(definition: ModelDefinition): Thresholds {
+    const own = definition.drift;
+    return {
+      psiWarn: own.psiWarn ?? this.config.DRIFT_PSI_WARN,
+      psiDrift: own.psiDrift ?? this.config.DRIFT_PSI_DRIFT,
+      ksPValue: own.ksPValue ?? this.config.DRIFT_KS_P_VALUE,
+      ksMinStatistic: own.ksMinStatistic ?? this.config.DRIFT_KS_MIN_STATISTIC,
+      minRows: own.minRows ?? this.config.DRIFT_MIN_ROWS,
     };
   }
 
@@ -142,6 +164,7 @@ export class DriftService implements OnModuleInit, OnModuleDestroy {
     values: Float64Array,
     referenceRows: number,
     enough: boolean,
+    thresholds: Thresholds,
   ): FeatureDriftDto {
     const psiValue = psi(profile.bins, values);
     const ksValue = ks(profile.percentiles, referenceRows - profile.missing, values);
@@ -159,11 +182,9 @@ export class DriftService implements OnModuleInit, OnModuleDestroy {
       return { ...base, psiStatus: 'insufficient_data', ksStatus: 'insufficient_data', status: 'insufficient_data' };
     }
     const psiStatus: DriftStatus =
-      psiValue >= this.config.DRIFT_PSI_DRIFT ? 'drift' : psiValue >= this.config.DRIFT_PSI_WARN ? 'warn' : 'ok';
+      psiValue >= thresholds.psiDrift ? 'drift' : psiValue >= thresholds.psiWarn ? 'warn' : 'ok';
     const ksStatus: DriftStatus =
-      ksValue.pValue < this.config.DRIFT_KS_P_VALUE && ksValue.statistic >= this.config.DRIFT_KS_MIN_STATISTIC
-        ? 'drift'
-        : 'ok';
+      ksValue.pValue < thresholds.ksPValue && ksValue.statistic >= thresholds.ksMinStatistic ? 'drift' : 'ok';
     return { ...base, psiStatus, ksStatus, status: worst(psiStatus, ksStatus) };
   }
 }

@@ -1,13 +1,10 @@
 import { Body, Controller, Get, Header, HttpCode, Post, Query, UseFilters, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RequestId } from '../common/http/request-id.decorator';
-import { HOUSING_SPEC } from '../data/housing/housing.feature-spec';
 import { MlflowAnswerDto, MlflowQueryDto } from './dto/mlflow.dto';
 import { MlflowExceptionFilter } from './mlflow-exception.filter';
 import { MlflowService } from './mlflow.service';
 import { ModelVersionHeaderInterceptor } from './model-version-header.interceptor';
-
-const { example } = HOUSING_SPEC;
 
 /** MLflow's scoring protocol, as `mlflow models serve` speaks it. */
 @ApiTags('mlflow')
@@ -16,22 +13,13 @@ const { example } = HOUSING_SPEC;
 export class MlflowController {
   constructor(private readonly mlflow: MlflowService) {}
 
-  /** Predictions for a DataFrame in any of MLflow's four JSON formats; `?model=` picks the model (default housing). */
+  /** Predictions for a DataFrame in any of MLflow's four JSON formats; `?model=` picks the model (default DEFAULT_MODEL). */
   @Post('invocations')
   @HttpCode(200)
   @UseInterceptors(ModelVersionHeaderInterceptor)
   @ApiQuery({ name: 'model', required: false })
-  @ApiBody({
-    schema: { type: 'object' },
-    examples: {
-      dataframe_split: {
-        value: { dataframe_split: { columns: Object.keys(example), data: [Object.values(example)] } },
-      },
-      dataframe_records: { value: { dataframe_records: [example] } },
-      instances: { value: { instances: [example] } },
-      inputs: { value: { inputs: Object.fromEntries(Object.entries(example).map(([k, v]) => [k, [v]])) } },
-    },
-  })
+  // Each model's examples in the four formats are added to the OpenAPI document from its definition.
+  @ApiBody({ schema: { type: 'object' } })
   @ApiOkResponse({ type: MlflowAnswerDto })
   invocations(@Query() query: MlflowQueryDto, @Body() body: unknown, @RequestId() requestId: string): MlflowAnswerDto {
     return this.mlflow.invocations(query.model, body, requestId);

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { APP_VERSION } from '../common/app-version';
-import { HOUSING_MODEL } from '../data/housing/housing.feature-spec';
+import { AppConfig } from '../config/app-config';
+import { ModelCatalog } from '../definitions/model-catalog.service';
 import { ActiveModels } from '../registry/active-models.service';
 import { MlflowAnswerDto } from './dto/mlflow.dto';
-import { validateRows } from './input-validator';
+import { InputValidators } from './model-input.validator';
 import { mlflowRows } from './mlflow-payload.util';
 import { MODEL_VERSION } from './model-version-header.interceptor';
 import { PayloadFormatError } from './prediction.errors';
@@ -13,21 +14,28 @@ import { PredictionService } from './prediction.service';
 @Injectable()
 export class MlflowService {
   constructor(
+    private readonly config: AppConfig,
+    private readonly catalog: ModelCatalog,
     private readonly predictions: PredictionService,
     private readonly active: ActiveModels,
+    private readonly validators: InputValidators,
   ) {}
 
-  invocations(model: string = HOUSING_MODEL, body: unknown, requestId: string): MlflowAnswerDto {
+  /** `model` is a name or alias; DEFAULT_MODEL when absent. */
+  invocations(model: string | undefined, body: unknown, requestId: string): MlflowAnswerDto {
+    const name = this.catalog.resolve(model ?? this.config.DEFAULT_MODEL);
     const rows = mlflowRows(body);
     if (rows.length === 0) throw new PayloadFormatError('The request holds no rows');
     this.predictions.checkBatchSize(rows.length);
-    const result = this.predictions.predict(model, validateRows(model, rows, 'rows'), requestId);
+    const served = this.active.require(name);
+    const valid = this.validators.for(served).validate(rows, (i) => `rows[${i}]`);
+    const result = this.predictions.predict(name, valid, requestId, served);
     return { predictions: result.raw, [MODEL_VERSION]: result.served.version } as MlflowAnswerDto;
   }
 
   /** 200 with an empty JSON body once the default model is served; 503 before. */
   ping(): string {
-    this.active.require(HOUSING_MODEL);
+    this.active.require(this.catalog.resolve(this.config.DEFAULT_MODEL));
     return '{}';
   }
 

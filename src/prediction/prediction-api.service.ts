@@ -1,65 +1,63 @@
 import { Injectable } from '@nestjs/common';
-import { PayloadFormatError } from './prediction.errors';
-import { validateRows } from './input-validator';
-import {
-  ClassPredictionDto,
-  GenericPredictionDto,
-  LoggedPredictionDto,
-  RecentPredictionsQueryDto,
-  ValuePredictionDto,
-} from './dto/prediction.dto';
+import { AppConfig } from '../config/app-config';
+import { ModelCatalog } from '../definitions/model-catalog.service';
+import { ActiveModels } from '../registry/active-models.service';
+import { BatchPredictionDto, LoggedPredictionDto, PredictionDto, RecentPredictionsQueryDto } from './dto/prediction.dto';
+import { InputValidators } from './model-input.validator';
 import { PredictionLogService } from './prediction-log.service';
 import { PredictionService } from './prediction.service';
+import { PayloadFormatError } from './prediction.errors';
 
-interface Answer<P> {
-  model: string;
-  version: number;
-  alias: string;
-  requestId: string;
-  prediction: P;
-}
-
-interface BatchAnswer<P> extends Omit<Answer<P>, 'prediction'> {
-  predictions: P[];
-}
-
-/** The HTTP face of the prediction routes: one row, a batch, or rows of any model by name. */
+/**
+ * The HTTP face of the prediction routes: one row, a batch, or rows of any model by name or alias. Rows are
+ * validated against the served version (its definition and fitted category values), then predicted by it.
+ */
 @Injectable()
 export class PredictionApiService {
   constructor(
+    private readonly config: AppConfig,
+    private readonly catalog: ModelCatalog,
+    private readonly active: ActiveModels,
+    private readonly validators: InputValidators,
     private readonly predictions: PredictionService,
     private readonly log: PredictionLogService,
   ) {}
 
-  one<P extends ValuePredictionDto | ClassPredictionDto>(model: string, input: object, requestId: string): Answer<P> {
-    const { served, rows } = this.predictions.predict(model, [input], requestId);
-    return { model, version: served.version, alias: 'champion', requestId, prediction: rows[0] as P };
+  /** One row (field errors named by the field alone). `model` undefined: DEFAULT_MODEL. */
+  one(model: string | undefined, input: unknown, requestId: string): PredictionDto {
+    const name = this.catalog.resolve(model ?? this.config.DEFAULT_MODEL);
+    const served = this.active.require(name);
+    const rows = this.validators.for(served).validate([input], () => '');
+    const result = this.predictions.predict(name, rows, requestId, served);
+    return { model: name, version: served.version, alias: 'champion', requestId, prediction: result.rows[0] };
   }
 
-  batch<P extends ValuePredictionDto | ClassPredictionDto>(
-    model: string,
-    inputs: object[],
-    requestId: string,
-  ): BatchAnswer<P> {
-    this.predictions.checkBatchSize(inputs.length);
-    const { served, rows } = this.predictions.predict(model, inputs, requestId);
-    return { model, version: served.version, alias: 'champion', requestId, predictions: rows as P[] };
+  /** A `{"rows": [...]}` batch (field errors named `rows.<i>.<field>`). */
+  batch(model: string | undefined, rows: readonly unknown[], requestId: string): BatchPredictionDto {
+    return this.rows(model ?? this.config.DEFAULT_MODEL, rows, requestId, (i) => `rows.${i}`);
   }
 
-  /** `POST /models/:name/predict`: `{"inputs": row}` or `{"inputs": [rows]}`, validated like the typed routes. */
-  generic(model: string, inputs: unknown, requestId: string): GenericPredictionDto {
+  /** `POST /models/:name/predict`: `{"inputs": row}` or `{"inputs": [rows]}` (errors named `inputs[<i>].<field>`). */
+  generic(model: string, inputs: unknown, requestId: string): BatchPredictionDto {
     if (typeof inputs !== 'object' || inputs === null) {
       throw new PayloadFormatError(
         'Body must be {"inputs": {…}} or {"inputs": [{…}, …]} with the model\'s input fields',
       );
     }
-    const rows = Array.isArray(inputs) ? inputs : [inputs];
-    this.predictions.checkBatchSize(rows.length);
-    return this.batch(model, validateRows(model, rows, 'inputs'), requestId);
+    return this.rows(model, Array.isArray(inputs) ? inputs : [inputs], requestId, (i) => `inputs[${i}]`);
   }
 
   async recent(query: RecentPredictionsQueryDto): Promise<LoggedPredictionDto[]> {
     const rows = await this.log.recent(query.model, query.limit);
     return rows.map((row) => LoggedPredictionDto.from(row));
+  }
+
+  private rows(model: string, rows: readonly unknown[], requestId: string, at: (i: number) => string): BatchPredictionDto {
+    const name = this.catalog.resolve(model);
+    this.predictions.checkBatchSize(rows.length);
+    const served = this.active.require(name);
+    const valid = this.validators.for(served).validate(rows, at);
+    const result = this.predictions.predict(name, valid, requestId, served);
+    return { model: name, version: served.version, alias: 'champion', requestId, predictions: result.rows };
   }
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { HOUSING_SPEC } from '../data/housing/housing.feature-spec';
+import { HOUSING_SPEC } from '../../test/support/builtin-models';
 import { encodeInputs, expandInputs, LoggedInputs } from './prediction-log.codec';
 
 /** The compact form built the obvious way. */

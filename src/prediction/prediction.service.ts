@@ -7,11 +7,11 @@ import { PredictionLogService } from './prediction-log.service';
 import { encodeInputs } from './prediction-log.codec';
 import { BatchTooLargeError } from './prediction.errors';
 
-/** A regression answer: the value in the model's unit ($100k for housing) and in dollars. */
+/** A regression answer: the value in the model's unit ($100k for housing), and the definition's `also` fields. */
 export interface ValuePrediction {
   value: number;
   unit: string;
-  dollars?: number;
+  [also: string]: number | string;
 }
 
 /** A classification answer: the class and the probability of every class. */
@@ -62,12 +62,13 @@ export class PredictionService {
     let raw: (number | string)[];
     if (output.task === 'regression') {
       raw = Array.from(output.values);
-      const dollars = served.spec.target.unit === '100k USD';
-      rows = raw.map((value) => ({
-        value: Number(value),
-        unit: served.spec.target.unit,
-        ...(dollars ? { dollars: Math.round(Number(value) * 100_000) } : {}),
-      }));
+      const unit = served.spec.target.unit;
+      const also = Object.entries(served.definition.target.also);
+      rows = raw.map((value) => {
+        const row: ValuePrediction = { value: Number(value), unit };
+        for (const [name, factor] of also) row[name] = Math.round(Number(value) * factor);
+        return row;
+      });
     } else {
       const classes = served.spec.classes ?? [];
       raw = output.labels;

@@ -1,76 +1,92 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
-import { ApiOkResponse, ApiPayloadTooLargeResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { RequestId } from '../common/http/request-id.decorator';
-import { HOUSING_MODEL } from '../data/housing/housing.feature-spec';
-import { IRIS_MODEL } from '../data/iris/iris.data';
-import { HousingInputDto } from './dto/housing-input.dto';
-import { IrisInputDto } from './dto/iris-input.dto';
 import {
+  ApiBody,
+  ApiExtraModels,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiPayloadTooLargeResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { RequestId } from '../common/http/request-id.decorator';
+import { ModelNameParamDto } from '../definitions/dto/model-name.dto';
+import {
+  BatchPredictDto,
+  BatchPredictionDto,
   ClassPredictionDto,
   GenericPredictDto,
-  GenericPredictionDto,
-  HousingBatchDto,
-  HousingBatchPredictionDto,
-  HousingPredictionDto,
-  IrisBatchDto,
-  IrisBatchPredictionDto,
-  IrisPredictionDto,
   LoggedPredictionDto,
+  PredictionDto,
   RecentPredictionsQueryDto,
   ValuePredictionDto,
 } from './dto/prediction.dto';
-import { ModelNameParamDto } from '../registry/dto/model.dto';
 import { ModelVersionHeaderInterceptor } from './model-version-header.interceptor';
 import { PredictionApiService } from './prediction-api.service';
 
+const ROW = { schema: { type: 'object', description: "One row of the model's input fields (see its own routes)" } };
+
+/**
+ * Predictions of any model. Each model's own routes, with its input schema and example, are listed in the
+ * OpenAPI document under its name (`/predict/<model>`, `/models/<model>/predict`); these are the templates.
+ */
 @ApiTags('prediction')
+@ApiExtraModels(ValuePredictionDto, ClassPredictionDto)
 @ApiServiceUnavailableResponse({ description: 'The model is not loaded yet (REGISTRY.MODEL_NOT_READY)' })
+@ApiNotFoundResponse({ description: 'No model by that name or alias (REGISTRY.MODEL_NOT_FOUND)' })
 @UseInterceptors(ModelVersionHeaderInterceptor)
 @Controller()
 export class PredictionsController {
   constructor(private readonly api: PredictionApiService) {}
 
-  /** The value of one California block group's houses, in dollars and in $100k. */
-  @Post(['predict/housing', 'predict'])
+  /** One row of the default model (DEFAULT_MODEL, California Housing unless configured). */
+  @Post('predict')
   @HttpCode(200)
-  @ApiOkResponse({ type: HousingPredictionDto })
-  housing(@Body() body: HousingInputDto, @RequestId() requestId: string): HousingPredictionDto {
-    return this.api.one<ValuePredictionDto>(HOUSING_MODEL, body, requestId);
+  @ApiBody(ROW)
+  @ApiOkResponse({ type: PredictionDto })
+  predictDefault(@Body() body: unknown, @RequestId() requestId: string): PredictionDto {
+    return this.api.one(undefined, body, requestId);
   }
 
-  /** Values of up to MAX_BATCH_ROWS block groups. */
-  @Post(['predict/housing/batch', 'batch_predict'])
+  /** Rows of the default model. */
+  @Post('batch_predict')
   @HttpCode(200)
-  @ApiOkResponse({ type: HousingBatchPredictionDto })
+  @ApiOkResponse({ type: BatchPredictionDto })
   @ApiPayloadTooLargeResponse({ description: 'More rows than MAX_BATCH_ROWS' })
-  housingBatch(@Body() body: HousingBatchDto, @RequestId() requestId: string): HousingBatchPredictionDto {
-    return this.api.batch<ValuePredictionDto>(HOUSING_MODEL, body.rows, requestId);
+  batchDefault(@Body() body: BatchPredictDto, @RequestId() requestId: string): BatchPredictionDto {
+    return this.api.batch(undefined, body.rows, requestId);
   }
 
-  /** The species of one iris flower, with the probability of each species. */
-  @Post('predict/iris')
+  /** One row of a model, by name or alias (`/predict/housing`, `/predict/iris`, `/predict/diabetes`). */
+  @Post('predict/:name')
   @HttpCode(200)
-  @ApiOkResponse({ type: IrisPredictionDto })
-  iris(@Body() body: IrisInputDto, @RequestId() requestId: string): IrisPredictionDto {
-    return this.api.one<ClassPredictionDto>(IRIS_MODEL, body, requestId);
+  @ApiBody(ROW)
+  @ApiOkResponse({ type: PredictionDto })
+  predict(@Param() params: ModelNameParamDto, @Body() body: unknown, @RequestId() requestId: string): PredictionDto {
+    return this.api.one(params.name, body, requestId);
   }
 
-  @Post('predict/iris/batch')
+  /** Up to MAX_BATCH_ROWS rows of a model, by name or alias. */
+  @Post('predict/:name/batch')
   @HttpCode(200)
-  @ApiOkResponse({ type: IrisBatchPredictionDto })
-  irisBatch(@Body() body: IrisBatchDto, @RequestId() requestId: string): IrisBatchPredictionDto {
-    return this.api.batch<ClassPredictionDto>(IRIS_MODEL, body.rows, requestId);
+  @ApiOkResponse({ type: BatchPredictionDto })
+  @ApiPayloadTooLargeResponse({ description: 'More rows than MAX_BATCH_ROWS' })
+  batch(
+    @Param() params: ModelNameParamDto,
+    @Body() body: BatchPredictDto,
+    @RequestId() requestId: string,
+  ): BatchPredictionDto {
+    return this.api.batch(params.name, body.rows, requestId);
   }
 
   /** Any model by name: `{"inputs": {…}}` or `{"inputs": [{…}, …]}` in its input fields. */
   @Post('models/:name/predict')
   @HttpCode(200)
-  @ApiOkResponse({ type: GenericPredictionDto })
+  @ApiOkResponse({ type: BatchPredictionDto })
   generic(
     @Param() params: ModelNameParamDto,
     @Body() body: GenericPredictDto,
     @RequestId() requestId: string,
-  ): GenericPredictionDto {
+  ): BatchPredictionDto {
     return this.api.generic(params.name, body.inputs, requestId);
   }
 

@@ -7,9 +7,15 @@ function fieldCheck(field: InputField, spec: FeatureSpec): (row: Record<string, 
   const name = field.name;
   if (field.type === 'category') {
     const categories = new Set<unknown>(field.categories);
-    return (row) => categories.has(row[name]);
+    const optional = !field.required;
+    return (row) => {
+      const value = row[name];
+      return categories.has(value) || (optional && (value === undefined || value === null));
+    };
   }
-  const { min, max, minExclusive, required, notGreaterThan } = field;
+  const { minExclusive, maxExclusive, required, notGreaterThan, integer } = field;
+  const min = field.min ?? -Infinity;
+  const max = field.max ?? Infinity;
   if (notGreaterThan && !spec.inputs.some((f) => f.name === notGreaterThan)) {
     throw new Error(`${spec.model}.${name} refers to an unknown field ${notGreaterThan}`);
   }
@@ -17,8 +23,9 @@ function fieldCheck(field: InputField, spec: FeatureSpec): (row: Record<string, 
     const value = row[name];
     if (value === undefined || value === null) return !required;
     if (typeof value !== 'number' || !Number.isFinite(value)) return false;
+    if (integer && !Number.isInteger(value)) return false;
     if (minExclusive ? value <= min : value < min) return false;
-    if (value > max) return false;
+    if (maxExclusive ? value >= max : value > max) return false;
     if (notGreaterThan === undefined) return true;
     const bound = row[notGreaterThan];
     return typeof bound !== 'number' || value <= bound;
@@ -39,19 +46,6 @@ export function compileRowCheck(spec: FeatureSpec): RowCheck {
     const row = value as Record<string, unknown>;
     for (const key in row) if (!Object.hasOwn(row, key) || !allowed.has(key)) return false;
     for (const check of checks) if (!check(row)) return false;
-    return true;
-  };
-}
-
-/** The check of a batch body `{"rows": [row, …]}` with at least one row. */
-export function compileBatchCheck(rowCheck: RowCheck): RowCheck {
-  return (value) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-    const body = value as Record<string, unknown>;
-    for (const key in body) if (key !== 'rows' || !Object.hasOwn(body, key)) return false;
-    const rows = body.rows;
-    if (!Array.isArray(rows) || rows.length === 0) return false;
-    for (const row of rows) if (!rowCheck(row)) return false;
     return true;
   };
 }

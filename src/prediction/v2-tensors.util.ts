@@ -1,4 +1,5 @@
 import type { FeatureSpec } from '../data/feature-spec';
+import type { ModelDefinition } from '../definitions/model-definition';
 import { PayloadFormatError } from './prediction.errors';
 
 /** A tensor of the Open Inference Protocol (KServe V2). */
@@ -88,7 +89,9 @@ export function v2Rows(inputs: unknown, spec: FeatureSpec): Record<string, unkno
   return Array.from({ length: rows }, (_, i) => Object.fromEntries(tensors.map((t) => [t.name, t.data[i]])));
 }
 
-/** The V2 metadata of an input field. */
-export function v2InputMetadata(spec: FeatureSpec): { name: string; datatype: string; shape: number[] }[] {
-  return spec.inputs.map((f) => ({ name: f.name, datatype: f.type === 'category' ? 'BYTES' : 'FP64', shape: [-1] }));
+const V2_DATATYPES = { number: 'FP64', integer: 'INT64', category: 'BYTES' } as const;
+
+/** The V2 metadata of the input fields of a definition: FP64 numbers, INT64 integers, BYTES categories. */
+export function v2InputMetadata(definition: ModelDefinition): { name: string; datatype: string; shape: number[] }[] {
+  return definition.features.map((f) => ({ name: f.name, datatype: V2_DATATYPES[f.type], shape: [-1] }));
 }

@@ -2,12 +2,13 @@ import { Body, Controller, Get, HttpCode, Param, Post, UseFilters, UseIntercepto
 import { PublicRoute } from '../common/auth/auth.decorators';
 import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { RequestId } from '../common/http/request-id.decorator';
-import { V2_INFER_EXAMPLE, V2InferenceResponseDto, V2ModelParamDto, V2ModelVersionParamDto } from './dto/v2.dto';
+import {  V2InferenceResponseDto, V2ModelParamDto, V2ModelVersionParamDto } from './dto/v2.dto';
 import { ModelVersionHeaderInterceptor } from './model-version-header.interceptor';
 import { V2ExceptionFilter } from './v2-exception.filter';
 import { V2Service } from './v2.service';
 
-const inferBody = { schema: { type: 'object' }, examples: { housing: { value: V2_INFER_EXAMPLE } } };
+// Each model's own example request is added to the OpenAPI document from its definition.
+const inferBody = { schema: { type: 'object' } };
 
 /** The Open Inference Protocol (KServe V2 REST; also MLServer and Triton). Errors are `{"error": "…"}`. */
 @ApiTags('open-inference (v2)')

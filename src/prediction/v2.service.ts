@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { APP_VERSION } from '../common/app-version';
-import { DataService } from '../data/data.service';
+import { ModelCatalog } from '../definitions/model-catalog.service';
 import { ActiveModels } from '../registry/active-models.service';
 import { ModelNotReadyError } from '../registry/registry.errors';
 import { RegistryService } from '../registry/registry.service';
 import { ServedModel } from '../registry/served-model';
-import { validateRows } from './input-validator';
+import { InputValidators } from './model-input.validator';
 import { ReadinessService } from '../health/readiness.service';
 import { PayloadFormatError, ServerNotReadyError } from './prediction.errors';
-import { PredictionService } from './prediction.service';
+import { ClassPrediction, PredictionService } from './prediction.service';
 import { V2Tensor, v2InputMetadata, v2Rows } from './v2-tensors.util';
 
 export interface V2InferenceResponse {
@@ -27,8 +27,9 @@ export class V2Service {
   private readonly versions = new Map<string, ServedModel>();
 
   constructor(
-    private readonly data: DataService,
+    private readonly catalog: ModelCatalog,
     private readonly registry: RegistryService,
+    private readonly validators: InputValidators,
     private readonly active: ActiveModels,
     private readonly predictions: PredictionService,
     private readonly readiness: ReadinessService,
@@ -45,22 +46,25 @@ export class V2Service {
     return { ready: true };
   }
 
+  /**
+   * The model's inputs and outputs, from the served (or addressed) version's definition and fitted values; from
+   * the definition alone while no version is served.
+   */
   async metadata(name: string, version?: number): Promise<object> {
-    this.registry.requireModel(name);
-    if (version !== undefined) await this.registry.version(name, version);
-    const spec = this.data.definition(name).pipeline.spec;
-    const served = this.active.get(name);
+    const definition = this.catalog.require(name);
+    const served = version === undefined ? this.active.get(name) : await this.model(name, version);
+    const classes = served?.spec.classes ?? definition.target.classes;
     return {
       name,
       versions: served ? [String(served.version)] : [],
       platform: 'nest-mlops',
-      inputs: v2InputMetadata(spec),
+      inputs: v2InputMetadata(served?.definition ?? definition),
       outputs:
-        spec.task === 'regression'
+        definition.task === 'regression'
           ? [{ name: 'predictions', datatype: 'FP64', shape: [-1] }]
           : [
               { name: 'predictions', datatype: 'BYTES', shape: [-1] },
-              { name: 'probabilities', datatype: 'FP64', shape: [-1, spec.classes?.length ?? 0] },
+              { name: 'probabilities', datatype: 'FP64', shape: [-1, classes?.length ?? -1] },
             ],
     };
   }
@@ -81,16 +85,15 @@ export class V2Service {
       throw new PayloadFormatError('"id" must be a string');
     const rows = v2Rows(request.inputs, served.spec);
     this.predictions.checkBatchSize(rows.length);
-    const result = this.predictions.predict(name, validateRows(name, rows, 'inputs'), requestId, served);
+    const valid = this.validators.for(served).validate(rows, (i) => `inputs[${i}]`);
+    const result = this.predictions.predict(name, valid, requestId, served);
     const n = rows.length;
     const outputs: V2Tensor[] = [];
     if (served.spec.task === 'regression') {
       outputs.push({ name: 'predictions', shape: [n], datatype: 'FP64', data: result.raw });
     } else {
       const classes = served.spec.classes ?? [];
-      const probabilities = result.rows.flatMap((r) =>
-        classes.map((c) => ('probabilities' in r ? r.probabilities[c] : 0)),
-      );
+      const probabilities = result.rows.flatMap((r) => classes.map((c) => (r as ClassPrediction).probabilities[c]));
       outputs.push({ name: 'predictions', shape: [n], datatype: 'BYTES', data: result.raw });
       outputs.push({ name: 'probabilities', shape: [n, classes.length], datatype: 'FP64', data: probabilities });
     }

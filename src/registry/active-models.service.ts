@@ -1,4 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { DEFINITION_RETIRED, DefinitionRetiredEvent } from '../definitions/definition.events';
 import { DataService } from '../data/data.service';
 import { ServiceMetrics } from '../monitoring/service-metrics';
 import { readArtifact } from '../training/model-artifact';
@@ -49,12 +51,13 @@ export class ActiveModels {
     const { modelName: name } = version;
     try {
       const { artifact, estimator } = await readArtifact(version.artifactPath, version.artifactSha256);
-      const definition = this.data.definition(name);
-      const spec = definition.pipeline.spec;
-      const features = spec.features.map((f) => f.name);
+      // A version keeps the definition it was trained with; artifacts from before definitions use the current one.
+      const definition = artifact.definition ?? this.data.dataset(name).definition;
+      const pipeline = this.data.forDefinition(definition).pipeline(artifact.preprocessing, artifact.classes);
+      const features = pipeline.spec.features.map((f) => f.name);
       if (artifact.features.join(',') !== features.join(',')) {
         throw new Error(
-          `its features (${artifact.features.length}) differ from the current feature spec (${features.length})`,
+          `its features (${artifact.features.length}) differ from those of its definition (${features.length})`,
         );
       }
       const model = new ServedModel(
@@ -62,13 +65,13 @@ export class ActiveModels {
         version.version,
         version.runId,
         version.candidate,
-        spec,
-        definition.pipeline,
+        definition,
+        pipeline,
         artifact.preprocessing,
         estimator,
         new Date(),
       );
-      for (let i = 0; i < 3; i++) model.predict([spec.example]);
+      for (let i = 0; i < 3; i++) model.predict([model.spec.example]);
       return model;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -82,6 +85,13 @@ export class ActiveModels {
   /** The last version of `name` refused at load, if any (reported by /health/ready). */
   lastLoadFailure(name: string): LoadFailure | undefined {
     return this.failures.get(name);
+  }
+
+  /** Stops serving a retired model (its requests answer 404 from then on). */
+  @OnEvent(DEFINITION_RETIRED)
+  retire(event: DefinitionRetiredEvent): void {
+    if (this.served.delete(event.name)) this.logger.log(`Stopped serving ${event.name}: retired`);
+    this.failures.delete(event.name);
   }
 
   /** Serves a loaded version from the next request on. */

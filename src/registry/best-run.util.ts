@@ -1,16 +1,16 @@
-import type { MlTask } from '../ml/training-data';
-import { PRIMARY_METRIC } from '../training/candidates';
+import type { GateMetric } from '../definitions/model-definition';
+import { GATE_METRICS } from '../training/candidates';
 import type { RunEntity } from '../training/entities/run.entity';
 
 /** Relative difference of the primary metric under which two runs count as equally good. */
 const TIE_TOLERANCE = 0.005;
 
 /**
- * The best run by the task's primary metric; among runs within TIE_TOLERANCE of it, the one that predicts fastest
+ * The best run by the definition's gate metric; among runs within TIE_TOLERANCE of it, the one that predicts fastest
  * (a 0.05% better RMSE is not worth serving a forest four times slower and thirty times larger).
  */
-export function bestRun(task: MlTask, runs: readonly RunEntity[]): RunEntity {
-  const { name: metric, higherIsBetter } = PRIMARY_METRIC[task];
+export function bestRun(gate: GateMetric, runs: readonly RunEntity[]): RunEntity {
+  const { runMetric: metric, higherIsBetter } = GATE_METRICS[gate];
   const score = (run: RunEntity) => Number(run.metrics?.[metric]);
   const top = runs.reduce((a, b) => ((higherIsBetter ? score(b) > score(a) : score(b) < score(a)) ? b : a));
   const close = runs.filter((run) => Math.abs(score(run) - score(top)) <= TIE_TOLERANCE * Math.abs(score(top)));

@@ -57,7 +57,7 @@ export class ModelBootstrapService implements OnApplicationBootstrap {
     }
     this.logger.log(`${name} has no champion: training the default candidates`);
     const runs = await this.training.train(name);
-    const best = bestRun(this.data.definition(name).pipeline.spec.task, runs);
+    const best = bestRun(this.data.dataset(name).definition.gate.metric, runs);
     const version = await this.registry.register(name, best.id);
     await this.registry.promote(name, version.version, {
       actor: 'system',

@@ -5,7 +5,6 @@ import {
   AliasEventDto,
   AliasMoveDto,
   ModelDetailDto,
-  ModelNameParamDto,
   ModelSummaryDto,
   ModelVersionDto,
   ModelVersionParamDto,
@@ -14,6 +13,7 @@ import {
   RollbackDto,
 } from './dto/model.dto';
 import { ModelsService } from './models.service';
+import { ModelNameParamDto } from '../definitions/dto/model-name.dto';
 
 @ApiTags('registry')
 @Controller('models')

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataService } from '../data/data.service';
+import { ModelCatalog } from '../definitions/model-catalog.service';
 import { RunRepository } from '../training/run.repository';
 import { ActiveModels } from './active-models.service';
 import { HoldoutEvaluator, HoldoutPredictions } from './holdout-evaluator.service';
@@ -20,6 +21,7 @@ import { RegistryService } from './registry.service';
 export class ModelsService {
   constructor(
     private readonly data: DataService,
+    private readonly catalog: ModelCatalog,
     private readonly registry: RegistryService,
     private readonly repository: ModelRegistryRepository,
     private readonly active: ActiveModels,
@@ -37,8 +39,23 @@ export class ModelsService {
     return { model: name, version, ...(await this.evaluator.predictions(run, model)) };
   }
 
+  /** Every model in force, then every definition refused at load (status broken, with its problems). */
   async list(): Promise<ModelSummaryDto[]> {
-    return Promise.all(this.data.names.map((name) => this.summary(name)));
+    const models = await Promise.all(this.data.names.map((name) => this.summary(name)));
+    const broken = this.catalog.brokenDefinitions().map(
+      (b): ModelSummaryDto => ({
+        name: b.name ?? b.location,
+        status: 'broken',
+        origin: b.origin,
+        task: null,
+        champion: null,
+        challenger: null,
+        servedVersion: null,
+        versionCount: 0,
+        problems: b.problems,
+      }),
+    );
+    return [...models, ...broken];
   }
 
   async get(name: string): Promise<ModelDetailDto> {
@@ -81,7 +98,9 @@ export class ModelsService {
     const find = (alias: string) => aliases.find((a) => a.alias === alias)?.version ?? null;
     return {
       name,
-      task: this.data.definition(name).pipeline.spec.task,
+      status: 'ok',
+      origin: this.catalog.entry(name)?.origin ?? 'builtin',
+      task: this.catalog.require(name).task,
       champion: find('champion'),
       challenger: find('challenger'),
       servedVersion: this.active.get(name)?.version ?? null,

@@ -1,14 +1,5 @@
 import { DomainError } from '../common/errors/domain.error';
 
-export class ModelNotFoundError extends DomainError {
-  readonly code = 'REGISTRY.MODEL_NOT_FOUND';
-  readonly kind = 'not_found';
-
-  constructor(name: string, known: readonly string[]) {
-    super(`Unknown model '${name}'; known: ${known.join(', ')}`);
-  }
-}
-
 export class ModelVersionNotFoundError extends DomainError {
   readonly code = 'REGISTRY.VERSION_NOT_FOUND';
   readonly kind = 'not_found';

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataModule } from '../data/data.module';
+import { DefinitionsModule } from '../definitions/definitions.module';
 import { TrainingModule } from '../training/training.module';
 import { ActiveModels } from './active-models.service';
 import { AliasEventEntity } from './entities/alias-event.entity';
@@ -17,6 +18,7 @@ import { RegistryService } from './registry.service';
 @Module({
   imports: [
     DataModule,
+    DefinitionsModule,
     TrainingModule,
     TypeOrmModule.forFeature([ModelVersionEntity, ModelAliasEntity, AliasEventEntity]),
   ],

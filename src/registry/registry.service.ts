@@ -8,8 +8,8 @@ import { Alias } from './entities/model-alias.entity';
 import { ModelVersionEntity } from './entities/model-version.entity';
 import { Comparison, HoldoutEvaluator } from './holdout-evaluator.service';
 import { ModelRegistryRepository } from './model-registry.repository';
+import { ModelNotFoundError } from '../definitions/definition.errors';
 import {
-  ModelNotFoundError,
   ModelVersionNotFoundError,
   PromotionRefusedError,
   RunNotRegistrableError,
@@ -83,7 +83,7 @@ export class RegistryService {
       metrics: run.metrics,
       artifactPath: run.artifactPath,
       artifactSha256: run.artifactSha256,
-      inputSignature: [...this.data.definition(name).pipeline.spec.inputs],
+      inputSignature: [...this.data.dataset(name).definition.features],
     });
     this.logger.log(`Registered ${name} version ${version.version} from run ${runId} (${run.candidate})`);
     return version;
@@ -107,11 +107,12 @@ export class RegistryService {
       const run = await this.runs.findRun(version.runId);
       const champion = this.active.get(name) ?? (await this.active.load(await this.version(name, current)));
       if (run) comparison = await this.evaluator.compare(run, candidate, champion);
-      if (comparison && !this.wins(comparison)) {
+      const margin = candidate.definition.gate.margin ?? this.config.PROMOTION_MARGIN;
+      if (comparison && !wins(comparison, margin)) {
         const { metric, candidate: c, champion: ch, rows } = comparison;
         throw new PromotionRefusedError(
           `Version ${versionNumber} (${metric} ${c.toFixed(4)}) does not beat champion version ${current} ` +
-            `(${metric} ${ch.toFixed(4)}) by the margin ${this.config.PROMOTION_MARGIN} on the same ${rows} holdout ` +
+            `(${metric} ${ch.toFixed(4)}) by the margin ${margin} on the same ${rows} holdout ` +
             'rows; send {"force": true} to promote anyway',
         );
       }
@@ -170,9 +171,13 @@ export class RegistryService {
     this.active.activate(target);
     return { model: name, alias: 'champion', fromVersion: current, toVersion: previous, forced: false, event };
   }
+}
 
-  private wins({ candidate, champion, higherIsBetter }: Comparison): boolean {
-    const margin = this.config.PROMOTION_MARGIN;
-    return higherIsBetter ? candidate > champion + margin : candidate < champion - margin;
-  }
+/**
+ * True when the candidate beats the champion by the margin. A champion that cannot score the holdout rows (its
+ * definition lacks inputs the new one has: NaN) loses to any candidate that can.
+ */
+function wins({ candidate, champion, higherIsBetter }: Comparison, margin: number): boolean {
+  if (!Number.isFinite(champion)) return Number.isFinite(candidate);
+  return higherIsBetter ? candidate > champion + margin : candidate < champion - margin;
 }

@@ -1,4 +1,5 @@
 import { FeaturePipeline, FeatureSpec, Preprocessing, transformAll } from '../data/feature-spec';
+import type { ModelDefinition } from '../definitions/model-definition';
 import { Estimator, predictProba } from '../training/models/estimator';
 
 /** What one batch of inputs gives: values (regression) or labels with class probabilities (classification). */
@@ -13,19 +14,23 @@ export type Predictions =
 export class ServedModel {
   /** Names of the input fields, in the feature spec's order. */
   readonly inputFields: readonly string[];
+  /** The version's inputs, features, target and classes: its definition with its fitted values. */
+  readonly spec: FeatureSpec;
 
   constructor(
     readonly name: string,
     readonly version: number,
     readonly runId: string,
     readonly candidate: string,
-    readonly spec: FeatureSpec,
+    /** The definition the version was trained with. */
+    readonly definition: ModelDefinition,
     private readonly pipeline: FeaturePipeline<unknown>,
     private readonly preprocessing: Preprocessing,
     private readonly estimator: Estimator,
     readonly loadedAt: Date,
   ) {
-    this.inputFields = spec.inputs.map((f) => f.name);
+    this.spec = pipeline.spec;
+    this.inputFields = this.spec.inputs.map((f) => f.name);
   }
 
   /** The model features of the inputs (row-major), as the version builds them. */

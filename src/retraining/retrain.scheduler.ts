@@ -1,8 +1,15 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { AppConfig } from '../config/app-config';
-import { DataService } from '../data/data.service';
+import {
+  DEFINITION_CHANGED,
+  DEFINITION_RETIRED,
+  DefinitionChangedEvent,
+  DefinitionRetiredEvent,
+} from '../definitions/definition.events';
+import { ModelCatalog } from '../definitions/model-catalog.service';
 import { DriftService } from '../monitoring/drift.service';
 import type { DriftReportDto } from '../monitoring/dto/monitoring.dto';
 import type { RetrainJobEntity } from './entities/retrain-job.entity';
@@ -10,11 +17,15 @@ import { RetrainInProgressError } from './retraining.errors';
 import { RetrainingService } from './retraining.service';
 
 export const RETRAIN_CRON_JOB = 'retrain';
+/** The cron job of a model whose definition has its own `retrain.schedule`. */
+export const modelCronJob = (model: string): string => `retrain:${model}`;
 
 /**
- * The automatic triggers of the retraining pipeline: the RETRAIN_CRON schedule (registered with @nestjs/schedule
- * from configuration at start) and, with RETRAIN_ON_DRIFT, RETRAIN_DRIFT_CHECKS consecutive drift reports of a
- * model outside its cooldown. A trigger that finds a retraining already running logs a skip.
+ * The automatic triggers of the retraining pipeline: the RETRAIN_CRON schedule for every model without a schedule
+ * of its own, each definition's own `retrain.schedule` (both registered with @nestjs/schedule), RETRAIN_DRIFT_CHECKS
+ * consecutive drift reports of a model outside its cooldown (RETRAIN_ON_DRIFT, or the definition's
+ * `retrain.on_drift`), and a definition set through the admin API (trained like at a first start). A trigger that
+ * finds a retraining already running logs a skip.
  */
 @Injectable()
 export class RetrainScheduler implements OnApplicationBootstrap {
@@ -23,7 +34,7 @@ export class RetrainScheduler implements OnApplicationBootstrap {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly data: DataService,
+    private readonly catalog: ModelCatalog,
     private readonly retraining: RetrainingService,
     private readonly drift: DriftService,
     private readonly scheduler: SchedulerRegistry,
@@ -34,25 +45,65 @@ export class RetrainScheduler implements OnApplicationBootstrap {
     if (expression === 'off') {
       this.logger.log('Scheduled retraining is off (RETRAIN_CRON=off)');
     } else {
-      const job = CronJob.from({ cronTime: expression, onTick: () => void this.runScheduled() });
-      this.scheduler.addCronJob(RETRAIN_CRON_JOB, job);
-      job.start();
-      this.logger.log(`Scheduled retraining: "${expression}", next at ${job.nextDate().toISO() ?? 'never'}`);
+      this.schedule(RETRAIN_CRON_JOB, expression, () => this.runScheduled());
     }
-    if (this.config.RETRAIN_ON_DRIFT) this.drift.onPeriodicReport((report) => void this.onDrift(report));
+    for (const name of this.catalog.names) this.scheduleModel(name);
+    this.drift.onPeriodicReport((report) => void this.onDrift(report));
   }
 
-  /** The cron handler: retrains every model, one after another; a model already retraining is skipped. */
+  /** The RETRAIN_CRON handler: retrains every model without a schedule of its own, one after another. */
   async runScheduled(): Promise<RetrainJobEntity[]> {
     const finished: RetrainJobEntity[] = [];
-    for (const model of this.data.names) {
+    for (const model of this.catalog.names) {
+      if (this.catalog.require(model).retrain.schedule !== undefined) continue;
       const job = await this.trigger(model, 'cron', `cron: ${this.config.RETRAIN_CRON}`);
       if (job) finished.push(await this.retraining.wait(job.id));
     }
     return finished;
   }
 
+  /** A definition set through the admin API: its model is prepared and trained like at a first start. */
+  @OnEvent(DEFINITION_CHANGED)
+  async onDefinitionChanged(event: DefinitionChangedEvent): Promise<void> {
+    this.scheduleModel(event.name);
+    const what = event.previous ? 'changed' : 'new';
+    await this.trigger(event.name, 'definition', `${what} definition (${event.actor})`);
+  }
+
+  @OnEvent(DEFINITION_RETIRED)
+  onDefinitionRetired(event: DefinitionRetiredEvent): void {
+    this.unschedule(modelCronJob(event.name));
+    this.driftStreak.delete(event.name);
+  }
+
+  /** Registers (or replaces, or removes) the cron job of a model's own `retrain.schedule`. */
+  private scheduleModel(name: string): void {
+    const key = modelCronJob(name);
+    this.unschedule(key);
+    const schedule = this.catalog.entry(name)?.definition.retrain.schedule;
+    if (schedule === undefined || schedule === 'off') return;
+    this.schedule(key, schedule, async () => {
+      const job = await this.trigger(name, 'cron', `cron: ${schedule} (its definition's)`);
+      if (job) await this.retraining.wait(job.id);
+    });
+  }
+
+  private schedule(key: string, cronTime: string, onTick: () => Promise<unknown>): void {
+    const job = CronJob.from({ cronTime, onTick: () => void onTick() });
+    this.scheduler.addCronJob(key, job);
+    job.start();
+    this.logger.log(`Scheduled retraining ${key}: "${cronTime}", next at ${job.nextDate().toISO() ?? 'never'}`);
+  }
+
+  private unschedule(key: string): void {
+    if (!this.scheduler.doesExist('cron', key)) return;
+    void this.scheduler.getCronJob(key).stop();
+    this.scheduler.deleteCronJob(key);
+  }
+
   private async onDrift(report: DriftReportDto): Promise<void> {
+    const onDrift = this.catalog.entry(report.model)?.definition.retrain.onDrift ?? this.config.RETRAIN_ON_DRIFT;
+    if (!onDrift) return;
     const streak = report.status === 'drift' ? (this.driftStreak.get(report.model) ?? 0) + 1 : 0;
     this.driftStreak.set(report.model, streak);
     if (streak < this.config.RETRAIN_DRIFT_CHECKS) return;
@@ -71,7 +122,7 @@ export class RetrainScheduler implements OnApplicationBootstrap {
     if (job) this.driftStreak.set(report.model, 0);
   }
 
-  private async trigger(model: string, trigger: 'cron' | 'drift', reason: string): Promise<RetrainJobEntity | null> {
+  private async trigger(model: string, trigger: 'cron' | 'drift' | 'definition', reason: string): Promise<RetrainJobEntity | null> {
     try {
       return await this.retraining.start(model, { trigger, reason });
     } catch (error) {

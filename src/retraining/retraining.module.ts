@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataModule } from '../data/data.module';
+import { DefinitionsModule } from '../definitions/definitions.module';
 import { MonitoringModule } from '../monitoring/monitoring.module';
 import { RegistryModule } from '../registry/registry.module';
 import { TrainingModule } from '../training/training.module';
@@ -13,12 +14,13 @@ import { RetrainLeaseRepository } from './retrain-lease.repository';
 import { RetrainingController } from './retraining.controller';
 import { RetrainingService } from './retraining.service';
 
-/** The retraining pipeline, its triggers (cron, HTTP, drift), its jobs and its cross-process lease. */
+/** The retraining pipeline, its triggers (cron, HTTP, drift, new definitions), its jobs and its cross-process lease. */
 @Module({
   imports: [
     ScheduleModule.forRoot(),
     TypeOrmModule.forFeature([RetrainJobEntity, RetrainLeaseEntity]),
     DataModule,
+    DefinitionsModule,
     TrainingModule,
     RegistryModule,
     MonitoringModule,

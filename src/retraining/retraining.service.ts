@@ -199,7 +199,7 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
         this.training.train(model, { prepared, candidates: job.candidates ?? undefined }),
       );
       job.runIds = runs.map((r) => r.id);
-      const best = bestRun(prepared.definition.pipeline.spec.task, runs);
+      const best = bestRun(prepared.model.definition.gate.metric, runs);
       job.bestRunId = best.id;
       const version = await stage('register', () => this.registry.register(model, best.id));
       job.version = version.version;

@@ -3,6 +3,7 @@ import type { GbdtParams } from '../ml/gbdt.params';
 import { RandomForest } from '../ml/random-forest.model';
 import type { RandomForestParams } from '../ml/random-forest.params';
 import type { MlTask, ProgressCallback, TrainingData } from '../ml/training-data';
+import type { GateMetric } from '../definitions/model-definition';
 import type { Estimator } from './models/estimator';
 import {
   DEFAULT_FOREST_CLASSIFIER_PARAMS,
@@ -73,8 +74,15 @@ export function fitCandidate(fit: CandidateFit, data: TrainingData, onProgress?:
   }
 }
 
-/** The holdout metric that ranks candidates and gates promotions. */
-export const PRIMARY_METRIC: Record<MlTask, { name: 'rmse' | 'accuracy'; higherIsBetter: boolean }> = {
-  regression: { name: 'rmse', higherIsBetter: false },
-  classification: { name: 'accuracy', higherIsBetter: true },
+/**
+ * The holdout metrics a definition may rank candidates and gate promotions with (`gate.metric`): the key of the
+ * run's metrics that holds it, and its direction.
+ */
+export const GATE_METRICS: Record<GateMetric, { runMetric: string; higherIsBetter: boolean }> = {
+  rmse: { runMetric: 'rmse', higherIsBetter: false },
+  mae: { runMetric: 'mae', higherIsBetter: false },
+  r2: { runMetric: 'r2', higherIsBetter: true },
+  accuracy: { runMetric: 'accuracy', higherIsBetter: true },
+  macro_f1: { runMetric: 'macroF1', higherIsBetter: true },
+  log_loss: { runMetric: 'logLoss', higherIsBetter: false },
 };

@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../common/fs/atomic-write.util';
 import { asRecord, readLiteral } from '../ml/json-reader.util';
 import { ModelFormatError } from '../ml/model-format.error';
 import type { Preprocessing } from '../data/feature-spec';
+import type { ModelDefinition } from '../definitions/model-definition';
 import type { MlTask } from '../ml/training-data';
 import { Estimator, estimatorFromJSON } from './models/estimator';
 
@@ -22,8 +23,13 @@ export interface ModelArtifact {
   /** Model feature names, in matrix order. */
   features: string[];
   classes?: string[];
-  /** Values fitted on the training part (imputation medians …) that serving reuses. */
+  /** Values fitted on the training part (imputation medians, learned categories …) that serving reuses. */
   preprocessing: Preprocessing;
+  /**
+   * The definition the version was trained with (absent in artifacts written before models were definitions):
+   * a served version keeps its own inputs and features when the model's definition changes.
+   */
+  definition?: ModelDefinition;
   estimator: unknown;
 }
 

@@ -1,17 +1,17 @@
-import type { LoadedTable } from '../data/dataset-definition';
+import type { LoadedTable } from '../data/table/table';
 import { readSplitFile } from './split-file.util';
 import { TrainingInputError } from './training.errors';
 
 describe('readSplitFile', () => {
   // Row 2 of the file was rejected, so it is not a valid index.
-  const table: LoadedTable<{ row: number }> = {
+  const table: LoadedTable = {
     name: 't',
     version: 'v',
     source: 's',
     rowsRead: 5,
     rejected: [],
     valuesImputed: 0,
-    records: [0, 1, 3, 4].map((row) => ({ row })),
+    records: [0, 1, 3, 4].map((row) => ({ row, values: {} })),
   };
   const read = (json: unknown) => readSplitFile(JSON.stringify(json), 'split.json', table);
 

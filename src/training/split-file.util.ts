@@ -1,4 +1,4 @@
-import type { DataRecord, LoadedTable } from '../data/dataset-definition';
+import type { LoadedTable, TableRecord } from '../data/table/table';
 import { TrainingInputError } from './training.errors';
 
 /**
@@ -6,11 +6,11 @@ import { TrainingInputError } from './training.errors';
  * scikit-learn's train_test_split would give them, and returns the records of each part. Every index must name an
  * accepted row of the data file, and no row may be in both parts.
  */
-export function readSplitFile<R extends DataRecord>(
+export function readSplitFile(
   text: string,
   file: string,
-  table: LoadedTable<R>,
-): { train: R[]; test: R[] } {
+  table: LoadedTable,
+): { train: TableRecord[]; test: TableRecord[] } {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -19,7 +19,7 @@ export function readSplitFile<R extends DataRecord>(
   }
   const { train, test } = (json ?? {}) as { train?: unknown; test?: unknown };
   const byRow = new Map(table.records.map((r) => [r.row, r]));
-  const pick = (name: string, value: unknown): R[] => {
+  const pick = (name: string, value: unknown): TableRecord[] => {
     if (!Array.isArray(value) || value.length === 0) {
       throw new TrainingInputError(`${file}: "${name}" must be a non-empty array of row indices`);
     }

@@ -3,8 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { AppConfig } from '../config/app-config';
 import { DataService, PreparedDataset } from '../data/data.service';
-import type { DataRecord } from '../data/dataset-definition';
-import { transformAll } from '../data/feature-spec';
+import { FeaturePipeline, Preprocessing, transformAll } from '../data/feature-spec';
+import type { InputRow } from '../data/model-dataset';
+import type { TableRecord } from '../data/table/table';
+import type { ModelDefinition } from '../definitions/model-definition';
 import type { TrainingData } from '../ml/training-data';
 import { CANDIDATES_BY_TASK, CandidateName, CandidateParams, DEFAULT_PARAMS } from './candidates';
 import { RunEntity } from './entities/run.entity';
@@ -16,7 +18,7 @@ import type { JobProgress, TrainingJob } from './training-job';
 import { TrainingWorkerClient } from './worker/training-worker.client';
 
 export interface TrainOptions {
-  /** Candidates to fit (default: every candidate of the model's task). */
+  /** Candidates to fit (default: the definition's candidates). */
   candidates?: string[];
   /** JSON file `{"train": [...], "test": [...]}` of 0-based data-row indices, instead of the stored split. */
   splitFile?: string;
@@ -28,7 +30,8 @@ export interface TrainOptions {
 interface Matrices {
   train: TrainingData;
   test: TrainingData;
-  preprocessing: Record<string, number>;
+  preprocessing: Preprocessing;
+  pipeline: FeaturePipeline<InputRow>;
   split: string;
 }
 
@@ -49,9 +52,10 @@ export class TrainingService {
 
   async train(model: string, options: TrainOptions = {}): Promise<RunEntity[]> {
     const prepared = options.prepared ?? (await this.data.prepare(model));
-    const spec = prepared.definition.pipeline.spec;
-    const candidates = this.candidates(spec.task, options.candidates);
+    const definition = prepared.model.definition;
+    const candidates = this.candidates(definition, options.candidates);
     const matrices = await this.matrices(prepared, options.splitFile);
+    const spec = matrices.pipeline.spec;
     const experiment = await this.runs.findOrCreateExperiment(model);
     const results: RunEntity[] = [];
     for (const candidate of candidates) {
@@ -59,7 +63,7 @@ export class TrainingService {
         candidate,
         task: spec.task,
         nClasses: spec.classes?.length ?? 1,
-        params: this.params(model, spec.task, candidate),
+        params: this.params(definition, candidate),
         crossValidation: this.crossValidation(),
         train: matrices.train,
         test: matrices.test,
@@ -98,7 +102,7 @@ export class TrainingService {
     matrices: Matrices,
     onProgress?: TrainOptions['onProgress'],
   ): Promise<RunEntity> {
-    const spec = prepared.definition.pipeline.spec;
+    const spec = matrices.pipeline.spec;
     this.logger.log(`Run ${run.id}: fitting ${run.modelName}/${run.candidate} on ${run.trainRows} rows`);
     try {
       const result = await this.worker.run(job, (progress) => onProgress?.(job.candidate, progress));
@@ -115,6 +119,7 @@ export class TrainingService {
           features: spec.features.map((f) => f.name),
           classes: spec.classes ? [...spec.classes] : undefined,
           preprocessing: matrices.preprocessing,
+          definition: prepared.model.definition,
         },
         result.modelJson,
       );
@@ -147,12 +152,13 @@ export class TrainingService {
 
   /** The candidates a training of `model` would fit; TrainingInputError (400) names unknown ones. */
   resolveCandidates(model: string, requested?: string[]): CandidateName[] {
-    return this.candidates(this.data.definition(model).pipeline.spec.task, requested);
+    return this.candidates(this.data.dataset(model).definition, requested);
   }
 
-  private candidates(task: keyof typeof CANDIDATES_BY_TASK, requested?: string[]): CandidateName[] {
-    const allowed = CANDIDATES_BY_TASK[task];
-    if (!requested || requested.length === 0) return [...allowed];
+  /** The definition's candidates by default; any candidate of the task on request. */
+  private candidates(definition: ModelDefinition, requested?: string[]): CandidateName[] {
+    if (!requested || requested.length === 0) return definition.candidates.map((c) => c.name as CandidateName);
+    const allowed = CANDIDATES_BY_TASK[definition.task];
     const unknown = requested.filter((c) => !(allowed as readonly string[]).includes(c));
     if (unknown.length > 0) {
       throw new TrainingInputError(`Unknown candidate(s) ${unknown.join(', ')}; this model has ${allowed.join(', ')}`);
@@ -160,9 +166,14 @@ export class TrainingService {
     return [...new Set(requested)] as CandidateName[];
   }
 
-  private params(model: string, task: keyof typeof DEFAULT_PARAMS, candidate: CandidateName): CandidateParams {
+  /** The task's defaults, then the definition's parameters, then TRAINING_PARAMS. */
+  private params(definition: ModelDefinition, candidate: CandidateName): CandidateParams {
     const overrides = JSON.parse(this.config.TRAINING_PARAMS) as Record<string, Record<string, CandidateParams>>;
-    return { ...DEFAULT_PARAMS[task][candidate], ...(overrides[model]?.[candidate] ?? {}) };
+    return {
+      ...DEFAULT_PARAMS[definition.task][candidate],
+      ...(definition.candidates.find((c) => c.name === candidate)?.params ?? {}),
+      ...(overrides[definition.name]?.[candidate] ?? {}),
+    };
   }
 
   private crossValidation(): TrainingJob['crossValidation'] {
@@ -172,10 +183,11 @@ export class TrainingService {
   }
 
   private async matrices(prepared: PreparedDataset, splitFile?: string): Promise<Matrices> {
-    const { definition, split } = prepared;
-    let train: DataRecord[] = prepared.train;
-    let test: DataRecord[] = prepared.test;
+    const { model, split, table } = prepared;
+    let train: TableRecord[] = prepared.train;
+    let test: TableRecord[] = prepared.test;
     let preprocessing = split.preprocessing;
+    let pipeline = prepared.pipeline;
     let label = `seed:${split.seed}/test:${split.testFraction}`;
     if (splitFile) {
       const text = await readFile(splitFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
@@ -184,16 +196,21 @@ export class TrainingService {
       const rows = readSplitFile(text, splitFile, prepared.table);
       train = rows.train;
       test = rows.test;
-      preprocessing = definition.pipeline.fit(train);
+      preprocessing = model.fit(train);
+      pipeline = model.pipeline(preprocessing, table.classes);
       label = `file:${splitFile}`;
     }
-    const part = (records: DataRecord[]): TrainingData => {
-      const y = Float64Array.from(records, (r) => definition.target(r));
-      const labels = definition.pipeline.spec.task === 'classification' ? Int32Array.from(y) : y;
-      const X = transformAll(definition.pipeline, records, preprocessing);
-      return { X, y: labels, nFeatures: definition.pipeline.spec.features.length };
+    const part = (records: TableRecord[]): TrainingData => {
+      const y = Float64Array.from(records, (r) => model.target(r, table.classes));
+      const labels = model.definition.task === 'classification' ? Int32Array.from(y) : y;
+      const X = transformAll(
+        pipeline,
+        records.map((r) => r.values),
+        preprocessing,
+      );
+      return { X, y: labels, nFeatures: pipeline.spec.features.length };
     };
-    return { train: part(train), test: part(test), preprocessing, split: label };
+    return { train: part(train), test: part(test), preprocessing, pipeline, split: label };
   }
 }
 

@@ -7,10 +7,11 @@ export const MAX_BODY_DEPTH = 32;
  * Problems class-validator does not see in a parsed JSON body: keys named like members of Object.prototype
  * (`constructor`, `hasOwnProperty`, …), which its whitelist mistakes for declared properties, and nesting deeper
  * than MAX_BODY_DEPTH, which would overflow the stack of recursive transformers. Iterative, so any body is safe.
+ * `path` names the body itself in the problems (`rows.0` for a row of a batch).
  */
-export function inheritedKeyProblems(body: unknown): FieldProblem[] {
+export function inheritedKeyProblems(body: unknown, path = ''): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  const stack: { value: unknown; path: string; depth: number }[] = [{ value: body, path: '', depth: 0 }];
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: body, path, depth: 0 }];
   while (stack.length > 0 && problems.length < 50) {
     const { value, path, depth } = stack.pop() as (typeof stack)[number];
     if (typeof value !== 'object' || value === null) continue;

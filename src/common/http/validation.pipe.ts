@@ -42,7 +42,8 @@ export class AppValidationPipe extends ValidationPipe {
   }
 }
 
-function precheckOf(metatype: unknown): Precheck | undefined {
+/** The precompiled check a DTO class was given with @Prechecked, if any. */
+export function precheckOf(metatype: unknown): Precheck | undefined {
   if (typeof metatype !== 'function') return undefined;
   return (metatype as unknown as Record<symbol, Precheck | undefined>)[PRECHECK];
 }

@@ -45,7 +45,8 @@ function chart(id, config) {
 }
 
 async function loadModels() {
-  const models = await api('/models');
+  // Definitions refused at load are listed by /models with status broken; /health and the logs say why.
+  const models = (await api('/models')).filter((m) => m.status !== 'broken');
   const select = $('#model');
   select.replaceChildren(...models.map((m) => el('option', m.name)));
   const wanted = new URLSearchParams(location.search).get('model');

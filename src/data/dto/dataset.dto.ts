@@ -1,16 +1,15 @@
-import { IsIn, IsOptional, Matches } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsOptional, Matches } from 'class-validator';
 import type { FieldProblem } from '../../common/errors/domain.error';
 import { DatasetSplitEntity } from '../entities/dataset-split.entity';
 import { DatasetEntity } from '../entities/dataset.entity';
-import { HOUSING_MODEL } from '../housing/housing.feature-spec';
-import { IRIS_MODEL } from '../iris/iris.data';
-
-export const DATASET_NAMES = [HOUSING_MODEL, IRIS_MODEL];
+import { MODEL_NAME_PATTERN } from '../../definitions/dto/model-name.dto';
+import type { Preprocessing } from '../feature-spec';
 
 export class ListDatasetsQueryDto {
-  /** Only versions of this data set. */
+  /** Only versions of this data set (a model name). */
   @IsOptional()
-  @IsIn(DATASET_NAMES)
+  @Matches(MODEL_NAME_PATTERN, { message: 'name must be a model name (lowercase letters, digits, - and _)' })
   name?: string;
 }
 
@@ -62,8 +61,9 @@ export class DatasetSplitSummaryDto {
 }
 
 export class DatasetSplitDto extends DatasetSplitSummaryDto {
-  /** Values fitted on the training part (e.g. the median bedrooms per household used to impute a missing total_bedrooms). */
-  preprocessing!: Record<string, number>;
+  /** Values fitted on the training part (imputation values such as the median bedrooms per household, learned category values). */
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  preprocessing!: Preprocessing;
   /** Profile of every feature over the training part: the drift reference. */
   profile!: FeatureProfileDto[];
 

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import type { Preprocessing } from '../feature-spec';
 import type { FeatureProfile } from '../profile.util';
 import { DatasetEntity } from './dataset.entity';
 
@@ -38,9 +39,9 @@ export class DatasetSplitEntity {
   @Column({ name: 'test_indices', type: 'json', select: false })
   testIndices!: number[];
 
-  /** Values fitted on the training part and reused at serving time (e.g. the median bedrooms per household). */
+  /** Values fitted on the training part and reused at serving time (imputation values, learned categories). */
   @Column({ type: 'json' })
-  preprocessing!: Record<string, number>;
+  preprocessing!: Preprocessing;
 
   @Column({ type: 'json' })
   profile!: FeatureProfile[];

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { MODEL_NAME_PATTERN } from '../../registry/dto/model.dto';
+import { MODEL_NAME_PATTERN } from '../../definitions/dto/model-name.dto';
 import { STATS_RETENTION_SECONDS } from '../request-stats';
 
 export class DriftQueryDto {

@@ -1,14 +1,14 @@
 import { IsOptional, Matches } from 'class-validator';
-import { MODEL_NAME_PATTERN } from '../../registry/dto/model.dto';
+import { MODEL_NAME_PATTERN } from '../../definitions/dto/model-name.dto';
 
 export class MlflowQueryDto {
-  /** The model to score with (default california-housing). */
+  /** The model to score with, by name or alias (default DEFAULT_MODEL). */
   @IsOptional()
   @Matches(MODEL_NAME_PATTERN, { message: 'model must be a model name' })
   model?: string;
 }
 
 export class MlflowAnswerDto {
-  /** One output per row: MedHouseVal in $100k for housing, the species for iris. */
+  /** One output per row: the value in the model's unit (regression) or the class label (classification). */
   predictions!: (number | string)[];
 }

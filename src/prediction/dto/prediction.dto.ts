@@ -10,57 +10,52 @@ import {
   IsOptional,
   Max,
   Min,
-  ValidateNested,
+  Matches,
 } from 'class-validator';
-import { DATASET_NAMES } from '../../data/dto/dataset.dto';
-import { HOUSING_SPEC } from '../../data/housing/housing.feature-spec';
-import { IRIS_SPEC } from '../../data/iris/iris.data';
+import { MODEL_NAME_PATTERN } from '../../definitions/dto/model-name.dto';
+import { Prechecked } from '../../common/http/validation.pipe';
 import { PredictionEntity } from '../entities/prediction.entity';
 import { expandInputs } from '../prediction-log.codec';
-import { Prechecked } from '../../common/http/validation.pipe';
-import { compileBatchCheck } from '../row-check.util';
-import { HOUSING_ROW_CHECK, HousingInputDto } from './housing-input.dto';
-import { IRIS_ROW_CHECK, IrisInputDto } from './iris-input.dto';
 
-@Prechecked(compileBatchCheck(HOUSING_ROW_CHECK))
-export class HousingBatchDto {
-  /** Up to MAX_BATCH_ROWS block groups. */
-  @ApiProperty({
-    type: [HousingInputDto],
-    example: [HOUSING_SPEC.example, { ...HOUSING_SPEC.example, median_income: 2.5 }],
-  })
+/**
+ * A batch body the pipe would accept: `{rows}` with rows that are objects without keys named like Object.prototype
+ * members. Such a body skips class-transformer and class-validator; its rows are validated by the model's rules.
+ */
+const isBatchBody = (value: unknown): boolean => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  for (const key in value) if (key !== 'rows' || !Object.hasOwn(value, key)) return false;
+  const rows = (value as { rows?: unknown }).rows;
+  if (!Array.isArray(rows) || rows.length === 0) return false;
+  for (const row of rows) {
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) return false;
+    for (const key in row) if (key in Object.prototype) return false;
+  }
+  return true;
+};
+
+/** `POST /predict/<model>/batch`: the rows of one request. */
+@Prechecked(isBatchBody)
+export class BatchPredictDto {
+  /** Up to MAX_BATCH_ROWS rows of the model's input fields (see its schema under `models`). */
+  @ApiProperty({ type: 'array', items: { type: 'object' } })
   @IsArray()
   @ArrayNotEmpty()
   @IsObject({ each: true })
-  @ValidateNested({ each: true })
-  @Type(() => HousingInputDto)
-  rows!: HousingInputDto[];
-}
-
-@Prechecked(compileBatchCheck(IRIS_ROW_CHECK))
-export class IrisBatchDto {
-  @ApiProperty({ type: [IrisInputDto], example: [IRIS_SPEC.example] })
-  @IsArray()
-  @ArrayNotEmpty()
-  @IsObject({ each: true })
-  @ValidateNested({ each: true })
-  @Type(() => IrisInputDto)
-  rows!: IrisInputDto[];
+  rows!: object[];
 }
 
 export class GenericPredictDto {
   /** One row (an object of input fields) or a list of rows, in the model's input fields. */
   @ApiProperty({
     oneOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }],
-    example: HOUSING_SPEC.example,
   })
-  @Allow() // each row is validated against the model's input DTO by validateRows
+  @Allow() // each row is validated against the served version's input rules
   inputs!: unknown;
 }
 
 export class RecentPredictionsQueryDto {
   @IsOptional()
-  @IsIn(DATASET_NAMES)
+  @Matches(MODEL_NAME_PATTERN, { message: 'model must be a model name (lowercase letters, digits, - and _)' })
   model?: string;
 
   @IsOptional()
@@ -75,7 +70,7 @@ export class ValuePredictionDto {
   /** The model's output in its unit (MedHouseVal in $100k for housing). */
   value!: number;
   unit!: string;
-  /** The same value in dollars (housing). */
+  /** The definition's `target.also` fields: the value × a factor, rounded (housing's `dollars`). */
   dollars?: number;
 }
 
@@ -93,24 +88,17 @@ class AnswerBase {
   requestId!: string;
 }
 
-export class HousingPredictionDto extends AnswerBase {
-  prediction!: ValuePredictionDto;
+export class PredictionDto extends AnswerBase {
+  /** A value (regression) or a label with the probability of every class (classification). */
+  @ApiProperty({ oneOf: [{ $ref: '#/components/schemas/ValuePredictionDto' }, { $ref: '#/components/schemas/ClassPredictionDto' }] })
+  prediction!: ValuePredictionDto | ClassPredictionDto;
 }
 
-export class HousingBatchPredictionDto extends AnswerBase {
-  predictions!: ValuePredictionDto[];
-}
-
-export class IrisPredictionDto extends AnswerBase {
-  prediction!: ClassPredictionDto;
-}
-
-export class IrisBatchPredictionDto extends AnswerBase {
-  predictions!: ClassPredictionDto[];
-}
-
-export class GenericPredictionDto extends AnswerBase {
-  @ApiProperty({ type: 'array', items: { type: 'object' } })
+export class BatchPredictionDto extends AnswerBase {
+  @ApiProperty({
+    type: 'array',
+    items: { oneOf: [{ $ref: '#/components/schemas/ValuePredictionDto' }, { $ref: '#/components/schemas/ClassPredictionDto' }] },
+  })
   predictions!: (ValuePredictionDto | ClassPredictionDto)[];
 }
 

@@ -3,6 +3,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import {
   IsDefined,
   IsIn,
+  IsInt,
   IsNumber,
   IsOptional,
   Max,
@@ -23,6 +24,19 @@ export function IsGreaterThan(bound: number, options?: ValidationOptions): Prope
       constraints: [bound],
       options: { message: `${String(property)} must be greater than ${bound}`, ...options },
       validator: { validate: (value: unknown) => typeof value === 'number' && value > bound },
+    });
+}
+
+/** Strictly less than `bound` (class-validator's Max is inclusive). */
+export function IsLessThan(bound: number, options?: ValidationOptions): PropertyDecorator {
+  return (target, property) =>
+    registerDecorator({
+      name: 'isLessThan',
+      target: target.constructor,
+      propertyName: String(property),
+      constraints: [bound],
+      options: { message: `${String(property)} must be less than ${bound}`, ...options },
+      validator: { validate: (value: unknown) => typeof value === 'number' && value < bound },
     });
 }
 
@@ -57,26 +71,32 @@ function field(spec: FeatureSpec, name: string): InputField {
 export function SpecField(spec: FeatureSpec, name: string): PropertyDecorator {
   const f = field(spec, name);
   const example = spec.example[name];
+  const presence = f.required ? IsDefined() : IsOptional();
   if (f.type === 'category') {
     return applyDecorators(
-      ApiProperty({ description: f.description, enum: [...f.categories], example }),
-      IsDefined(),
+      ApiProperty({ description: f.description, enum: [...f.categories], example, required: f.required }),
+      presence,
       IsIn([...f.categories]),
     );
   }
-  const lower = f.minExclusive ? IsGreaterThan(f.min) : Min(f.min);
   const docs = ApiProperty({
-    description: `${f.description} (${f.unit})`,
-    type: Number,
+    description: f.unit ? `${f.description} (${f.unit})` : f.description,
+    type: f.integer ? 'integer' : Number,
     minimum: f.min,
-    exclusiveMinimum: f.minExclusive,
+    exclusiveMinimum: f.min !== undefined ? f.minExclusive : undefined,
     maximum: f.max,
+    exclusiveMaximum: f.max !== undefined ? f.maxExclusive : undefined,
     required: f.required,
     nullable: !f.required,
     example,
   });
   // Checked in this order, and the first broken rule is the one reported (stopAtFirstError).
-  const rules = [IsNumber({ allowNaN: false, allowInfinity: false }), lower, Max(f.max)];
+  const rules = [
+    IsNumber({ allowNaN: false, allowInfinity: false }),
+    ...(f.integer ? [IsInt()] : []),
+    ...(f.min === undefined ? [] : [f.minExclusive ? IsGreaterThan(f.min) : Min(f.min)]),
+    ...(f.max === undefined ? [] : [f.maxExclusive ? IsLessThan(f.max) : Max(f.max)]),
+  ];
   const relation = f.notGreaterThan ? [IsNotGreaterThanProperty(f.notGreaterThan)] : [];
-  return applyDecorators(...relation, docs, ...(f.required ? [IsDefined(), ...rules] : [IsOptional(), ...rules]));
+  return applyDecorators(...relation, docs, presence, ...rules);
 }

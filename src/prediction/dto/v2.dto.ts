@@ -1,8 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, Min } from 'class-validator';
-import { ModelNameParamDto } from '../../registry/dto/model.dto';
-import { HOUSING_SPEC } from '../../data/housing/housing.feature-spec';
+import { ModelNameParamDto } from '../../definitions/dto/model-name.dto';
 
 export class V2ModelParamDto extends ModelNameParamDto {}
 
@@ -12,17 +11,6 @@ export class V2ModelVersionParamDto extends V2ModelParamDto {
   @Min(1)
   version!: number;
 }
-
-/** An inference request for the housing model: one tensor per input field. */
-export const V2_INFER_EXAMPLE = {
-  id: 'req-1',
-  inputs: Object.entries(HOUSING_SPEC.example).map(([name, value]) => ({
-    name,
-    shape: [1],
-    datatype: typeof value === 'string' ? 'BYTES' : 'FP64',
-    data: [value],
-  })),
-};
 
 export class V2InferenceResponseDto {
   model_name!: string;

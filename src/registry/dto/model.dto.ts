@@ -1,17 +1,12 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, MaxLength, Min } from 'class-validator';
 import { AliasEventEntity } from '../entities/alias-event.entity';
 import { ALIASES, type Alias } from '../entities/model-alias.entity';
 import { ModelVersionEntity } from '../entities/model-version.entity';
 import type { AliasMoveResult } from '../registry.service';
+import { ModelNameParamDto } from '../../definitions/dto/model-name.dto';
 
-/** A model name as it may appear in a path; unknown names are answered with 404 by the service. */
-export const MODEL_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-
-export class ModelNameParamDto {
-  @Matches(MODEL_NAME_PATTERN, { message: 'name must be a model name (lowercase letters, digits, - and _)' })
-  name!: string;
-}
 
 export class ModelVersionParamDto extends ModelNameParamDto {
   @Type(() => Number)
@@ -73,13 +68,23 @@ export class ModelVersionDto {
 }
 
 export class ModelSummaryDto {
+  /** The model's name; for a broken definition whose name could not be read, its file. */
   name!: string;
-  task!: string;
+  /** `ok`, or `broken`: the definition was refused at load (see `problems`) and the model is not served. */
+  @ApiProperty({ enum: ['ok', 'broken'] })
+  status!: 'ok' | 'broken';
+  /** Where the definition comes from: builtin, file (MODEL_DEFINITIONS_DIR) or api. */
+  origin!: string;
+  /** regression or classification (null for a broken definition). */
+  task!: string | null;
   champion!: number | null;
   challenger!: number | null;
   /** The version this process serves now (null while none is loaded). */
   servedVersion!: number | null;
   versionCount!: number;
+  /** A broken definition's problems, each with its path and rule. */
+  @ApiProperty({ type: 'array', items: { type: 'object' }, required: false })
+  problems?: { field: string; rule: string; message: string }[];
 }
 
 export class ModelDetailDto extends ModelSummaryDto {

@@ -1,5 +1,4 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { InputField } from '../../data/feature-spec';
 
 /** A registered model version: where it came from (run, dataset), how good it is, and its artifact. */
 @Entity({ name: 'model_versions' })
@@ -34,9 +33,9 @@ export class ModelVersionEntity {
   @Column({ name: 'artifact_sha256', type: 'varchar', length: 64 })
   artifactSha256!: string;
 
-  /** The input fields the version expects (the feature spec's inputs when it was registered). */
+  /** The input fields the version expects (its definition's `features` when it was registered). */
   @Column({ name: 'input_signature', type: 'json' })
-  inputSignature!: InputField[];
+  inputSignature!: object[];
 
   @CreateDateColumn({ name: 'created_at' })
   createdAt!: Date;

@@ -14,7 +14,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { MODEL_NAME_PATTERN } from '../../registry/dto/model.dto';
+import { MODEL_NAME_PATTERN } from '../../definitions/dto/model-name.dto';
 import { RETRAIN_OUTCOMES, RETRAIN_STATUSES, RETRAIN_TRIGGERS, RetrainJobEntity } from '../entities/retrain-job.entity';
 
 export class RetrainRequestDto {

@@ -1,7 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { FieldProblem } from '../../common/errors/domain.error';
 
-export const RETRAIN_TRIGGERS = ['cron', 'api', 'drift'] as const;
+export const RETRAIN_TRIGGERS = ['cron', 'api', 'drift', 'definition'] as const;
 export type RetrainTrigger = (typeof RETRAIN_TRIGGERS)[number];
 
 export const RETRAIN_STATUSES = ['running', 'succeeded', 'failed', 'interrupted'] as const;

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
-import { DATASET_NAMES } from '../../data/dto/dataset.dto';
+import { IsIn, IsInt, IsOptional, IsUUID, Max, Min , Matches } from 'class-validator';
+import { MODEL_NAME_PATTERN } from '../../definitions/dto/model-name.dto';
 import { CANDIDATE_NAMES } from '../candidates';
 import { ExperimentEntity } from '../entities/experiment.entity';
 import { RUN_STATUSES, RunEntity, type RunStatus } from '../entities/run.entity';
@@ -8,7 +8,7 @@ import { RUN_STATUSES, RunEntity, type RunStatus } from '../entities/run.entity'
 export class ListRunsQueryDto {
   /** Only runs of this model. */
   @IsOptional()
-  @IsIn(DATASET_NAMES)
+  @Matches(MODEL_NAME_PATTERN, { message: 'model must be a model name (lowercase letters, digits, - and _)' })
   model?: string;
 
   @IsOptional()

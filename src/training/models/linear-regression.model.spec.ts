@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { realHousingCsvPath, sklearnSplitPath } from '../../../test/support/housing-data';
-import { parseHousingCsv } from '../../data/housing/housing-csv.parser';
-import { HousingRecord } from '../../data/housing/housing.feature-spec';
-import { median } from '../../data/housing/housing.features';
+import { builtinDefinition } from '../../../test/support/builtin-models';
+import { transformAll } from '../../data/feature-spec';
+import { compilePipeline, fitPreprocessing, targetValue } from '../../data/pipeline/definition-pipeline';
+import { parseTable } from '../../data/table/csv-table.parser';
 import { rmse } from '../../ml/metrics.util';
 import { Rng } from '../../ml/random';
 import { ModelFormatError } from '../../ml/model-format.error';
@@ -57,24 +58,20 @@ describe('LinearRegressionModel', () => {
   });
 
   it("reproduces scikit-learn's LinearRegression RMSE (0.7455) on its split and its 8 features", () => {
-    const { records } = parseHousingCsv(readFileSync(realHousingCsvPath()), 'housing', 0);
+    // scikit-learn's derivation is the first eight columns of the built-in housing definition (AveBedrms imputed
+    // with its training median): a definition with just those columns is scikit-learn's feature matrix.
+    const housing = builtinDefinition('california-housing');
+    const definition = { ...housing, columns: housing.columns.slice(0, 8) };
+    expect(definition.columns.map((c) => c.name)).toEqual(
+      ['MedInc', 'HouseAge', 'AveRooms', 'AveBedrms', 'Population', 'AveOccup', 'Latitude', 'Longitude'],
+    );
+    const { records } = parseTable(readFileSync(realHousingCsvPath()), 'housing', definition, 0);
     const split = JSON.parse(readFileSync(sklearnSplitPath(), 'utf8')) as { train: number[]; test: number[] };
-    // scikit-learn's derivation, AveBedrms imputed with its training median (the same rule as housingPipeline).
-    const withBedrooms = split.train.map((i) => records[i]).filter((r) => r.total_bedrooms !== null);
-    const aveBedrmsMedian = median(Float64Array.from(withBedrooms, (r) => (r.total_bedrooms ?? 0) / r.households));
-    const features = (r: HousingRecord) => [
-      r.median_income,
-      r.housing_median_age,
-      r.total_rooms / r.households,
-      r.total_bedrooms === null ? aveBedrmsMedian : r.total_bedrooms / r.households,
-      r.population,
-      r.population / r.households,
-      r.latitude,
-      r.longitude,
-    ];
+    const preprocessing = fitPreprocessing(definition, split.train.map((i) => records[i].values));
+    const pipeline = compilePipeline(definition, preprocessing);
     const part = (rows: number[]) => ({
-      X: Float64Array.from(rows.flatMap((i) => features(records[i]))),
-      y: Float64Array.from(rows, (i) => records[i].median_house_value / 100_000),
+      X: transformAll(pipeline, rows.map((i) => records[i].values), preprocessing),
+      y: Float64Array.from(rows, (i) => targetValue(definition, records[i].values.median_house_value as number)),
       nFeatures: 8,
     });
     const train = part(split.train);

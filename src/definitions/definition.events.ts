@@ -1,0 +1,27 @@
+import type { ModelDefinition } from './model-definition';
+
+/**
+ * Domain events of the definitions catalog. Modules that must react to a new, changed or retired model (serving,
+ * retraining, its schedule) listen with `@OnEvent(...)` instead of being called by the catalog.
+ */
+export const DEFINITION_CHANGED = 'definition.changed';
+export const DEFINITION_RETIRED = 'definition.retired';
+
+/** A definition came into force at run time (admin API): new model, or a changed one. */
+export class DefinitionChangedEvent {
+  constructor(
+    readonly name: string,
+    readonly definition: ModelDefinition,
+    /** The definition it replaces, when the model existed. */
+    readonly previous: ModelDefinition | undefined,
+    readonly actor: string,
+  ) {}
+}
+
+/** A model was retired: it is no longer served; its registry history stays. */
+export class DefinitionRetiredEvent {
+  constructor(
+    readonly name: string,
+    readonly actor: string,
+  ) {}
+}

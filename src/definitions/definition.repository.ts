@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { ModelDefinitionEntity } from './entities/model-definition.entity';
+
+export type NewDefinitionRow = Pick<ModelDefinitionEntity, 'name' | 'action' | 'document' | 'actor' | 'reason'>;
+
+/** The append-only history of definitions set through the admin API. */
+@Injectable()
+export class DefinitionRepository {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectRepository(ModelDefinitionEntity) private readonly rows: Repository<ModelDefinitionEntity>,
+  ) {}
+
+  /** Appends the next revision of a model (numbering and insert in one transaction). */
+  append(values: NewDefinitionRow): Promise<ModelDefinitionEntity> {
+    return this.dataSource.transaction(async (manager) => {
+      const repo = manager.getRepository(ModelDefinitionEntity);
+      const last = await repo.findOne({ where: { name: values.name }, order: { revision: 'DESC' } });
+      return repo.save(repo.create({ ...values, revision: (last?.revision ?? 0) + 1 }));
+    });
+  }
+
+  /** The latest row of every model that has one (a put or a retirement). */
+  async latestPerModel(): Promise<ModelDefinitionEntity[]> {
+    const rows = await this.rows.find({ order: { name: 'ASC', revision: 'DESC' } });
+    const latest = new Map<string, ModelDefinitionEntity>();
+    for (const row of rows) if (!latest.has(row.name)) latest.set(row.name, row);
+    return [...latest.values()];
+  }
+
+  /** A model's rows, oldest first. */
+  history(name: string): Promise<ModelDefinitionEntity[]> {
+    return this.rows.find({ where: { name }, order: { revision: 'ASC' } });
+  }
+}

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { ClassConstructor, plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import type { FieldProblem } from '../common/errors/domain.error';
+import { RequestValidationError } from '../common/errors/request-validation.error';
+import { inheritedKeyProblems } from '../common/http/inherited-keys.util';
+import type { FeatureSpec } from '../data/feature-spec';
+import type { ServedModel } from '../registry/served-model';
+import { SpecField } from './dto/spec-field.decorator';
+import { compileRowCheck, RowCheck } from './row-check.util';
+
+const MAX_REPORTED_PROBLEMS = 50;
+
+/** `california-housing` → `CaliforniaHousing`. */
+const pascal = (name: string): string =>
+  name
+    .split(/[^a-zA-Z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0].toUpperCase() + part.slice(1))
+    .join('');
+
+/**
+ * The request DTO of a model's input row, built from its resolved spec: one property per input field with the
+ * class-validator rules (and OpenAPI metadata) of `SpecField`, exactly as a hand-written DTO would declare them.
+ */
+export function buildInputDto(spec: FeatureSpec): ClassConstructor<object> {
+  const dto = class {};
+  Object.defineProperty(dto, 'name', { value: `${pascal(spec.model)}Input` });
+  for (const field of spec.inputs) SpecField(spec, field.name)(dto.prototype, field.name);
+  return dto;
+}
+
+/**
+ * Validates the input rows of one model version: a compiled check answers yes or no per row (the fast path); a row
+ * it refuses is validated again by class-validator against the version's DTO to name each field and broken rule.
+ * Problems are named `<at(i)>.<field>` (`rows.0.latitude`, `rows[0].latitude`, or `latitude` for a lone row).
+ * Keys named like Object.prototype members and too deep nesting are refused first (class-validator misses them).
+ */
+export class ModelInputValidator {
+  readonly check: RowCheck;
+  readonly dto: ClassConstructor<object>;
+
+  constructor(spec: FeatureSpec) {
+    this.check = compileRowCheck(spec);
+    this.dto = buildInputDto(spec);
+  }
+
+  validate(rows: readonly unknown[], at: (i: number) => string): object[] {
+    if (rows.every(this.check)) return rows as object[];
+    const problems: FieldProblem[] = [];
+    rows.forEach((row, i) => {
+      if (this.check(row)) return;
+      const path = at(i);
+      if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+        const field = path || 'body';
+        problems.push({ field, rule: 'isObject', message: `${field} must be an object of input fields` });
+        return;
+      }
+      const inherited = inheritedKeyProblems(row, path);
+      if (inherited.length > 0) {
+        problems.push(...inherited);
+        return;
+      }
+      const errors = validateSync(plainToInstance(this.dto, row), {
+        whitelist: true,
+        forbidNonWhitelisted: true,
+        forbidUnknownValues: true,
+        stopAtFirstError: true,
+      });
+      problems.push(...(RequestValidationError.fromValidationErrors(errors, path).errors ?? []));
+    });
+    if (problems.length > 0) throw new RequestValidationError(problems.slice(0, MAX_REPORTED_PROBLEMS));
+    return rows as object[];
+  }
+}
+
+/** One validator per served version, compiled when the version is first asked for and dropped with it. */
+@Injectable()
+export class InputValidators {
+  private readonly validators = new WeakMap<ServedModel, ModelInputValidator>();
+
+  for(served: ServedModel): ModelInputValidator {
+    let validator = this.validators.get(served);
+    if (!validator) {
+      validator = new ModelInputValidator(served.spec);
+      this.validators.set(served, validator);
+    }
+    return validator;
+  }
+}

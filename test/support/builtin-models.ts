@@ -1,0 +1,21 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FeatureSpec } from '../../src/data/feature-spec';
+import { resolveSpec } from '../../src/data/pipeline/definition-pipeline';
+import { parseDefinitionText } from '../../src/definitions/definition-document';
+import type { ModelDefinition } from '../../src/definitions/model-definition';
+import { REPO_ROOT } from './housing-data';
+
+/** A built-in definition, parsed from its file as the service parses it. */
+export function builtinDefinition(name: string): ModelDefinition {
+  const file = join(REPO_ROOT, 'src', 'definitions', 'builtin', `${name}.yaml`);
+  const parsed = parseDefinitionText(readFileSync(file, 'utf8'), 'yaml', file);
+  if (!parsed.ok) throw new Error(`${file}: ${parsed.problems.map((p) => p.message).join('; ')}`);
+  return parsed.definition;
+}
+
+/** California Housing's inputs, features and example row, from its built-in definition. */
+export const HOUSING_SPEC: FeatureSpec = resolveSpec(builtinDefinition('california-housing'), {});
+
+/** Iris's inputs, features, classes and example row, from its built-in definition. */
+export const IRIS_SPEC: FeatureSpec = resolveSpec(builtinDefinition('iris'), {});

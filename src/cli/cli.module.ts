@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ConfigModule } from '../config/config.module';
 import { DataModule } from '../data/data.module';
 import { DatabaseModule } from '../database/database.module';
 import { TrainingModule } from '../training/training.module';
 
 /** The modules the command-line tools need: no HTTP server. */
-@Module({ imports: [ConfigModule, DatabaseModule, DataModule, TrainingModule] })
+@Module({ imports: [ConfigModule, EventEmitterModule.forRoot(), DatabaseModule, DataModule, TrainingModule] })
 export class CliModule {}

@@ -26,6 +26,11 @@ export interface CategoryInputField {
   /** False when the value may be missing (it is then imputed). */
   required: boolean;
   categories: readonly string[];
+  /**
+   * True while the values are not known (a category learned from the training data, before any version is
+   * trained): any non-empty string is accepted.
+   */
+  open?: boolean;
   description: string;
 }
 

@@ -4,7 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { ModelCatalog } from '../definitions/model-catalog.service';
 import { ActiveModels } from '../registry/active-models.service';
 import { MlflowAnswerDto } from './dto/mlflow.dto';
-import { InputValidators } from './model-input.validator';
+import { PredictionApiService } from './prediction-api.service';
 import { mlflowRows } from './mlflow-payload.util';
 import { MODEL_VERSION } from './model-version-header.interceptor';
 import { PayloadFormatError } from './prediction.errors';
@@ -18,7 +18,7 @@ export class MlflowService {
     private readonly catalog: ModelCatalog,
     private readonly predictions: PredictionService,
     private readonly active: ActiveModels,
-    private readonly validators: InputValidators,
+    private readonly api: PredictionApiService,
   ) {}
 
   /** `model` is a name or alias; DEFAULT_MODEL when absent. */
@@ -27,8 +27,7 @@ export class MlflowService {
     const rows = mlflowRows(body);
     if (rows.length === 0) throw new PayloadFormatError('The request holds no rows');
     this.predictions.checkBatchSize(rows.length);
-    const served = this.active.require(name);
-    const valid = this.validators.for(served).validate(rows, (i) => `rows[${i}]`);
+    const { served, valid } = this.api.validated(name, rows, (i) => `rows[${i}]`);
     const result = this.predictions.predict(name, valid, requestId, served);
     return { predictions: result.raw, [MODEL_VERSION]: result.served.version } as MlflowAnswerDto;
   }

@@ -5,6 +5,8 @@ import type { FieldProblem } from '../common/errors/domain.error';
 import { RequestValidationError } from '../common/errors/request-validation.error';
 import { inheritedKeyProblems } from '../common/http/inherited-keys.util';
 import type { FeatureSpec } from '../data/feature-spec';
+import { definitionInputs } from '../data/pipeline/definition-pipeline';
+import type { ModelDefinition } from '../definitions/model-definition';
 import type { ServedModel } from '../registry/served-model';
 import { SpecField } from './dto/spec-field.decorator';
 import { compileRowCheck, RowCheck } from './row-check.util';
@@ -74,16 +76,34 @@ export class ModelInputValidator {
   }
 }
 
-/** One validator per served version, compiled when the version is first asked for and dropped with it. */
+/**
+ * One validator per served version, compiled when the version is first asked for and dropped with it; and one per
+ * definition for requests to a model that no version serves yet (they still get their 400 before the 503).
+ */
 @Injectable()
 export class InputValidators {
-  private readonly validators = new WeakMap<ServedModel, ModelInputValidator>();
+  private readonly validators = new WeakMap<ServedModel | ModelDefinition, ModelInputValidator>();
 
   for(served: ServedModel): ModelInputValidator {
-    let validator = this.validators.get(served);
+    return this.cached(served, () => served.spec);
+  }
+
+  forDefinition(definition: ModelDefinition): ModelInputValidator {
+    return this.cached(definition, () => ({
+      model: definition.name,
+      task: definition.task,
+      inputs: definitionInputs(definition),
+      features: [],
+      target: { name: definition.target.output, unit: definition.target.unit, description: '' },
+      example: definition.example ?? {},
+    }));
+  }
+
+  private cached(key: ServedModel | ModelDefinition, spec: () => FeatureSpec): ModelInputValidator {
+    let validator = this.validators.get(key);
     if (!validator) {
-      validator = new ModelInputValidator(served.spec);
-      this.validators.set(served, validator);
+      validator = new ModelInputValidator(spec());
+      this.validators.set(key, validator);
     }
     return validator;
   }

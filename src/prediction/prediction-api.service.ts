@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { ModelCatalog } from '../definitions/model-catalog.service';
 import { ActiveModels } from '../registry/active-models.service';
+import { ModelNotReadyError } from '../registry/registry.errors';
+import type { ServedModel } from '../registry/served-model';
 import { BatchPredictionDto, LoggedPredictionDto, PredictionDto, RecentPredictionsQueryDto } from './dto/prediction.dto';
 import { InputValidators } from './model-input.validator';
 import { PredictionLogService } from './prediction-log.service';
@@ -26,9 +28,8 @@ export class PredictionApiService {
   /** One row (field errors named by the field alone). `model` undefined: DEFAULT_MODEL. */
   one(model: string | undefined, input: unknown, requestId: string): PredictionDto {
     const name = this.catalog.resolve(model ?? this.config.DEFAULT_MODEL);
-    const served = this.active.require(name);
-    const rows = this.validators.for(served).validate([input], () => '');
-    const result = this.predictions.predict(name, rows, requestId, served);
+    const { served, valid } = this.validated(name, [input], () => '');
+    const result = this.predictions.predict(name, valid, requestId, served);
     return { model: name, version: served.version, alias: 'champion', requestId, prediction: result.rows[0] };
   }
 
@@ -52,11 +53,23 @@ export class PredictionApiService {
     return rows.map((row) => LoggedPredictionDto.from(row));
   }
 
+  /**
+   * The served version and the rows validated against it. While no version is served, the rows are checked
+   * against the definition (400 for a bad row), then 503.
+   */
+  validated(name: string, rows: readonly unknown[], at: (i: number) => string): { served: ServedModel; valid: object[] } {
+    const served = this.active.get(name);
+    if (!served) {
+      this.validators.forDefinition(this.catalog.require(name)).validate(rows, at);
+      throw new ModelNotReadyError(name);
+    }
+    return { served, valid: this.validators.for(served).validate(rows, at) };
+  }
+
   private rows(model: string, rows: readonly unknown[], requestId: string, at: (i: number) => string): BatchPredictionDto {
     const name = this.catalog.resolve(model);
     this.predictions.checkBatchSize(rows.length);
-    const served = this.active.require(name);
-    const valid = this.validators.for(served).validate(rows, at);
+    const { served, valid } = this.validated(name, rows, at);
     const result = this.predictions.predict(name, valid, requestId, served);
     return { model: name, version: served.version, alias: 'champion', requestId, predictions: result.rows };
   }

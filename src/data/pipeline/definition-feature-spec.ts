@@ -42,6 +42,18 @@ function resolveInput(definition: ModelDefinition, field: InputFieldDefinition, 
   return category;
 }
 
+/**
+ * The input fields of a definition before any version is trained: its rules, with a category whose values are
+ * learned from the data left open (any non-empty string). Requests to a model not served yet are checked with these.
+ */
+export function definitionInputs(definition: ModelDefinition): InputField[] {
+  return definition.features.map((field) =>
+    field.type !== 'category' || field.values
+      ? resolveInput(definition, field, {})
+      : { name: field.name, type: 'category', required: field.required, categories: [], open: true, description: field.description ?? '' },
+  );
+}
+
 /** What a numeric column computes, in words, when the definition does not describe it. */
 function describe(column: NumericColumn): string {
   switch (column.op) {

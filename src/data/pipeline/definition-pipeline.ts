@@ -6,7 +6,7 @@ import { categoryFill, categoryValues, fitPreprocessing, numberFill } from './de
 import { PipelineDefinitionError } from './pipeline.errors';
 
 export { fitPreprocessing } from './definition-preprocessing';
-export { resolveSpec } from './definition-feature-spec';
+export { definitionInputs, resolveSpec } from './definition-feature-spec';
 
 /** Writes one column's features of a row at `out[offset + its position ..]`. */
 type ColumnWriter = (row: InputRow, out: Float64Array, offset: number) => void;

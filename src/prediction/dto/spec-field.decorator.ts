@@ -4,8 +4,10 @@ import {
   IsDefined,
   IsIn,
   IsInt,
+  IsNotEmpty,
   IsNumber,
   IsOptional,
+  IsString,
   Max,
   Min,
   registerDecorator,
@@ -73,11 +75,10 @@ export function SpecField(spec: FeatureSpec, name: string): PropertyDecorator {
   const example = spec.example[name];
   const presence = f.required ? IsDefined() : IsOptional();
   if (f.type === 'category') {
-    return applyDecorators(
-      ApiProperty({ description: f.description, enum: [...f.categories], example, required: f.required }),
-      presence,
-      IsIn([...f.categories]),
-    );
+    const docs = f.open
+      ? ApiProperty({ description: f.description, type: String, example, required: f.required })
+      : ApiProperty({ description: f.description, enum: [...f.categories], example, required: f.required });
+    return applyDecorators(docs, presence, ...(f.open ? [IsString(), IsNotEmpty()] : [IsIn([...f.categories])]));
   }
   const docs = ApiProperty({
     description: f.unit ? `${f.description} (${f.unit})` : f.description,

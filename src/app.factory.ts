@@ -87,7 +87,9 @@ export function createAdapter(options: { requestTimeoutMs?: number } = {}): Fast
     const accepted = JSON_TYPE.test(type) || (YAML_TYPE.test(type) && DEFINITION_URL.test(request.url));
     done(hasBody && !accepted ? new UnsupportedMediaTypeError(type || undefined) : undefined);
   });
-  adapter.getInstance().addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  adapter
+    .getInstance()
+    .addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_request, body, done) => done(null, body));
   return adapter;
 }
 

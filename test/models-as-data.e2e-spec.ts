@@ -95,7 +95,7 @@ describe('models as data (e2e)', () => {
   const get = (url: string) => t.app.inject({ method: 'GET', url });
   const waitForJob = async (model: string) => {
     for (let i = 0; i < 600; i++) {
-      const [job] = (await get(`/retrain/jobs?model=${model}`)).json() as { status: string }[];
+      const [job] = (await get(`/retrain/jobs?model=${model}`)).json<{ status: string }[]>();
       if (job && job.status !== 'running') return job;
       await new Promise((done) => setTimeout(done, 100));
     }
@@ -129,7 +129,7 @@ describe('models as data (e2e)', () => {
   });
 
   it('trains diabetes from its file at start and promotes the best candidate honestly', async () => {
-    const models = (await get('/models')).json() as { name: string; status: string; origin: string }[];
+    const models = (await get('/models')).json<{ name: string; status: string; origin: string }[]>();
     expect(models).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ name: 'diabetes', status: 'ok', origin: 'file', task: 'regression', champion: 1 }),
@@ -137,7 +137,7 @@ describe('models as data (e2e)', () => {
         expect.objectContaining({ name: 'iris', status: 'ok', origin: 'builtin', champion: 1 }),
       ]),
     );
-    const runs = (await get('/runs?model=diabetes')).json() as { candidate: string; metrics: { rmse: number } }[];
+    const runs = (await get('/runs?model=diabetes')).json<{ candidate: string; metrics: { rmse: number } }[]>();
     expect(runs.map((r) => r.candidate).sort()).toEqual(['gbdt', 'linear', 'random_forest']);
     const best = runs.reduce((a, b) => (b.metrics.rmse < a.metrics.rmse ? b : a));
     const champion = (await get('/models/diabetes/versions/1')).json();
@@ -146,10 +146,24 @@ describe('models as data (e2e)', () => {
     const [dataset] = (await get('/datasets?name=diabetes')).json();
     expect(dataset).toMatchObject({ rowsRead: 442, rowsRejected: 0, valuesImputed: 0 });
     const detail = (await get(`/datasets/${dataset.version}`)).json();
-    expect(detail.splits[0]).toMatchObject({ trainRows: 353, testRows: 89, preprocessing: { 'values:sex': ['1', '2'] } });
-    expect(detail.splits[0].profile.map((p: { name: string }) => p.name)).toEqual(
-      ['age', 'sex=1', 'sex=2', 'bmi', 'bp', 's1', 's2', 's3', 's4', 's5', 's6'],
-    );
+    expect(detail.splits[0]).toMatchObject({
+      trainRows: 353,
+      testRows: 89,
+      preprocessing: { 'values:sex': ['1', '2'] },
+    });
+    expect(detail.splits[0].profile.map((p: { name: string }) => p.name)).toEqual([
+      'age',
+      'sex=1',
+      'sex=2',
+      'bmi',
+      'bp',
+      's1',
+      's2',
+      's3',
+      's4',
+      's5',
+      's6',
+    ]);
   });
 
   it("reproduces scikit-learn's LinearRegression RMSE 53.85 on its seed-42 split; the pick is the lowest RMSE", async () => {
@@ -201,9 +215,9 @@ describe('models as data (e2e)', () => {
     expect(await problem('/predict/diabetes/batch', { rows: [DIABETES_ROW, { ...DIABETES_ROW, s5: null }] })).toEqual([
       'rows.1.s5:isDefined',
     ]);
-    expect(await problem('/invocations?model=diabetes', { dataframe_records: [{ ...DIABETES_ROW, bp: 'high' }] })).toEqual([
-      'rows[0].bp:isNumber',
-    ]);
+    expect(
+      await problem('/invocations?model=diabetes', { dataframe_records: [{ ...DIABETES_ROW, bp: 'high' }] }),
+    ).toEqual(['rows[0].bp:isNumber']);
   });
 
   it('shows diabetes in /metrics, the drift report, the dashboard data and the OpenAPI document', async () => {
@@ -234,13 +248,17 @@ describe('models as data (e2e)', () => {
   });
 
   it('reports a broken definition with every problem, in /models and /health, and serves the others', async () => {
-    const broken = ((await get('/models')).json() as { name: string; status: string }[]).find((m) => m.name === 'churn');
+    const broken = (await get('/models')).json<{ name: string; status: string }[]>().find((m) => m.name === 'churn');
     expect(broken).toMatchObject({ status: 'broken', origin: 'file' });
     const rules = (broken as unknown as { problems: { field: string; rule: string }[] }).problems.map(
       (p) => `${p.field}:${p.rule}`,
     );
     expect(rules).toEqual(
-      expect.arrayContaining(['colour:additionalProperties', 'features[1].type:enum', 'columns[0].ratio[1]:unknown_field']),
+      expect.arrayContaining([
+        'colour:additionalProperties',
+        'features[1].type:enum',
+        'columns[0].ratio[1]:unknown_field',
+      ]),
     );
     const health = (await get('/health/ready')).json();
     const details = health.details ?? health.info;
@@ -258,10 +276,18 @@ describe('models as data (e2e)', () => {
     });
     expect(refused.statusCode).toBe(400);
     expect(refused.json()).toMatchObject({ code: 'DEFINITION.INVALID' });
-    expect(refused.json().errors.map((e: { field: string }) => e.field)).toEqual(['features[2].type', 'columns[2].ratio[0]']);
+    expect(refused.json().errors.map((e: { field: string }) => e.field)).toEqual([
+      'features[2].type',
+      'columns[2].ratio[0]',
+    ]);
     expect((await get('/models/penguins')).statusCode).toBe(404);
 
-    const put = await t.app.inject({ method: 'PUT', url: '/models/penguins/definition', headers: yaml, payload: PENGUINS_YAML });
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: '/models/penguins/definition',
+      headers: yaml,
+      payload: PENGUINS_YAML,
+    });
     expect(put.statusCode).toBe(200);
     expect(put.json()).toMatchObject({ name: 'penguins', origin: 'api', revision: 1 });
     const job = await waitForJob('penguins');
@@ -289,7 +315,9 @@ describe('models as data (e2e)', () => {
       'island:isIn',
     ]);
     for (let i = 0; i < 10; i++) await post('/predict/penguins', { bill_length: 40, bill_depth: 18, island: 'Dream' });
-    expect((await get('/metrics')).body).toMatch(/^predictions_total\{model="penguins",version="1",outcome="ok"\} \d+/m);
+    expect((await get('/metrics')).body).toMatch(
+      /^predictions_total\{model="penguins",version="1",outcome="ok"\} \d+/m,
+    );
     const drift = (await get('/monitoring/drift?model=penguins')).json();
     expect(drift.features.map((f: { feature: string }) => f.feature)).toEqual([
       'bill_length',
@@ -310,14 +338,18 @@ describe('models as data (e2e)', () => {
       payload: { ...definition.document, candidates: ['random_forest'] },
     });
     expect(changed.json()).toMatchObject({ revision: 2 });
-    expect((await post('/predict/penguins', { bill_length: 40, bill_depth: 18, island: 'Dream' })).statusCode).toBe(200);
+    expect((await post('/predict/penguins', { bill_length: 40, bill_depth: 18, island: 'Dream' })).statusCode).toBe(
+      200,
+    );
     const second = await waitForJob('penguins');
     expect(second).toMatchObject({ trigger: 'definition', status: 'succeeded', version: 2 });
 
     const retired = await t.app.inject({ method: 'DELETE', url: '/models/penguins/definition', headers: ADMIN });
     expect(retired.json()).toMatchObject({ action: 'retire', revision: 3 });
-    expect((await post('/predict/penguins', { bill_length: 40, bill_depth: 18, island: 'Dream' })).statusCode).toBe(404);
-    expect(((await get('/models')).json() as { name: string }[]).map((m) => m.name)).not.toContain('penguins');
+    expect((await post('/predict/penguins', { bill_length: 40, bill_depth: 18, island: 'Dream' })).statusCode).toBe(
+      404,
+    );
+    expect((await get('/models')).json<{ name: string }[]>().map((m) => m.name)).not.toContain('penguins');
     const history = (await get('/models/penguins/definition/history')).json();
     expect(history.map((h: { action: string; actor: string }) => `${h.action}:${h.actor}`)).toEqual([
       'put:api',

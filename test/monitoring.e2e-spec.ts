@@ -140,11 +140,13 @@ describe('monitoring: metrics, drift, summary, health (e2e)', () => {
     expect(delta('prediction_duration_seconds_count', { ...housing, outcome: 'ok' })).toBe(sent + 1);
     expect(delta('predicted_value_count', housing)).toBe(sent + 2);
     expect(delta('predicted_class_total', { model: 'iris', version: '1', class: 'setosa' })).toBe(1);
-    expect(delta('http_requests_total', { method: 'POST', route: '/predict/:name', status: '200' })).toBe(sent);
+    // One route pattern for every model's single-row predictions: the 7 housing rows and the iris row.
+    expect(delta('http_requests_total', { method: 'POST', route: '/predict/:name', status: '200' })).toBe(sent + 1);
+    expect(delta('http_requests_total', { method: 'POST', route: '/predict/:name/batch', status: '200' })).toBe(1);
     expect(delta('http_requests_total', { method: 'POST', route: '/predict/:name', status: '400' })).toBe(1);
     expect(delta('http_requests_total', { method: 'GET', route: 'unmatched', status: '404' })).toBe(1);
     expect(delta('http_requests_total', { method: 'GET', route: '/models/:name', status: '200' })).toBe(1);
-    expect(delta('http_request_duration_seconds_count', { route: '/predict/:name', status: '200' })).toBe(sent);
+    expect(delta('http_request_duration_seconds_count', { route: '/predict/:name', status: '200' })).toBe(sent + 1);
     expect(metricValue(text, 'model_info', { ...housing, alias: 'champion' })).toBe(1);
     expect(metricValue(text, 'model_swaps_total', { model: 'california-housing' })).toBeGreaterThanOrEqual(1);
     expect(metricValue(text, 'model_last_swap_timestamp_seconds', { model: 'iris' })).toBeGreaterThan(1.7e9);

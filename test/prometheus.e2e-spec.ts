@@ -132,7 +132,7 @@ if (!available) {
     );
     expect(Number(predicted[0].value[1])).toBe(sent + 3);
 
-    const requests = await query('sum(http_requests_total{job="nest-mlops",route="/predict/housing",status="200"})');
+    const requests = await query('sum(http_requests_total{job="nest-mlops",route="/predict/:name",status="200"})');
     expect(Number(requests[0].value[1])).toBe(sent);
     const info = await query('model_info{job="nest-mlops"}');
     expect(info.map((r) => r.metric)).toEqual([

@@ -126,7 +126,9 @@ export class AppConfig {
   @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'DEFAULT_MODEL must be a model name' })
   DEFAULT_MODEL = 'california-housing';
 
-  @Setting('The CSV of the built-in california-housing definition (its `source.path`); downloaded from HOUSING_CSV_URL when absent.')
+  @Setting(
+    'The CSV of the built-in california-housing definition (its `source.path`); downloaded from HOUSING_CSV_URL when absent.',
+  )
   @IsNotEmpty()
   @IsString()
   @IsOptional()
@@ -136,7 +138,7 @@ export class AppConfig {
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   HOUSING_CSV_URL = 'https://raw.githubusercontent.com/ageron/handson-ml2/master/datasets/housing/housing.csv';
 
-  @Setting('Milliseconds before the download of a data file (a definition\'s `source.url`) is abandoned.')
+  @Setting("Milliseconds before the download of a data file (a definition's `source.url`) is abandoned.")
   @Transform(toNumber)
   @Max(600000)
   @Min(100)

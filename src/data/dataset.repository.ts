@@ -56,7 +56,14 @@ export class DatasetRepository {
     const query = this.datasets
       .createQueryBuilder('dataset')
       .leftJoin('dataset.splits', 'split')
-      .addSelect(['split.id', 'split.seed', 'split.testFraction', 'split.trainRows', 'split.testRows', 'split.createdAt'])
+      .addSelect([
+        'split.id',
+        'split.seed',
+        'split.testFraction',
+        'split.trainRows',
+        'split.testRows',
+        'split.createdAt',
+      ])
       .orderBy('dataset.id', 'DESC')
       .addOrderBy('split.id', 'ASC');
     if (name) query.where('dataset.name = :name', { name });

@@ -35,7 +35,8 @@ export class ModelDataset {
     const { bytes, source, parsed } = await readSourceBytes(this.definition, this.options);
     const version = sha256(bytes);
     if (this.cached?.version === version && this.cached.source === source) return this.cached;
-    const table = parsed ?? parseTable(bytes, source, this.definition, maxRejectedFraction(this.definition, this.options));
+    const table =
+      parsed ?? parseTable(bytes, source, this.definition, maxRejectedFraction(this.definition, this.options));
     this.cached = {
       name: this.name,
       version,
@@ -64,6 +65,10 @@ export class ModelDataset {
 
   /** The model's target of a data row: the value in the model's unit, or the class index. */
   target(record: TableRecord, classes?: readonly string[]): number {
-    return targetValue(this.definition, record.values[this.definition.target.name] as number | string, classes ? [...classes] : undefined);
+    return targetValue(
+      this.definition,
+      record.values[this.definition.target.name] as number | string,
+      classes ? [...classes] : undefined,
+    );
   }
 }

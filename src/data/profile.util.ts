@@ -56,7 +56,15 @@ function profileColumn(values: Float64Array, feature: FeatureDefinition, nBins: 
   const counts = new Array<number>(edges.length + 1).fill(0);
   for (const v of present) counts[binIndex(edges, v)]++;
   const percentiles = Array.from({ length: 101 }, (_, i) => quantile(present, i / 100));
-  return { ...base, min: present[0], max: present[n - 1], mean, std: Math.sqrt(squares / n), bins: { edges, counts }, percentiles };
+  return {
+    ...base,
+    min: present[0],
+    max: present[n - 1],
+    mean,
+    std: Math.sqrt(squares / n),
+    bins: { edges, counts },
+    percentiles,
+  };
 }
 
 /** Profiles every column of a row-major matrix (NaN counts as missing). */

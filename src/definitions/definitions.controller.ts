@@ -70,6 +70,6 @@ export class DefinitionsController {
   @Get('definitions/schema')
   @ApiOkResponse({ schema: { type: 'object' } })
   schema(): object {
-    return MODEL_DEFINITION_SCHEMA as object;
+    return MODEL_DEFINITION_SCHEMA;
   }
 }

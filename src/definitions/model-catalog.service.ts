@@ -67,11 +67,19 @@ export class ModelCatalog implements OnModuleInit {
     const add = (entry: CatalogEntry): void => {
       const problem = this.aliasProblem(entry.definition, entries);
       if (problem) {
-        broken.push({ origin: entry.origin, location: entry.location, name: entry.definition.name, problems: [problem] });
+        broken.push({
+          origin: entry.origin,
+          location: entry.location,
+          name: entry.definition.name,
+          problems: [problem],
+        });
         return;
       }
       const replaced = entries.get(entry.definition.name);
-      if (replaced) this.logger.log(`${entry.location} replaces the definition of ${entry.definition.name} from ${replaced.location}`);
+      if (replaced)
+        this.logger.log(
+          `${entry.location} replaces the definition of ${entry.definition.name} from ${replaced.location}`,
+        );
       entries.set(entry.definition.name, entry);
     };
     for (const loaded of await this.readFolder(BUILTIN_DIR, 'builtin', broken)) add(this.withBuiltinSource(loaded));
@@ -85,7 +93,12 @@ export class ModelCatalog implements OnModuleInit {
       }
       const parsed = parseDefinition(row.document);
       if (!parsed.ok) {
-        broken.push({ origin: 'api', location: `api revision ${row.revision}`, name: row.name, problems: parsed.problems });
+        broken.push({
+          origin: 'api',
+          location: `api revision ${row.revision}`,
+          name: row.name,
+          problems: parsed.problems,
+        });
         continue;
       }
       add(this.apiEntry(parsed.definition, row));
@@ -159,7 +172,9 @@ export class ModelCatalog implements OnModuleInit {
     const entry = this.apiEntry(definition, row);
     this.entries.set(name, entry);
     this.broken = this.broken.filter((b) => b.name !== name);
-    this.logger.log(`${previous ? 'Replaced' : 'Added'} the definition of ${name} (revision ${row.revision}, ${actor})`);
+    this.logger.log(
+      `${previous ? 'Replaced' : 'Added'} the definition of ${name} (revision ${row.revision}, ${actor})`,
+    );
     this.events.emit(DEFINITION_CHANGED, new DefinitionChangedEvent(name, definition, previous, actor));
     return entry;
   }
@@ -178,10 +193,15 @@ export class ModelCatalog implements OnModuleInit {
   }
 
   /** An alias must name one model only, and never another model. */
-  private aliasProblem(definition: ModelDefinition, others: ReadonlyMap<string, CatalogEntry>): FieldProblem | undefined {
+  private aliasProblem(
+    definition: ModelDefinition,
+    others: ReadonlyMap<string, CatalogEntry>,
+  ): FieldProblem | undefined {
     for (const [i, alias] of definition.aliases.entries()) {
       const owner = [...others.values()].find(
-        (e) => e.definition.name !== definition.name && (e.definition.name === alias || e.definition.aliases.includes(alias)),
+        (e) =>
+          e.definition.name !== definition.name &&
+          (e.definition.name === alias || e.definition.aliases.includes(alias)),
       );
       if (owner) {
         return {
@@ -195,7 +215,14 @@ export class ModelCatalog implements OnModuleInit {
   }
 
   private apiEntry(definition: ModelDefinition, row: ModelDefinitionEntity): CatalogEntry {
-    return { definition, origin: 'api', location: 'api', revision: row.revision, document: row.document, since: row.createdAt };
+    return {
+      definition,
+      origin: 'api',
+      location: 'api',
+      revision: row.revision,
+      document: row.document,
+      since: row.createdAt,
+    };
   }
 
   /** HOUSING_CSV_PATH and HOUSING_CSV_URL keep applying to the built-in housing definition. */

@@ -8,8 +8,7 @@ export type MlTask = 'regression' | 'classification';
 
 /** How a missing value is filled in; the statistic is fitted on the training part of the split. */
 export type ImputeStrategy =
-  | { strategy: 'median' | 'mean' | 'mode'; key?: string }
-  | { strategy: 'constant'; value: number | string };
+  { strategy: 'median' | 'mean' | 'mode'; key?: string } | { strategy: 'constant'; value: number | string };
 
 /** One input field: what a client sends and what a column of the data file holds. */
 export interface InputFieldDefinition {

@@ -4,7 +4,12 @@ import { ModelCatalog } from '../definitions/model-catalog.service';
 import { ActiveModels } from '../registry/active-models.service';
 import { ModelNotReadyError } from '../registry/registry.errors';
 import type { ServedModel } from '../registry/served-model';
-import { BatchPredictionDto, LoggedPredictionDto, PredictionDto, RecentPredictionsQueryDto } from './dto/prediction.dto';
+import {
+  BatchPredictionDto,
+  LoggedPredictionDto,
+  PredictionDto,
+  RecentPredictionsQueryDto,
+} from './dto/prediction.dto';
 import { InputValidators } from './model-input.validator';
 import { PredictionLogService } from './prediction-log.service';
 import { PredictionService } from './prediction.service';
@@ -57,7 +62,11 @@ export class PredictionApiService {
    * The served version and the rows validated against it. While no version is served, the rows are checked
    * against the definition (400 for a bad row), then 503.
    */
-  validated(name: string, rows: readonly unknown[], at: (i: number) => string): { served: ServedModel; valid: object[] } {
+  validated(
+    name: string,
+    rows: readonly unknown[],
+    at: (i: number) => string,
+  ): { served: ServedModel; valid: object[] } {
     const served = this.active.get(name);
     if (!served) {
       this.validators.forDefinition(this.catalog.require(name)).validate(rows, at);
@@ -66,7 +75,12 @@ export class PredictionApiService {
     return { served, valid: this.validators.for(served).validate(rows, at) };
   }
 
-  private rows(model: string, rows: readonly unknown[], requestId: string, at: (i: number) => string): BatchPredictionDto {
+  private rows(
+    model: string,
+    rows: readonly unknown[],
+    requestId: string,
+    at: (i: number) => string,
+  ): BatchPredictionDto {
     const name = this.catalog.resolve(model);
     this.predictions.checkBatchSize(rows.length);
     const { served, valid } = this.validated(name, rows, at);

@@ -8,7 +8,9 @@ function fieldCheck(field: InputField, spec: FeatureSpec): (row: Record<string, 
   if (field.type === 'category') {
     const categories = new Set<unknown>(field.categories);
     const optional = !field.required;
-    const known = field.open ? (value: unknown) => typeof value === 'string' && value !== '' : (value: unknown) => categories.has(value);
+    const known = field.open
+      ? (value: unknown) => typeof value === 'string' && value !== ''
+      : (value: unknown) => categories.has(value);
     return (row) => {
       const value = row[name];
       return known(value) || (optional && (value === undefined || value === null));

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, UseFilters, UseIntercepto
 import { PublicRoute } from '../common/auth/auth.decorators';
 import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { RequestId } from '../common/http/request-id.decorator';
-import {  V2InferenceResponseDto, V2ModelParamDto, V2ModelVersionParamDto } from './dto/v2.dto';
+import { V2InferenceResponseDto, V2ModelParamDto, V2ModelVersionParamDto } from './dto/v2.dto';
 import { ModelVersionHeaderInterceptor } from './model-version-header.interceptor';
 import { V2ExceptionFilter } from './v2-exception.filter';
 import { V2Service } from './v2.service';

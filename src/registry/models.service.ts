@@ -42,19 +42,17 @@ export class ModelsService {
   /** Every model in force, then every definition refused at load (status broken, with its problems). */
   async list(): Promise<ModelSummaryDto[]> {
     const models = await Promise.all(this.data.names.map((name) => this.summary(name)));
-    const broken = this.catalog.brokenDefinitions().map(
-      (b): ModelSummaryDto => ({
-        name: b.name ?? b.location,
-        status: 'broken',
-        origin: b.origin,
-        task: null,
-        champion: null,
-        challenger: null,
-        servedVersion: null,
-        versionCount: 0,
-        problems: b.problems,
-      }),
-    );
+    const broken = this.catalog.brokenDefinitions().map((b): ModelSummaryDto => ({
+      name: b.name ?? b.location,
+      status: 'broken',
+      origin: b.origin,
+      task: null,
+      champion: null,
+      challenger: null,
+      servedVersion: null,
+      versionCount: 0,
+      problems: b.problems,
+    }));
     return [...models, ...broken];
   }
 

@@ -9,11 +9,7 @@ import { ModelVersionEntity } from './entities/model-version.entity';
 import { Comparison, HoldoutEvaluator } from './holdout-evaluator.service';
 import { ModelRegistryRepository } from './model-registry.repository';
 import { ModelNotFoundError } from '../definitions/definition.errors';
-import {
-  ModelVersionNotFoundError,
-  PromotionRefusedError,
-  RunNotRegistrableError,
-} from './registry.errors';
+import { ModelVersionNotFoundError, PromotionRefusedError, RunNotRegistrableError } from './registry.errors';
 
 export interface PromoteOptions {
   alias?: Alias;

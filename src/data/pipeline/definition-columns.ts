@@ -88,10 +88,7 @@ export class NumericSlots {
 }
 
 /** Slots for every numeric field a numeric column reads (after `checkColumns`), with each field's fill. */
-export function numericSlots(
-  definition: ModelDefinition,
-  fill: (field: InputFieldDefinition) => number,
-): NumericSlots {
+export function numericSlots(definition: ModelDefinition, fill: (field: InputFieldDefinition) => number): NumericSlots {
   const read = new Set(definition.columns.filter((c) => c.op !== 'one_hot').flatMap(columnFields));
   const fields = definition.features.filter((f) => read.has(f.name));
   return new NumericSlots(

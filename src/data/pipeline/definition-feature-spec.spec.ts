@@ -1,4 +1,4 @@
-import { adHocDefinition, HOUSING_DEFINITION, IRIS_DEFINITION } from '../../../test/support/builtin-model-definitions';
+import { adHocDefinition, builtinDefinition } from '../../../test/support/builtin-models';
 import type { ColumnDefinition, InputFieldDefinition } from '../../definitions/model-definition';
 import { NumericInputField, numericRuleBroken, numericRuleMessage } from '../feature-spec';
 import { HOUSING_SPEC } from '../../../test/support/legacy/housing.feature-spec';
@@ -6,9 +6,12 @@ import { IRIS_SPEC } from '../../../test/support/legacy/iris.data';
 import { resolveSpec } from './definition-feature-spec';
 import { PipelineDefinitionError } from './pipeline.errors';
 
+const HOUSING = builtinDefinition('california-housing');
+const IRIS = builtinDefinition('iris');
+
 describe('resolveSpec of the built-in definitions', () => {
   it('equals the hand-written California Housing spec', () => {
-    const spec = resolveSpec(HOUSING_DEFINITION, { bedrooms_per_household_median: 1.05 });
+    const spec = resolveSpec(HOUSING, { bedrooms_per_household_median: 1.05 });
     // No difference at all: bounds, exclusive lower bounds (positive → gt 0), units and descriptions all carry over.
     expect(spec.inputs).toStrictEqual(HOUSING_SPEC.inputs);
     expect(spec.features).toStrictEqual(HOUSING_SPEC.features);
@@ -18,9 +21,9 @@ describe('resolveSpec of the built-in definitions', () => {
   });
 
   it('equals the hand-written Iris spec', () => {
-    const spec = resolveSpec(IRIS_DEFINITION, {});
+    const spec = resolveSpec(IRIS, {});
     expect(spec).toStrictEqual(IRIS_SPEC);
-    expect(resolveSpec(IRIS_DEFINITION, {}, ['virginica', 'setosa']).classes).toEqual(['virginica', 'setosa']);
+    expect(resolveSpec(IRIS, {}, ['virginica', 'setosa']).classes).toEqual(['virginica', 'setosa']);
   });
 });
 
@@ -48,7 +51,17 @@ describe('resolveSpec of a definition', () => {
 
   it('keeps the stricter bound of min/gt and of max/lt, integer types and cross-field bounds', () => {
     expect(spec.inputs).toStrictEqual([
-      { name: 'n', type: 'number', required: true, min: 1, max: 10, maxExclusive: true, integer: true, unit: 'rooms', description: '' },
+      {
+        name: 'n',
+        type: 'number',
+        required: true,
+        min: 1,
+        max: 10,
+        maxExclusive: true,
+        integer: true,
+        unit: 'rooms',
+        description: '',
+      },
       { name: 'x', type: 'number', required: false, min: 0, minExclusive: true, unit: '', description: '' },
       { name: 'y', type: 'number', required: true, max: 5, notGreaterThan: 'x', unit: '', description: '' },
       { name: 'kind', type: 'category', required: false, categories: ['a', 'b'], description: 'Kind' },
@@ -78,8 +91,8 @@ describe('resolveSpec of a definition', () => {
 
   it('refuses a category without declared or learned values, and a classification without labels', () => {
     expect(() => resolveSpec(adHocDefinition({ features: fields, columns }), {})).toThrow(PipelineDefinitionError);
-    const { classes: _classes, ...target } = IRIS_DEFINITION.target;
-    expect(() => resolveSpec({ ...IRIS_DEFINITION, target }, {})).toThrow('iris: the class labels are unknown');
+    const { classes: _classes, ...target } = IRIS.target;
+    expect(() => resolveSpec({ ...IRIS, target }, {})).toThrow('iris: the class labels are unknown');
   });
 });
 

@@ -50,7 +50,14 @@ export function definitionInputs(definition: ModelDefinition): InputField[] {
   return definition.features.map((field) =>
     field.type !== 'category' || field.values
       ? resolveInput(definition, field, {})
-      : { name: field.name, type: 'category', required: field.required, categories: [], open: true, description: field.description ?? '' },
+      : {
+          name: field.name,
+          type: 'category',
+          required: field.required,
+          categories: [],
+          open: true,
+          description: field.description ?? '',
+        },
   );
 }
 
@@ -91,13 +98,11 @@ function columnFeatures(
   }
   const field = definition.features.find((f) => f.name === column.field) as InputFieldDefinition;
   const prefix = column.description ? `${column.description}: ` : '';
-  return categoryValues(definition, field, prep).map(
-    (value): FeatureDefinition => ({
-      name: `${column.name}=${value}`,
-      kind: 'indicator',
-      description: `${prefix}1 when ${column.field} is ${value}`,
-    }),
-  );
+  return categoryValues(definition, field, prep).map((value): FeatureDefinition => ({
+    name: `${column.name}=${value}`,
+    kind: 'indicator',
+    description: `${prefix}1 when ${column.field} is ${value}`,
+  }));
 }
 
 /**
@@ -106,7 +111,11 @@ function columnFeatures(
  * named `<column>=<value>`), its target, its classes (classification: `classes` when given, else the declared ones)
  * and its example (the definition's, else the one fitted from the training part).
  */
-export function resolveSpec(definition: ModelDefinition, preprocessing: Preprocessing, classes?: readonly string[]): FeatureSpec {
+export function resolveSpec(
+  definition: ModelDefinition,
+  preprocessing: Preprocessing,
+  classes?: readonly string[],
+): FeatureSpec {
   checkColumns(definition);
   const { target, task } = definition;
   const spec: FeatureSpec = {
@@ -123,7 +132,8 @@ export function resolveSpec(definition: ModelDefinition, preprocessing: Preproce
   };
   if (task === 'classification') {
     const labels = classes ?? target.classes;
-    if (!labels) throw new PipelineDefinitionError(definition.name, 'the class labels are unknown: pass those of the data');
+    if (!labels)
+      throw new PipelineDefinitionError(definition.name, 'the class labels are unknown: pass those of the data');
     spec.classes = labels;
   }
   return spec;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { adHocDefinition, HOUSING_DEFINITION, IRIS_DEFINITION } from '../../../test/support/builtin-model-definitions';
+import { adHocDefinition, builtinDefinition } from '../../../test/support/builtin-models';
 import { realHousingCsvPath } from '../../../test/support/housing-data';
 import type { ColumnDefinition, InputFieldDefinition } from '../../definitions/model-definition';
 import { Preprocessing, transformAll } from '../feature-spec';
@@ -9,6 +9,9 @@ import { housingPipeline } from '../../../test/support/legacy/housing.features';
 import { irisPipeline, loadIris } from '../../../test/support/legacy/iris.data';
 import { compilePipeline, fitPreprocessing, targetValue } from './definition-pipeline';
 import { PipelineDefinitionError } from './pipeline.errors';
+
+const HOUSING = builtinDefinition('california-housing');
+const IRIS = builtinDefinition('iris');
 
 /** Index of the first element that differs (Object.is: NaN equals NaN, 0 differs from -0), -1 when none. */
 function firstDifference(a: Float64Array, b: Float64Array): number {
@@ -46,7 +49,7 @@ withCsv(`housing definition against the hand-written pipeline on the real CSV${s
   it('fits exactly today’s preprocessing, on the whole file and on a part of it', () => {
     for (const train of [records, records.slice(0, 1000), records.slice(5000, 16512)]) {
       const today = housingPipeline.fit(train);
-      const fitted = fitPreprocessing(HOUSING_DEFINITION, train.map(housingValues));
+      const fitted = fitPreprocessing(HOUSING, train.map(housingValues));
       expect(Object.keys(fitted)).toEqual(['bedrooms_per_household_median']);
       expect(Object.is(fitted.bedrooms_per_household_median, today.bedrooms_per_household_median)).toBe(true);
     }
@@ -55,16 +58,16 @@ withCsv(`housing definition against the hand-written pipeline on the real CSV${s
 
   it('writes bit-identical features for every row, missing bedrooms included', () => {
     const train = records.slice(0, 16512);
-    const prep = fitPreprocessing(HOUSING_DEFINITION, train.map(housingValues));
-    const pipeline = compilePipeline(HOUSING_DEFINITION, prep);
+    const prep = fitPreprocessing(HOUSING, train.map(housingValues));
+    const pipeline = compilePipeline(HOUSING, prep);
     expect(pipeline.spec.features).toHaveLength(housingPipeline.spec.features.length);
     const today = transformAll(housingPipeline, records, housingPipeline.fit(train));
     expectBitIdentical(transformAll(pipeline, records.map(housingValues), prep), today);
   });
 
   it('imputes a request that omits total_bedrooms or sends null exactly as today', () => {
-    const prep = fitPreprocessing(HOUSING_DEFINITION, records.map(housingValues));
-    const pipeline = compilePipeline(HOUSING_DEFINITION, prep);
+    const prep = fitPreprocessing(HOUSING, records.map(housingValues));
+    const pipeline = compilePipeline(HOUSING, prep);
     const todayPrep = housingPipeline.fit(records);
     const omitted = records.map((r) => ({ ...r, total_bedrooms: undefined }) as unknown as HousingInput);
     const nulled = records.map((r) => ({ ...r, total_bedrooms: null }));
@@ -86,9 +89,9 @@ describe('iris definition against the hand-written pipeline', () => {
   it('fits nothing and writes bit-identical features for all 150 rows', () => {
     const { records } = loadIris();
     const values = records.map(({ row: _row, species: _species, ...input }) => input);
-    const prep = fitPreprocessing(IRIS_DEFINITION, values);
+    const prep = fitPreprocessing(IRIS, values);
     expect(prep).toEqual({});
-    const pipeline = compilePipeline(IRIS_DEFINITION, prep);
+    const pipeline = compilePipeline(IRIS, prep);
     expectBitIdentical(transformAll(pipeline, values, prep), transformAll(irisPipeline, records, irisPipeline.fit([])));
   });
 });
@@ -170,7 +173,11 @@ describe('compilePipeline column operations', () => {
 });
 
 describe('compilePipeline imputation', () => {
-  const fields = [num('a'), num('b', { required: false }), num('m', { required: false, impute: { strategy: 'median' } })];
+  const fields = [
+    num('a'),
+    num('b', { required: false }),
+    num('m', { required: false, impute: { strategy: 'median' } }),
+  ];
 
   it('gives NaN when a missing input has no imputation anywhere', () => {
     const columns: ColumnDefinition[] = [
@@ -205,9 +212,23 @@ describe('compilePipeline imputation', () => {
   });
 
   it('imputes an optional category with its training mode before one-hot', () => {
-    const color: InputFieldDefinition = { name: 'color', type: 'category', required: false, impute: { strategy: 'mode' } };
-    const definition = adHocDefinition({ features: [color], columns: [{ name: 'color', op: 'one_hot', field: 'color' }] });
-    const prep = fitPreprocessing(definition, [{ color: 'red' }, { color: 'blue' }, { color: 'red' }, { color: 'blue' }, {}]);
+    const color: InputFieldDefinition = {
+      name: 'color',
+      type: 'category',
+      required: false,
+      impute: { strategy: 'mode' },
+    };
+    const definition = adHocDefinition({
+      features: [color],
+      columns: [{ name: 'color', op: 'one_hot', field: 'color' }],
+    });
+    const prep = fitPreprocessing(definition, [
+      { color: 'red' },
+      { color: 'blue' },
+      { color: 'red' },
+      { color: 'blue' },
+      {},
+    ]);
     expect(prep['color.mode']).toBe('blue');
     const pipeline = compilePipeline(definition, prep);
     expect(pipeline.spec.features.map((f) => f.name)).toEqual(['color=blue', 'color=red']);
@@ -232,21 +253,23 @@ describe('compilePipeline imputation', () => {
       [{ name: 'x', op: 'sum', fields: [] }],
     ];
     for (const columns of bad) {
-      expect(() => compilePipeline(adHocDefinition({ features: fields, columns }), {})).toThrow(PipelineDefinitionError);
+      expect(() => compilePipeline(adHocDefinition({ features: fields, columns }), {})).toThrow(
+        PipelineDefinitionError,
+      );
     }
   });
 });
 
 describe('targetValue', () => {
   it('divides a regression target by divideBy (a division, not a multiplication by the inverse)', () => {
-    expect(targetValue(HOUSING_DEFINITION, 452_600)).toBe(4.526); // 452_600 * 1e-5 is 4.526000000000001
-    expect(targetValue(HOUSING_DEFINITION, 14_999)).toBe(0.14999);
-    expect(targetValue(HOUSING_DEFINITION, 'high')).toBeNaN();
+    expect(targetValue(HOUSING, 452_600)).toBe(4.526); // 452_600 * 1e-5 is 4.526000000000001
+    expect(targetValue(HOUSING, 14_999)).toBe(0.14999);
+    expect(targetValue(HOUSING, 'high')).toBeNaN();
   });
 
   it('gives a label’s class index, -1 when unknown', () => {
-    expect(targetValue(IRIS_DEFINITION, 'virginica')).toBe(2);
-    expect(targetValue(IRIS_DEFINITION, 'setosa', ['versicolor', 'setosa'])).toBe(1);
-    expect(targetValue(IRIS_DEFINITION, 'rose')).toBe(-1);
+    expect(targetValue(IRIS, 'virginica')).toBe(2);
+    expect(targetValue(IRIS, 'setosa', ['versicolor', 'setosa'])).toBe(1);
+    expect(targetValue(IRIS, 'rose')).toBe(-1);
   });
 });

@@ -1,4 +1,4 @@
-import { adHocDefinition, HOUSING_DEFINITION } from '../../../test/support/builtin-model-definitions';
+import { adHocDefinition, builtinDefinition } from '../../../test/support/builtin-models';
 import type { ColumnDefinition, InputFieldDefinition } from '../../definitions/model-definition';
 import { fitPreprocessing } from './definition-preprocessing';
 import { PipelineDefinitionError } from './pipeline.errors';
@@ -8,7 +8,13 @@ const fields: InputFieldDefinition[] = [
   { name: 'size', type: 'number', required: false, impute: { strategy: 'mean', key: 'size_mean' } },
   { name: 'age', type: 'number', required: false, impute: { strategy: 'mode' } },
   { name: 'kind', type: 'category', required: true },
-  { name: 'color', type: 'category', required: false, values: ['red', 'blue'], impute: { strategy: 'constant', value: 'red' } },
+  {
+    name: 'color',
+    type: 'category',
+    required: false,
+    values: ['red', 'blue'],
+    impute: { strategy: 'constant', value: 'red' },
+  },
   { name: 'shape', type: 'category', required: false, impute: { strategy: 'mode' } },
 ];
 const columns: ColumnDefinition[] = [
@@ -52,7 +58,9 @@ describe('fitPreprocessing', () => {
       columns: [{ name: 'x', op: 'input', field: 'x' }],
       example: {},
     });
-    expect(fitPreprocessing(definition, [{ x: 4 }, { x: 1 }, { x: null }, { x: 3 }, { x: 10 }])).toEqual({ 'x.median': 3.5 });
+    expect(fitPreprocessing(definition, [{ x: 4 }, { x: 1 }, { x: null }, { x: 3 }, { x: 10 }])).toEqual({
+      'x.median': 3.5,
+    });
   });
 
   it('fits the housing bedrooms per household under its declared key only', () => {
@@ -61,13 +69,19 @@ describe('fitPreprocessing', () => {
       { total_bedrooms: null, households: 5 },
       { total_bedrooms: 9, households: 3 },
     ];
-    expect(fitPreprocessing(HOUSING_DEFINITION, rows)).toEqual({ bedrooms_per_household_median: 2.5 });
+    const housing = builtinDefinition('california-housing');
+    expect(fitPreprocessing(housing, rows)).toEqual({ bedrooms_per_household_median: 2.5 });
   });
 
   it('refuses to impute without a training value or a category with a median', () => {
     const never = adHocDefinition({ features: fields.slice(1, 2), columns: [] });
     expect(() => fitPreprocessing(never, [{ size: null }])).toThrow(PipelineDefinitionError);
-    const median: InputFieldDefinition = { name: 'c', type: 'category', required: false, impute: { strategy: 'median' } };
+    const median: InputFieldDefinition = {
+      name: 'c',
+      type: 'category',
+      required: false,
+      impute: { strategy: 'median' },
+    };
     expect(() => fitPreprocessing(adHocDefinition({ features: [median], columns: [] }), [{ c: 'x' }])).toThrow(
       'ad-hoc: category c cannot be imputed with median',
     );

@@ -1,12 +1,6 @@
 import type { Preprocessing } from '../feature-spec';
 import type { ImputeStrategy, InputFieldDefinition, ModelDefinition } from '../../definitions/model-definition';
-import {
-  checkColumns,
-  InputRow,
-  NumericKernel,
-  numericKernel,
-  numericSlots,
-} from './definition-columns';
+import { checkColumns, InputRow, NumericKernel, numericKernel, numericSlots } from './definition-columns';
 import { PipelineDefinitionError } from './pipeline.errors';
 import { mean, median, mode, sortedDistinct } from './statistics.util';
 
@@ -97,7 +91,10 @@ function fitColumns(definition: ModelDefinition, train: readonly InputRow[]): Pr
   fitted.forEach(({ column, impute, key }, i) => {
     const value = statistic(impute.strategy, values[i]);
     if (value === undefined) {
-      throw new PipelineDefinitionError(definition.name, `no training row with the inputs of ${column.name} to fit ${key}`);
+      throw new PipelineDefinitionError(
+        definition.name,
+        `no training row with the inputs of ${column.name} to fit ${key}`,
+      );
     }
     prep[key] = value;
   });
@@ -121,7 +118,10 @@ function fittedValue(definition: ModelDefinition, owner: string, impute: ImputeS
   if (impute.strategy === 'constant') return impute.value;
   const key = fittedKey(owner, impute);
   if (!Object.hasOwn(prep, key)) {
-    throw new PipelineDefinitionError(definition.name, `preprocessing lacks ${key}: it was not fitted for this definition`);
+    throw new PipelineDefinitionError(
+      definition.name,
+      `preprocessing lacks ${key}: it was not fitted for this definition`,
+    );
   }
   return prep[key];
 }

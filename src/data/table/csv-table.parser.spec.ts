@@ -1,102 +1,30 @@
 import { readFileSync } from 'node:fs';
+import { adHocDefinition, builtinDefinition } from '../../../test/support/builtin-models';
 import { fixture, realHousingCsvPath } from '../../../test/support/housing-data';
 import type { InputFieldDefinition, ModelDefinition, TargetDefinition } from '../../definitions/model-definition';
 import { DataFileError } from '../data.errors';
 import { parseHousingCsv } from '../../../test/support/legacy/housing-csv.parser';
 import { parseTable } from './csv-table.parser';
 
-// Test-only: the normalized form of src/definitions/builtin/california-housing.yaml, built by hand until the
-// YAML parser lands (the parser reads the source, delimiter, target and features; the rest is carried along).
-const numeric = (name: string, rules: Partial<InputFieldDefinition> = {}): InputFieldDefinition => ({
-  name,
-  type: 'number',
-  required: true,
-  ...rules,
-});
-const CITIES: [string, number, number][] = [
-  ['los_angeles', 34.0522, -118.2437],
-  ['san_francisco', 37.7749, -122.4194],
-  ['san_diego', 32.7157, -117.1611],
-  ['san_jose', 37.3382, -121.8863],
-  ['sacramento', 38.5816, -121.4944],
-];
-function housingDefinition(overrides: Partial<ModelDefinition> = {}): ModelDefinition {
-  const url = 'https://raw.githubusercontent.com/ageron/handson-ml2/master/datasets/housing/housing.csv';
-  return {
-    name: 'california-housing',
-    task: 'regression',
-    description: 'Median house value of a California census block group',
-    aliases: ['housing'],
-    source: { kind: 'file', path: 'california_housing.csv', url },
-    delimiter: ',',
-    target: {
-      ...{ name: 'median_house_value', description: 'median_house_value / 100000', gt: 0, max: 10_000_000 },
-      ...{ divideBy: 100_000, unit: '100k USD', output: 'MedHouseVal', also: { dollars: 100_000 } },
-    },
-    features: [
-      numeric('longitude', { min: -124.5, max: -114.0, unit: 'degrees' }),
-      numeric('latitude', { min: 32.5, max: 42.1, unit: 'degrees' }),
-      numeric('housing_median_age', { min: 0, max: 150, unit: 'years' }),
-      numeric('total_rooms', { min: 0, max: 1_000_000, unit: 'rooms' }),
-      numeric('total_bedrooms', { required: false, min: 0, max: 1_000_000, notGreaterThan: 'total_rooms' }),
-      numeric('population', { min: 0, max: 1_000_000, unit: 'people' }),
-      numeric('households', { gt: 0, max: 1_000_000, unit: 'households' }),
-      numeric('median_income', { gt: 0, max: 100, unit: 'tens of thousands of USD' }),
-      {
-        ...{ name: 'ocean_proximity', type: 'category', required: true },
-        values: ['<1H OCEAN', 'INLAND', 'ISLAND', 'NEAR BAY', 'NEAR OCEAN'],
-      },
-    ],
-    columns: [
-      { name: 'MedInc', op: 'input', field: 'median_income' },
-      { name: 'HouseAge', op: 'input', field: 'housing_median_age' },
-      { name: 'AveRooms', op: 'ratio', numerator: 'total_rooms', denominator: 'households' },
-      {
-        ...{ name: 'AveBedrms', op: 'ratio', numerator: 'total_bedrooms', denominator: 'households' },
-        impute: { strategy: 'median', key: 'bedrooms_per_household_median' },
-      },
-      { name: 'Population', op: 'input', field: 'population' },
-      { name: 'AveOccup', op: 'ratio', numerator: 'population', denominator: 'households' },
-      { name: 'Latitude', op: 'input', field: 'latitude' },
-      { name: 'Longitude', op: 'input', field: 'longitude' },
-      ...CITIES.map(([city, toLat, toLon]) => ({
-        ...{ name: `km_to_${city}`, op: 'haversine_km' as const, lat: 'latitude', lon: 'longitude', toLat, toLon },
-      })),
-      ...[15, 30, 45, 60].map((degrees) => ({
-        ...{ name: `rot${degrees}`, op: 'rotate' as const, x: 'longitude', y: 'latitude', degrees },
-      })),
-      { name: 'ocean_proximity', op: 'one_hot', field: 'ocean_proximity' },
-    ],
-    candidates: [
-      { name: 'linear', params: {} },
-      { name: 'random_forest', params: { nEstimators: 100, maxFeatures: 'sqrt', minSamplesLeaf: 3 } },
-      {
-        name: 'gbdt',
-        params: { nEstimators: 300, learningRate: 0.1, maxLeaves: 31, maxDepth: 8, minSamplesLeaf: 20, colsampleByTree: 0.7 },
-      },
-    ],
-    gate: { metric: 'rmse' },
-    split: {},
-    drift: {},
-    retrain: {},
-    ...overrides,
-  };
-}
+/** The built-in California Housing definition, parsed from its YAML file as the service parses it. */
+const HOUSING = builtinDefinition('california-housing');
 
 /** A small definition for the generic cases: the given fields and target, defaults elsewhere. */
 function tableDefinition(
   task: ModelDefinition['task'],
   features: InputFieldDefinition[],
   target: Partial<TargetDefinition> & { name: string },
-  delimiter = ',',
 ): ModelDefinition {
-  return {
-    ...housingDefinition({ name: 'table', task, delimiter, features, columns: [], candidates: [] }),
+  return adHocDefinition({
+    name: 'table',
+    task,
+    features,
+    columns: [],
+    candidates: [],
     target: { divideBy: 1, unit: '', output: target.name, also: {}, ...target },
-  };
+  });
 }
 
-const HOUSING = housingDefinition();
 const csv = (...lines: string[]) => Buffer.from(`${lines.join('\n')}\n`);
 const parse = (name: string, maxRejected = 0.01) => parseTable(fixture(name), name, HOUSING, maxRejected);
 
@@ -135,7 +63,10 @@ describe('parseTable with the housing definition (the housing CSV cases)', () =>
         median_house_value: 452600,
       },
     });
-    expect(Object.keys(parsed.records[0].values)).toEqual([...HOUSING.features.map((f) => f.name), 'median_house_value']);
+    expect(Object.keys(parsed.records[0].values)).toEqual([
+      ...HOUSING.features.map((f) => f.name),
+      'median_house_value',
+    ]);
     expect(parsed.records[2].values.total_bedrooms).toBeNull();
   });
 
@@ -149,8 +80,12 @@ describe('parseTable with the housing definition (the housing CSV cases)', () =>
   });
 
   it('rejects an empty file and a file without data rows with their own messages', () => {
-    expect(rejection(() => parse('empty.csv')).message).toBe('empty.csv: file is empty: expected a header and data rows');
-    expect(rejection(() => parse('header-only.csv')).message).toBe('header-only.csv: file has a header but no data rows');
+    expect(rejection(() => parse('empty.csv')).message).toBe(
+      'empty.csv: file is empty: expected a header and data rows',
+    );
+    expect(rejection(() => parse('header-only.csv')).message).toBe(
+      'header-only.csv: file has a header but no data rows',
+    );
   });
 
   it('reports a non-numeric cell with its line number and rule', () => {
@@ -213,17 +148,21 @@ describe('parseTable with the housing definition (the housing CSV cases)', () =>
     );
   });
 
-  it.each(['valid.csv', 'bom-crlf.csv', 'non-numeric.csv', 'out-of-range.csv', 'truncated-last-line.csv', 'bad-rows.csv'])(
-    'gives the records and problems of parseHousingCsv on %s',
-    (name) => {
-      const today = parseHousingCsv(fixture(name), name, 1);
-      const parsed = parseTable(fixture(name), name, HOUSING, 1);
-      expect(parsed.records).toEqual(today.records.map(({ row, ...values }) => ({ row, values })));
-      const rule = (r: string) => (r === 'bedrooms_le_rooms' ? 'not_greater_than' : r);
-      expect(parsed.rejected).toEqual(today.rejected.map((p) => ({ ...p, rule: rule(p.rule) })));
-      expect(parsed.missingValues).toBe(today.missingBedrooms);
-    },
-  );
+  it.each([
+    'valid.csv',
+    'bom-crlf.csv',
+    'non-numeric.csv',
+    'out-of-range.csv',
+    'truncated-last-line.csv',
+    'bad-rows.csv',
+  ])('gives the records and problems of parseHousingCsv on %s', (name) => {
+    const today = parseHousingCsv(fixture(name), name, 1);
+    const parsed = parseTable(fixture(name), name, HOUSING, 1);
+    expect(parsed.records).toEqual(today.records.map(({ row, ...values }) => ({ row, values })));
+    const rule = (r: string) => (r === 'bedrooms_le_rooms' ? 'not_greater_than' : r);
+    expect(parsed.rejected).toEqual(today.rejected.map((p) => ({ ...p, rule: rule(p.rule) })));
+    expect(parsed.missingValues).toBe(today.missingBedrooms);
+  });
 });
 
 describe('parseTable header', () => {
@@ -248,8 +187,13 @@ describe('parseTable header', () => {
   });
 
   it('reads cells separated by the definition delimiter (;)', () => {
-    const semicolons = housingDefinition({ delimiter: ';' });
-    const parsed = parseTable(reordered((names) => names, ';'), 'semicolons.csv', semicolons, 0);
+    const semicolons: ModelDefinition = { ...HOUSING, delimiter: ';' };
+    const parsed = parseTable(
+      reordered((names) => names, ';'),
+      'semicolons.csv',
+      semicolons,
+      0,
+    );
     expect(parsed.records).toEqual(parse('valid.csv').records);
     expect(rejection(() => parseTable(fixture('valid.csv'), 'commas.csv', semicolons, 1)).message).toContain(
       'commas.csv: header lacks column(s) longitude, latitude,',
@@ -261,7 +205,7 @@ describe('parseTable fields', () => {
   const counts = tableDefinition(
     'regression',
     [
-      numeric('count', { type: 'integer', min: 1, lt: 10 }),
+      { name: 'count', type: 'integer', required: true, min: 1, lt: 10 },
       { name: 'colour', type: 'category', required: true },
       { name: 'shape', type: 'category', required: false },
     ],
@@ -303,8 +247,8 @@ describe('parseTable fields', () => {
 });
 
 describe('parseTable classification', () => {
-  const flowers = (classes?: string[]) =>
-    tableDefinition('classification', [numeric('petal', { gt: 0 })], { name: 'species', classes });
+  const petal: InputFieldDefinition = { name: 'petal', type: 'number', required: true, gt: 0 };
+  const flowers = (classes?: string[]) => tableDefinition('classification', [petal], { name: 'species', classes });
   const bytes = csv('species,petal', ' virginica ,1.5', 'setosa,0.2', 'versicolor,1.3', 'setosa,0.3');
 
   it('reads string labels and learns the sorted distinct classes of the accepted rows', () => {

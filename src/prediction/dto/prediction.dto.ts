@@ -1,17 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  Allow,
-  ArrayNotEmpty,
-  IsArray,
-  IsIn,
-  IsInt,
-  IsObject,
-  IsOptional,
-  Max,
-  Min,
-  Matches,
-} from 'class-validator';
+import { Allow, ArrayNotEmpty, IsArray, IsInt, IsObject, IsOptional, Max, Min, Matches } from 'class-validator';
 import { MODEL_NAME_PATTERN } from '../../definitions/dto/model-name.dto';
 import { Prechecked } from '../../common/http/validation.pipe';
 import { PredictionEntity } from '../entities/prediction.entity';
@@ -90,14 +79,18 @@ class AnswerBase {
 
 export class PredictionDto extends AnswerBase {
   /** A value (regression) or a label with the probability of every class (classification). */
-  @ApiProperty({ oneOf: [{ $ref: '#/components/schemas/ValuePredictionDto' }, { $ref: '#/components/schemas/ClassPredictionDto' }] })
+  @ApiProperty({
+    oneOf: [{ $ref: '#/components/schemas/ValuePredictionDto' }, { $ref: '#/components/schemas/ClassPredictionDto' }],
+  })
   prediction!: ValuePredictionDto | ClassPredictionDto;
 }
 
 export class BatchPredictionDto extends AnswerBase {
   @ApiProperty({
     type: 'array',
-    items: { oneOf: [{ $ref: '#/components/schemas/ValuePredictionDto' }, { $ref: '#/components/schemas/ClassPredictionDto' }] },
+    items: {
+      oneOf: [{ $ref: '#/components/schemas/ValuePredictionDto' }, { $ref: '#/components/schemas/ClassPredictionDto' }],
+    },
   })
   predictions!: (ValuePredictionDto | ClassPredictionDto)[];
 }

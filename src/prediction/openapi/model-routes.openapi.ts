@@ -26,7 +26,9 @@ function fieldSchema(field: InputFieldDefinition, values: readonly string[] | un
     ...(field.gt !== undefined ? { minimum: field.gt, exclusiveMinimum: true } : {}),
     ...(field.max !== undefined ? { maximum: field.max } : {}),
     ...(field.lt !== undefined ? { maximum: field.lt, exclusiveMaximum: true } : {}),
-    ...(field.notGreaterThan ? { description: `${description}; at most ${field.notGreaterThan}`.replace(/^; /, '') } : {}),
+    ...(field.notGreaterThan
+      ? { description: `${description}; at most ${field.notGreaterThan}`.replace(/^; /, '') }
+      : {}),
   };
 }
 
@@ -75,7 +77,9 @@ function v2Example(definition: ModelDefinition, example: Record<string, unknown>
  * the admin API shows at once.
  */
 export function withModelRoutes(document: OpenAPIObject, catalog: ModelCatalog, active: ActiveModels): OpenAPIObject {
-  const paths: Record<string, Record<string, Operation>> = { ...(document.paths as Record<string, Record<string, Operation>>) };
+  const paths: Record<string, Record<string, Operation>> = {
+    ...(document.paths as Record<string, Record<string, Operation>>),
+  };
   const schemas: Record<string, Schema> = { ...((document.components?.schemas ?? {}) as Record<string, Schema>) };
   const tags = [...(document.tags ?? [])];
   const mlflowExamples: Record<string, object> = {};
@@ -100,7 +104,10 @@ export function withModelRoutes(document: OpenAPIObject, catalog: ModelCatalog, 
       paths[`/predict/${name}/batch`] = {
         post: operation(
           `Rows of ${definition.name} (up to MAX_BATCH_ROWS)`,
-          jsonBody({ type: 'object', properties: { rows: { type: 'array', items: ref, minItems: 1 } }, required: ['rows'] }, example && { rows: [example] }),
+          jsonBody(
+            { type: 'object', properties: { rows: { type: 'array', items: ref, minItems: 1 } }, required: ['rows'] },
+            example && { rows: [example] },
+          ),
           '#/components/schemas/BatchPredictionDto',
         ),
       };
@@ -108,7 +115,14 @@ export function withModelRoutes(document: OpenAPIObject, catalog: ModelCatalog, 
     paths[`/models/${definition.name}/predict`] = {
       post: operation(
         `${definition.name} rows in {"inputs": row or [rows]}`,
-        jsonBody({ type: 'object', properties: { inputs: { oneOf: [ref, { type: 'array', items: ref }] } }, required: ['inputs'] }, example && { inputs: example }),
+        jsonBody(
+          {
+            type: 'object',
+            properties: { inputs: { oneOf: [ref, { type: 'array', items: ref }] } },
+            required: ['inputs'],
+          },
+          example && { inputs: example },
+        ),
         '#/components/schemas/BatchPredictionDto',
       ),
     };
@@ -136,5 +150,5 @@ export function withModelRoutes(document: OpenAPIObject, catalog: ModelCatalog, 
     body.content['application/json'].examples = mlflowExamples;
     paths['/invocations'] = { ...paths['/invocations'], post: { ...invocations, requestBody: body } };
   }
-  return { ...document, tags, paths, components: { ...document.components, schemas } } as OpenAPIObject;
+  return { ...document, tags, paths, components: { ...document.components, schemas } };
 }

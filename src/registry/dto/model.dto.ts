@@ -1,12 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, MaxLength, Min } from 'class-validator';
 import { AliasEventEntity } from '../entities/alias-event.entity';
 import { ALIASES, type Alias } from '../entities/model-alias.entity';
 import { ModelVersionEntity } from '../entities/model-version.entity';
 import type { AliasMoveResult } from '../registry.service';
 import { ModelNameParamDto } from '../../definitions/dto/model-name.dto';
-
 
 export class ModelVersionParamDto extends ModelNameParamDto {
   @Type(() => Number)

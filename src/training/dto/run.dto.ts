@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsUUID, Max, Min , Matches } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsUUID, Max, Min, Matches } from 'class-validator';
 import { MODEL_NAME_PATTERN } from '../../definitions/dto/model-name.dto';
 import { CANDIDATE_NAMES } from '../candidates';
 import { ExperimentEntity } from '../entities/experiment.entity';

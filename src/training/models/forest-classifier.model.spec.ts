@@ -6,7 +6,9 @@ describe('ForestClassifierModel (ml-random-forest)', () => {
   // Three separable classes along the first feature; the second is noise.
   const rng = new Rng(5);
   const n = 90;
-  const X = Float64Array.from({ length: n * 2 }, (_, i) => (i % 2 === 0 ? Math.floor(i / 2 / 30) * 10 + rng.next() : rng.next()));
+  const X = Float64Array.from({ length: n * 2 }, (_, i) =>
+    i % 2 === 0 ? Math.floor(i / 2 / 30) * 10 + rng.next() : rng.next(),
+  );
   const y = Int32Array.from({ length: n }, (_, i) => Math.floor(i / 30));
   const model = ForestClassifierModel.fit({ X, y, nFeatures: 2 }, 3, { nEstimators: 20, maxFeatures: 1, seed: 1 });
 
@@ -22,6 +24,8 @@ describe('ForestClassifierModel (ml-random-forest)', () => {
   it('predicts identically after a JSON round trip and refuses a broken forest', () => {
     const copy = ForestClassifierModel.fromJSON(JSON.parse(JSON.stringify(model)));
     expect(copy.predictProba(X)).toEqual(model.predictProba(X));
-    expect(() => ForestClassifierModel.fromJSON({ ...model.toJSON(), forest: { name: 'nope' } })).toThrow(ModelFormatError);
+    expect(() => ForestClassifierModel.fromJSON({ ...model.toJSON(), forest: { name: 'nope' } })).toThrow(
+      ModelFormatError,
+    );
   });
 });

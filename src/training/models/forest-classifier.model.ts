@@ -33,7 +33,11 @@ export class ForestClassifierModel {
     private readonly forest: RandomForestClassifier,
   ) {}
 
-  static fit({ X, y, nFeatures }: TrainingData, nClasses: number, params: ForestClassifierParams): ForestClassifierModel {
+  static fit(
+    { X, y, nFeatures }: TrainingData,
+    nClasses: number,
+    params: ForestClassifierParams,
+  ): ForestClassifierModel {
     const forest = new RandomForestClassifier({ ...params, noOOB: true });
     forest.train(toRows(X, nFeatures), Array.from(y));
     return new ForestClassifierModel(nFeatures, nClasses, forest);

@@ -22,7 +22,9 @@ function leastSquares(X: Float64Array, y: Float64Array, p: number): Float64Array
     }
   }
   for (let col = 0; col < k; col++) {
-    const pivot = a.slice(col).reduce((best, row, i) => (Math.abs(row[col]) > Math.abs(a[best][col]) ? col + i : best), col);
+    const pivot = a
+      .slice(col)
+      .reduce((best, row, i) => (Math.abs(row[col]) > Math.abs(a[best][col]) ? col + i : best), col);
     [a[col], a[pivot]] = [a[pivot], a[col]];
     for (let r = 0; r < k; r++) {
       if (r === col) continue;
@@ -38,7 +40,10 @@ describe('LinearRegressionModel', () => {
   const n = 500;
   const p = 3;
   const X = Float64Array.from({ length: n * p }, (_, i) => (i % p === 2 ? 1000 : 1) * (rng.next() - 0.5));
-  const y = Float64Array.from({ length: n }, (_, i) => 3 + 2 * X[i * p] - X[i * p + 1] + 0.004 * X[i * p + 2] + 0.1 * (rng.next() - 0.5));
+  const y = Float64Array.from(
+    { length: n },
+    (_, i) => 3 + 2 * X[i * p] - X[i * p + 1] + 0.004 * X[i * p + 2] + 0.1 * (rng.next() - 0.5),
+  );
 
   it('matches least squares (normal equations) on features of very different scales', () => {
     const model = LinearRegressionModel.fit({ X, y, nFeatures: p });
@@ -62,15 +67,29 @@ describe('LinearRegressionModel', () => {
     // with its training median): a definition with just those columns is scikit-learn's feature matrix.
     const housing = builtinDefinition('california-housing');
     const definition = { ...housing, columns: housing.columns.slice(0, 8) };
-    expect(definition.columns.map((c) => c.name)).toEqual(
-      ['MedInc', 'HouseAge', 'AveRooms', 'AveBedrms', 'Population', 'AveOccup', 'Latitude', 'Longitude'],
-    );
+    expect(definition.columns.map((c) => c.name)).toEqual([
+      'MedInc',
+      'HouseAge',
+      'AveRooms',
+      'AveBedrms',
+      'Population',
+      'AveOccup',
+      'Latitude',
+      'Longitude',
+    ]);
     const { records } = parseTable(readFileSync(realHousingCsvPath()), 'housing', definition, 0);
     const split = JSON.parse(readFileSync(sklearnSplitPath(), 'utf8')) as { train: number[]; test: number[] };
-    const preprocessing = fitPreprocessing(definition, split.train.map((i) => records[i].values));
+    const preprocessing = fitPreprocessing(
+      definition,
+      split.train.map((i) => records[i].values),
+    );
     const pipeline = compilePipeline(definition, preprocessing);
     const part = (rows: number[]) => ({
-      X: transformAll(pipeline, rows.map((i) => records[i].values), preprocessing),
+      X: transformAll(
+        pipeline,
+        rows.map((i) => records[i].values),
+        preprocessing,
+      ),
       y: Float64Array.from(rows, (i) => targetValue(definition, records[i].values.median_house_value as number)),
       nFeatures: 8,
     });

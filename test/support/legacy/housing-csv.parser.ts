@@ -73,7 +73,10 @@ function parseRow(cells: string[], row: number): RowResult {
 function readRows(text: string, file: string): { cells: string[]; line: number }[] {
   try {
     const rows = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, info: true });
-    return (rows as unknown as { record: string[]; info: { lines: number } }[]).map((r) => ({ cells: r.record, line: r.info.lines }));
+    return (rows as unknown as { record: string[]; info: { lines: number } }[]).map((r) => ({
+      cells: r.record,
+      line: r.info.lines,
+    }));
   } catch (error) {
     if (error instanceof CsvError) {
       throw new DataFileError(file, `malformed CSV: ${error.message}`);
@@ -119,4 +122,3 @@ export function parseHousingCsv(bytes: Buffer, file: string, maxRejectedFraction
   }
   return { records, rowsRead: data.length, rejected, missingBedrooms };
 }
-

@@ -38,7 +38,9 @@ export const housingPipeline: FeaturePipeline<HousingInput> = {
   spec: HOUSING_SPEC,
 
   fit(train: readonly HousingInput[]): Preprocessing {
-    const perHousehold = train.filter((r) => r.total_bedrooms !== null).map((r) => (r.total_bedrooms ?? 0) / r.households);
+    const perHousehold = train
+      .filter((r) => r.total_bedrooms !== null)
+      .map((r) => (r.total_bedrooms ?? 0) / r.households);
     return { bedrooms_per_household_median: median(Float64Array.from(perHousehold)) };
   },
 
@@ -48,7 +50,8 @@ export const housingPipeline: FeaturePipeline<HousingInput> = {
     out[offset + 2] = input.total_rooms / input.households;
     // A request may leave total_bedrooms out (undefined) as well as send null.
     const bedrooms = input.total_bedrooms;
-    out[offset + 3] = typeof bedrooms === 'number' ? bedrooms / input.households : (prep.bedrooms_per_household_median as number);
+    out[offset + 3] =
+      typeof bedrooms === 'number' ? bedrooms / input.households : (prep.bedrooms_per_household_median as number);
     out[offset + 4] = input.population;
     out[offset + 5] = input.population / input.households;
     out[offset + 6] = input.latitude;

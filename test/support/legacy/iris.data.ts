@@ -62,16 +62,17 @@ export const irisPipeline: FeaturePipeline<IrisInput> = {
 export function loadIris(): { records: IrisRecord[]; bytes: Buffer } {
   const numbers = getNumbers();
   const classes = getClasses();
-  const records = numbers.map(
-    ([sepal_length, sepal_width, petal_length, petal_width], row): IrisRecord => ({
-      row,
-      sepal_length,
-      sepal_width,
-      petal_length,
-      petal_width,
-      species: classes[row],
-    }),
-  );
-  const lines = [[...IRIS_FIELDS, 'species'].join(','), ...records.map((r) => [...numbers[r.row], r.species].join(','))];
+  const records = numbers.map(([sepal_length, sepal_width, petal_length, petal_width], row): IrisRecord => ({
+    row,
+    sepal_length,
+    sepal_width,
+    petal_length,
+    petal_width,
+    species: classes[row],
+  }));
+  const lines = [
+    [...IRIS_FIELDS, 'species'].join(','),
+    ...records.map((r) => [...numbers[r.row], r.species].join(',')),
+  ];
   return { records, bytes: Buffer.from(`${lines.join('\n')}\n`) };
 }

@@ -1,3 +1,4 @@
+import { realHousingCsvPath } from './support/housing-data';
 import { DataService } from '../src/data/data.service';
 import { createTestApp, TestApp } from './support/test-app';
 
@@ -76,7 +77,7 @@ describe('service (e2e)', () => {
         expect.objectContaining({
           name: 'california-housing',
           version: HOUSING_VERSION,
-          source: t.config.housingCsvPath,
+          source: realHousingCsvPath(),
           rowsRead: 20640,
           rowsRejected: 0,
           valuesImputed: 207,

@@ -22,7 +22,16 @@ describe('loadAppConfig', () => {
     expect(config.SPLIT_SEED).toBe(42);
     expect(config.TEST_FRACTION).toBe(0.2);
     expect(config.databasePath).toBe(join('data', 'nest-mlops.sqlite'));
-    expect(config.housingCsvPath).toBe(join('data', 'raw', 'california_housing.csv'));
+    expect(config.rawDataDir).toBe(join('data', 'raw'));
+    // The built-in housing definition keeps its own path (california_housing.csv under the raw-data folder).
+    expect(config.builtinSources['california-housing']).toEqual({ url: config.HOUSING_CSV_URL });
+  });
+
+  it('resolves HOUSING_CSV_PATH against the working directory for the built-in housing definition', () => {
+    const relative = loadAppConfig({ HOUSING_CSV_PATH: 'elsewhere/housing.csv' });
+    expect(relative.builtinSources['california-housing'].path).toBe(join(process.cwd(), 'elsewhere', 'housing.csv'));
+    const absolute = loadAppConfig({ HOUSING_CSV_PATH: '/srv/housing.csv' });
+    expect(absolute.builtinSources['california-housing'].path).toBe('/srv/housing.csv');
   });
 
   it('converts and validates values, derives paths from DATA_DIR, treats empty strings as unset', () => {
@@ -38,7 +47,7 @@ describe('loadAppConfig', () => {
     expect(config.TEST_FRACTION).toBe(0.25);
     expect(config.HOST).toBe('0.0.0.0');
     expect(config.databasePath).toBe('/tmp/x/nest-mlops.sqlite');
-    expect(config.housingCsvPath).toBe('/tmp/x/raw/california_housing.csv');
+    expect(config.rawDataDir).toBe('/tmp/x/raw');
   });
 
   it('names each bad variable and the rule it broke, one message per variable', () => {

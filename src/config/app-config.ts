@@ -19,7 +19,7 @@ import {
   validateSync,
 } from 'class-validator';
 import { validateCronExpression } from 'cron';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Setting, settingsOf } from './setting.decorator';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
@@ -389,21 +389,19 @@ export class AppConfig {
       .filter((k) => k.length > 0);
   }
 
-  get housingCsvPath(): string {
-    return this.HOUSING_CSV_PATH ?? join(this.DATA_DIR, 'raw', 'california_housing.csv');
-  }
-
   /** Folder that a definition's relative `source.path` is read from. */
   get rawDataDir(): string {
     return join(this.DATA_DIR, 'raw');
   }
 
   /**
-   * Source settings that replace those of a built-in definition: HOUSING_CSV_PATH and HOUSING_CSV_URL are the
-   * built-in california-housing's (they predate definitions, and deployments set them).
+   * Source settings that replace those of a built-in definition: HOUSING_CSV_PATH (resolved against the working
+   * directory, like every path setting) and HOUSING_CSV_URL are the built-in california-housing's (they predate
+   * definitions, and deployments set them). Without HOUSING_CSV_PATH the definition's own path is kept.
    */
-  get builtinSources(): Record<string, { path: string; url: string }> {
-    return { 'california-housing': { path: this.housingCsvPath, url: this.HOUSING_CSV_URL } };
+  get builtinSources(): Record<string, { path?: string; url: string }> {
+    const path = this.HOUSING_CSV_PATH === undefined ? undefined : resolve(this.HOUSING_CSV_PATH);
+    return { 'california-housing': { ...(path ? { path } : {}), url: this.HOUSING_CSV_URL } };
   }
 }
 

@@ -227,9 +227,11 @@ export class ModelCatalog implements OnModuleInit {
 
   /** HOUSING_CSV_PATH and HOUSING_CSV_URL keep applying to the built-in housing definition. */
   private withBuiltinSource(entry: CatalogEntry): CatalogEntry {
-    const override = this.config.builtinSources[entry.definition.name] as { path: string; url: string } | undefined;
-    if (!override || entry.definition.source.kind === 'package') return entry;
-    return { ...entry, definition: { ...entry.definition, source: { kind: 'file', ...override } } };
+    const override = this.config.builtinSources[entry.definition.name] as { path?: string; url: string } | undefined;
+    const { source } = entry.definition;
+    if (!override || source.kind === 'package') return entry;
+    const path = override.path ?? source.path;
+    return { ...entry, definition: { ...entry.definition, source: { kind: 'file', path, url: override.url } } };
   }
 
   private async readFolder(dir: string, origin: DefinitionOrigin, broken: BrokenDefinition[]): Promise<CatalogEntry[]> {

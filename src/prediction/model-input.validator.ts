@@ -1,3 +1,4 @@
+import { pascalCase } from '../common/text/pascal-case.util';
 import { Injectable } from '@nestjs/common';
 import { ClassConstructor, plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
@@ -13,21 +14,13 @@ import { compileRowCheck, RowCheck } from './row-check.util';
 
 const MAX_REPORTED_PROBLEMS = 50;
 
-/** `california-housing` → `CaliforniaHousing`. */
-const pascal = (name: string): string =>
-  name
-    .split(/[^a-zA-Z0-9]+/)
-    .filter(Boolean)
-    .map((part) => part[0].toUpperCase() + part.slice(1))
-    .join('');
-
 /**
  * The request DTO of a model's input row, built from its resolved spec: one property per input field with the
  * class-validator rules (and OpenAPI metadata) of `SpecField`, exactly as a hand-written DTO would declare them.
  */
 export function buildInputDto(spec: FeatureSpec): ClassConstructor<object> {
   const dto = class {};
-  Object.defineProperty(dto, 'name', { value: `${pascal(spec.model)}Input` });
+  Object.defineProperty(dto, 'name', { value: `${pascalCase(spec.model)}Input` });
   for (const field of spec.inputs) SpecField(spec, field.name)(dto.prototype, field.name);
   return dto;
 }

@@ -70,3 +70,13 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     },
   };
 }
+
+/** The latest retraining job of a model once it has finished (a definition set through the API starts one). */
+export async function finishedRetrainJob(app: NestFastifyApplication, model: string): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 600; i++) {
+    const [job] = (await app.inject({ url: `/retrain/jobs?model=${model}` })).json<Record<string, unknown>[]>();
+    if (job && job.status !== 'running') return job;
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  throw new Error(`the retraining of ${model} did not finish`);
+}

@@ -1,3 +1,4 @@
+import { pascalCase } from '../../common/text/pascal-case.util';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { FeatureSpec } from '../../data/feature-spec';
 import type { ModelCatalog } from '../../definitions/model-catalog.service';
@@ -6,13 +7,6 @@ import type { ActiveModels } from '../../registry/active-models.service';
 
 type Schema = Record<string, unknown>;
 type Operation = Record<string, unknown>;
-
-const pascal = (name: string): string =>
-  name
-    .split(/[^a-zA-Z0-9]+/)
-    .filter(Boolean)
-    .map((part) => part[0].toUpperCase() + part.slice(1))
-    .join('');
 
 /** The JSON schema of one input field: its type, bounds, values, unit and description. */
 function fieldSchema(field: InputFieldDefinition, values: readonly string[] | undefined): Schema {
@@ -85,7 +79,7 @@ export function withModelRoutes(document: OpenAPIObject, catalog: ModelCatalog, 
   const mlflowExamples: Record<string, object> = {};
   for (const { definition } of catalog.list()) {
     const served = active.get(definition.name);
-    const input = `${pascal(definition.name)}Input`;
+    const input = `${pascalCase(definition.name)}Input`;
     schemas[input] = inputSchema(definition, served?.spec);
     const example = (served?.spec.example ?? definition.example) as Record<string, unknown> | undefined;
     const ref = { $ref: `#/components/schemas/${input}` };

@@ -12,8 +12,9 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The feature spec's example housing row (from the build the benchmarks start). */
 export async function exampleRow() {
-  const { HOUSING_SPEC } = await import(join(root, 'dist', 'data', 'housing', 'housing.feature-spec.js'));
-  return HOUSING_SPEC.example;
+  const { load } = await import('js-yaml');
+  const file = join(root, 'src', 'definitions', 'builtin', 'california-housing.yaml');
+  return load(readFileSync(file, 'utf8')).example;
 }
 
 export async function freePort() {

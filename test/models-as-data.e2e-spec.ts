@@ -163,10 +163,10 @@ describe('models as data (e2e)', () => {
     const split = resolve(REPO_ROOT, 'test', 'fixtures', 'diabetes_sklearn_split_seed42.json');
     const runs = await t.app.get(TrainingService).train('diabetes', { splitFile: split });
     const rmse = Object.fromEntries(runs.map((r) => [r.candidate, (r.metrics as { rmse: number }).rmse]));
-    process.stdout.write(`diabetes on scikit-learn's split: ${JSON.stringify(rmse)}\n`);
     expect(rmse.linear).toBeCloseTo(53.853, 2);
-    const best = bestRun('rmse', runs);
-    expect((best.metrics as { rmse: number }).rmse).toBeLessThanOrEqual(Math.min(...Object.values(rmse)) * 1.005);
+    // On these 89 rows the forest (52.41) beats linear (53.85) and gbdt (56.63) by more than the tie tolerance.
+    expect(rmse.random_forest).toBeLessThan(rmse.linear * 0.995);
+    expect(bestRun('rmse', runs).candidate).toBe('random_forest');
   }, 60_000);
 
   it('serves diabetes through the generic, MLflow and Open Inference protocols with the same answer', async () => {
@@ -358,5 +358,107 @@ describe('models as data (e2e)', () => {
   it('refuses definition changes without the admin key', async () => {
     const res = await t.app.inject({ method: 'PUT', url: '/models/x/definition', payload: { name: 'x' } });
     expect(res.statusCode).toBe(401);
+  });
+
+  describe('definitions changed at run time', () => {
+    const put = (name: string, document: object) =>
+      t.app.inject({ method: 'PUT', url: `/models/${name}/definition`, headers: ADMIN, payload: document });
+    const minimal = (name: string, extra: object = {}) => ({
+      name,
+      task: 'regression',
+      source: { path: 'diabetes.csv' },
+      target: 'progression',
+      features: [
+        { name: 'bmi', type: 'number' },
+        { name: 's5', type: 'number' },
+      ],
+      candidates: ['linear'],
+      ...extra,
+    });
+
+    it('reads the same file anew for a changed definition: its own split, fitted values and profile', async () => {
+      expect((await put('dia2', minimal('dia2'))).statusCode).toBe(200);
+      expect(await waitForJob('dia2')).toMatchObject({ outcome: 'promoted', version: 1 });
+      const widened = minimal('dia2', {
+        features: [
+          { name: 'sex', type: 'category' },
+          { name: 'bmi', type: 'number' },
+          { name: 's5', type: 'number' },
+        ],
+      });
+      expect((await put('dia2', widened)).statusCode).toBe(200);
+      // The old version serves the old inputs until the new one is promoted.
+      expect((await post('/predict/dia2', { bmi: 30, s5: 4.5 })).statusCode).toBe(200);
+      const job = await waitForJob('dia2');
+      // The champion needs no input the new definition lacks, so the gate compares them on the same rows.
+      expect(job).toMatchObject({ status: 'succeeded', version: 2 });
+      const datasets = (await get('/datasets?name=dia2')).json<{ version: string; definitionSha256: string }[]>();
+      expect(datasets).toHaveLength(2);
+      expect(datasets[0].version).toBe(datasets[1].version);
+      expect(datasets[0].definitionSha256).not.toBe(datasets[1].definitionSha256);
+    }, 60_000);
+
+    it('trains the definition set last when a second one arrives while the first trains', async () => {
+      expect((await put('dia3', minimal('dia3'))).statusCode).toBe(200);
+      const second = minimal('dia3', { features: [{ name: 'bmi', type: 'number' }] });
+      expect((await put('dia3', second)).statusCode).toBe(200);
+      for (let i = 0; i < 100; i++) {
+        const jobs = (await get('/retrain/jobs?model=dia3')).json<{ status: string }[]>();
+        if (jobs.length === 2 && jobs.every((j) => j.status !== 'running')) break;
+        await new Promise((done) => setTimeout(done, 100));
+      }
+      const served = (await post('/predict/dia3', { bmi: 30 })).json();
+      // Version 2 is the second definition (bmi only): it is served (the champion needed s5, so no gate).
+      expect(served).toMatchObject({ model: 'dia3', version: 2 });
+      expect((await post('/predict/dia3', { bmi: 30, s5: 4 })).json().errors[0]).toMatchObject({ field: 's5' });
+    }, 60_000);
+
+    it('starts a retired model afresh when it is defined again, and keeps readiness for a failing new model', async () => {
+      expect((await put('dia4', minimal('dia4'))).statusCode).toBe(200);
+      expect(await waitForJob('dia4')).toMatchObject({ outcome: 'promoted', version: 1 });
+      const retired = await t.app.inject({ method: 'DELETE', url: '/models/dia4/definition', headers: ADMIN });
+      expect(retired.statusCode).toBe(200);
+      const history = (await get('/models/dia4/history')).statusCode;
+      expect(history).toBe(404); // retired: the model is gone from the routes; its rows stay
+      expect((await put('dia4', minimal('dia4'))).statusCode).toBe(200);
+      expect(await waitForJob('dia4')).toMatchObject({ outcome: 'promoted', version: 2, fromVersion: null });
+      expect((await post('/predict/dia4', { bmi: 30, s5: 4.5 })).json()).toMatchObject({ version: 2 });
+      const events = await t.dataSource.query<{ action: string; to_version: number | null }[]>(
+        "SELECT action, to_version FROM alias_events WHERE model_name = 'dia4' ORDER BY id",
+      );
+      expect(events.map((e) => `${e.action}:${e.to_version}`)).toEqual(['promote:1', 'retire:null', 'promote:2']);
+
+      // A model whose data is missing fails its training; the others keep the service ready.
+      expect((await put('dia5', minimal('dia5', { source: { path: 'missing.csv' } }))).statusCode).toBe(200);
+      expect(await waitForJob('dia5')).toMatchObject({ status: 'failed' });
+      const ready = await get('/health/ready');
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json().details.models.dia5).toMatchObject({ served: false, addedAtRunTime: true });
+    }, 60_000);
+
+    it('refuses names and aliases another model holds, paths outside DATA_DIR/raw and reserved names', async () => {
+      const alias = await put('housing', minimal('housing'));
+      expect(alias.statusCode).toBe(409);
+      expect(alias.json().message).toContain('housing is an alias of california-housing');
+      expect((await put('dia6', minimal('dia6', { aliases: ['iris'] }))).statusCode).toBe(409);
+      const outside = await put('dia6', minimal('dia6', { source: { path: '/etc/passwd' } }));
+      expect(outside.statusCode).toBe(400);
+      expect(outside.json().errors).toEqual([
+        expect.objectContaining({ field: 'source.path', rule: 'inside_raw_dir' }),
+      ]);
+      expect((await put('dia6', minimal('dia6', { source: { path: '../raw/diabetes.csv' } }))).statusCode).toBe(400);
+      const reserved = await put(
+        'dia6',
+        minimal('dia6', {
+          features: [{ name: 'constructor', type: 'number' }],
+          target: { name: 'progression', also: { unit: 10 } },
+        }),
+      );
+      expect(reserved.json().errors.map((e: { field: string }) => e.field)).toEqual([
+        'target.also.unit',
+        'features[0].name',
+      ]);
+      expect((await get('/models/dia6')).statusCode).toBe(404);
+    });
   });
 });

@@ -74,14 +74,16 @@ export class DataService {
     return dataset;
   }
 
-  async prepare(name: string, options: SplitOptions = {}): Promise<PreparedDataset> {
-    const model = this.dataset(name);
+  /** Prepares a model's data as its definition in force says, or as `definition` (a trained version's) says. */
+  async prepare(name: string, options: SplitOptions = {}, definition?: ModelDefinition): Promise<PreparedDataset> {
+    const model = definition ? this.forDefinition(definition) : this.dataset(name);
     const seed = options.seed ?? model.definition.split.seed ?? this.config.SPLIT_SEED;
     const testFraction = options.testFraction ?? model.definition.split.testFraction ?? this.config.TEST_FRACTION;
     const table = await model.load();
     const dataset = await this.repository.findOrCreateDataset({
       name,
       version: table.version,
+      definitionSha256: model.fingerprint,
       source: table.source,
       rowsRead: table.rowsRead,
       rowsRejected: table.rejected.length,
@@ -151,14 +153,20 @@ export class DataService {
 
   /**
    * The stored training profile of a split (the drift reference) with its training rows, or null when that split
-   * was never stored (e.g. a run trained on a split file).
+   * was never stored (e.g. a run trained on a split file): the split of this model's dataset version read with this
+   * definition (rows from before definitions have no fingerprint and stand for any).
    */
   async trainingProfile(
+    model: string,
     version: string,
+    definition: ModelDefinition,
     seed: number,
     testFraction: number,
   ): Promise<{ profile: FeatureProfile[]; trainRows: number } | null> {
-    const dataset = await this.repository.findByVersion(version);
+    const fingerprint = this.forDefinition(definition).fingerprint;
+    const datasets = await this.repository.findVersions(model, version);
+    const dataset =
+      datasets.find((d) => d.definitionSha256 === fingerprint) ?? datasets.find((d) => d.definitionSha256 === '');
     const split = dataset?.splits?.find((s) => s.seed === seed && s.testFraction === testFraction);
     return split ? { profile: split.profile, trainRows: split.trainRows } : null;
   }

@@ -19,7 +19,7 @@ export class DatasetRepository {
   ) {}
 
   async findOrCreateDataset(values: NewDataset): Promise<DatasetEntity> {
-    const where = { name: values.name, version: values.version };
+    const where = { name: values.name, version: values.version, definitionSha256: values.definitionSha256 };
     const existing = await this.datasets.findOneBy(where);
     if (existing) return existing;
     try {
@@ -70,8 +70,21 @@ export class DatasetRepository {
     return query.getMany();
   }
 
-  /** One dataset version with its splits and their profiles. */
+  /** One dataset version with its splits and their profiles (the newest row when several models or definitions read it). */
   findByVersion(version: string): Promise<DatasetEntity | null> {
-    return this.datasets.findOne({ where: { version }, relations: { splits: true }, order: { splits: { id: 'ASC' } } });
+    return this.datasets.findOne({
+      where: { version },
+      relations: { splits: true },
+      order: { id: 'DESC', splits: { id: 'ASC' } },
+    });
+  }
+
+  /** A model's rows of a dataset version (one per definition it was read with), newest first, with their splits. */
+  findVersions(name: string, version: string): Promise<DatasetEntity[]> {
+    return this.datasets.find({
+      where: { name, version },
+      relations: { splits: true },
+      order: { id: 'DESC', splits: { id: 'ASC' } },
+    });
   }
 }

@@ -1,3 +1,4 @@
+import { definitionFingerprint } from '../definitions/definition-fingerprint.util';
 import type { ModelDefinition } from '../definitions/model-definition';
 import type { FeaturePipeline, Preprocessing } from './feature-spec';
 import { compilePipeline, fitPreprocessing, targetValue } from './pipeline/definition-pipeline';
@@ -17,11 +18,15 @@ export type InputRow = Record<string, unknown>;
 export class ModelDataset {
   /** The last table parsed, reused while the bytes (their sha256) and source stay the same. */
   private cached?: LoadedTable;
+  /** What the definition says about reading and transforming the data (see definitionFingerprint). */
+  readonly fingerprint: string;
 
   constructor(
     readonly definition: ModelDefinition,
     private readonly options: TableSourceOptions,
-  ) {}
+  ) {
+    this.fingerprint = definitionFingerprint(definition);
+  }
 
   get name(): string {
     return this.definition.name;

@@ -5,6 +5,7 @@ import { RegistryAndPredictions1763892000000 } from './migrations/1763892000000-
 import { PredictionRequests1763895600000 } from './migrations/1763895600000-prediction-requests';
 import { Retraining1763899200000 } from './migrations/1763899200000-retraining';
 import { ModelDefinitions1764633600000 } from './migrations/1764633600000-model-definitions';
+import { DatasetDefinitions1764637200000 } from './migrations/1764637200000-dataset-definitions';
 
 /** Every migration, in order. TypeORM runs the pending ones at start; a spec checks they match the entities. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -14,4 +15,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   PredictionRequests1763895600000,
   Retraining1763899200000,
   ModelDefinitions1764633600000,
+  DatasetDefinitions1764637200000,
 ];

@@ -13,9 +13,12 @@ export class Problems {
   readonly list: FieldProblem[] = [];
   private readonly seen = new Set<string>();
 
+  /** At most this many are kept: a document full of mistakes gets a readable answer, not one as large as itself. */
+  static readonly MAX = 100;
+
   add(field: string, rule: string, detail: string): void {
     const key = `${field}\u0000${rule}`;
-    if (this.seen.has(key)) return;
+    if (this.seen.has(key) || this.list.length >= Problems.MAX) return;
     this.seen.add(key);
     this.list.push({ field, rule, message: `${field}: ${detail}` });
   }

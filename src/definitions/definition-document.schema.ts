@@ -208,8 +208,20 @@ export const MODEL_DEFINITION_SCHEMA: SchemaObject = {
       then: { minLength: 1, maxLength: 128 },
       else: targetObject,
     },
-    features: { type: 'array', items: feature, minItems: 1, description: 'The input fields, in order.' },
-    columns: { type: 'array', items: column, minItems: 1, description: "The model's columns, in order." },
+    features: {
+      type: 'array',
+      items: feature,
+      minItems: 1,
+      maxItems: 1000,
+      description: 'The input fields, in order (at most 1000).',
+    },
+    columns: {
+      type: 'array',
+      items: column,
+      minItems: 1,
+      maxItems: 2000,
+      description: "The model's columns, in order (at most 2000).",
+    },
     candidates: {
       type: ['array', 'object'],
       description: 'Candidate names, or a map name → hyper-parameters (camelCase).',

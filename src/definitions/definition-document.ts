@@ -72,6 +72,53 @@ function syntaxProblem(error: unknown, format: 'yaml' | 'json', origin: string, 
   return { field: DOCUMENT, rule: 'syntax', message };
 }
 
+/** Names that would shadow members of every JavaScript object (`constructor`, `__proto__`, `toString`, …). */
+const isReserved = (name: string): boolean => name === '__proto__' || name in Object.prototype;
+
+/**
+ * Names the service cannot use: input fields and columns named like Object.prototype members (a request could not
+ * send them, a row could not hold them), answer fields that would replace `value` or `unit`, and two imputations
+ * storing their fitted value under one key.
+ */
+function addReservedNameProblems(
+  definition: {
+    features: { name: string; impute?: unknown }[];
+    columns: { name: string; impute?: unknown }[];
+    target?: { also: Record<string, number> };
+  },
+  problems: Problems,
+): void {
+  definition.features.forEach((f, i) => {
+    if (isReserved(f.name)) problems.add(`features[${i}].name`, 'reserved', `${f.name} is a reserved name`);
+  });
+  const inputs = new Set(definition.features.map((f) => f.name));
+  definition.columns.forEach((c, i) => {
+    // A column named after an input was reported with the input.
+    if (isReserved(c.name) && !inputs.has(c.name)) {
+      problems.add(`columns[${i}].name`, 'reserved', `${c.name} is a reserved name`);
+    }
+  });
+  for (const name of Object.keys(definition.target?.also ?? {})) {
+    if (name === 'value' || name === 'unit' || isReserved(name)) {
+      problems.add(`target.also.${name}`, 'reserved', `${name} is a field of every answer already`);
+    }
+  }
+  const keys = new Map<string, string>();
+  const owners = [
+    ...definition.features.map((f, i) => ({ path: `features[${i}].impute.key`, impute: f.impute })),
+    ...definition.columns.map((c, i) => ({ path: `columns[${i}].impute.key`, impute: c.impute })),
+  ];
+  for (const { path, impute } of owners) {
+    const key = (impute as { key?: unknown } | undefined)?.key;
+    if (typeof key !== 'string') continue;
+    const other = keys.get(key);
+    if (isReserved(key)) problems.add(path, 'reserved', `${key} is a reserved name`);
+    else if (other)
+      problems.add(path, 'duplicate', `${key} is already the key of ${other.replace(/\.impute\.key$/, '')}`);
+    keys.set(key, path);
+  }
+}
+
 /** Validates a parsed document and applies the defaults; every problem is reported, each with its path. */
 export function parseDefinition(document: unknown, options: DefinitionParseOptions = {}): DefinitionParseResult {
   const problems = new Problems();
@@ -103,6 +150,7 @@ export function parseDefinition(document: unknown, options: DefinitionParseOptio
     retrain: readRetrain(isRecord(document.retrain) ? document.retrain : {}, problems),
     example: readExample(document.example, inputs, problems),
   };
+  addReservedNameProblems(definition, problems);
   const { source, gate } = definition;
   if (problems.empty && task && target && source && gate) {
     return { ok: true, raw: document, definition: omitUndefined({ ...definition, task, target, source, gate }) };

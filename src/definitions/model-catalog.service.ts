@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { readdir, readFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { extname, isAbsolute, join } from 'node:path';
 import type { FieldProblem } from '../common/errors/domain.error';
 import { AppConfig } from '../config/app-config';
 import { DefinitionRepository } from './definition.repository';
@@ -29,6 +29,8 @@ export interface CatalogEntry {
   /** The document as written (parsed YAML or JSON). */
   document: unknown;
   since: Date;
+  /** In force since the process started (readiness waits for these; a model added at run time is reported only). */
+  atStart: boolean;
 }
 
 /** A definition that was refused at load: where it came from and every problem with it. */
@@ -53,6 +55,8 @@ const BUILTIN_DIR = join(__dirname, 'builtin');
 export class ModelCatalog implements OnModuleInit {
   private readonly logger = new Logger(ModelCatalog.name);
   private entries = new Map<string, CatalogEntry>();
+  /** Every name and alias → the model's name. */
+  private routes = new Map<string, string>();
   private broken: BrokenDefinition[] = [];
 
   constructor(
@@ -101,9 +105,9 @@ export class ModelCatalog implements OnModuleInit {
         });
         continue;
       }
-      add(this.apiEntry(parsed.definition, row));
+      add(this.apiEntry(parsed.definition, row, true));
     }
-    this.entries = entries;
+    this.setEntries(entries);
     this.broken = broken;
     for (const b of broken) {
       this.logger.error(`Refused the definition ${b.location}: ${b.problems.map((p) => p.message).join('; ')}`);
@@ -137,11 +141,19 @@ export class ModelCatalog implements OnModuleInit {
 
   /** The model a route segment names: its own name or one of its aliases (`housing`). */
   resolve(nameOrAlias: string): string {
-    if (this.entries.has(nameOrAlias)) return nameOrAlias;
-    for (const entry of this.entries.values()) {
-      if (entry.definition.aliases.includes(nameOrAlias)) return entry.definition.name;
-    }
-    throw new ModelNotFoundError(nameOrAlias, this.names);
+    const name = this.routes.get(nameOrAlias);
+    if (name === undefined) throw new ModelNotFoundError(nameOrAlias, this.names);
+    return name;
+  }
+
+  /** Replaces the models in force, and the map from every name and alias to its model. */
+  private setEntries(entries: Map<string, CatalogEntry>): void {
+    this.entries = entries;
+    this.routes = new Map(
+      [...entries.values()].flatMap(({ definition }) =>
+        [definition.name, ...definition.aliases].map((route): [string, string] => [route, definition.name]),
+      ),
+    );
   }
 
   /**
@@ -158,8 +170,9 @@ export class ModelCatalog implements OnModuleInit {
         { field: 'name', rule: 'equals', message: `name: must be ${name}, the model named in the path` },
       ]);
     }
-    const others = new Map([...this.entries].filter(([key]) => key !== name));
-    const problem = this.aliasProblem(definition, others);
+    const outside = this.sourceProblem(definition);
+    if (outside) throw new InvalidDefinitionError('request body', [outside]);
+    const problem = this.aliasProblem(definition, this.entries);
     if (problem) throw new DefinitionConflictError(problem.message);
     const row = await this.repository.append({
       name,
@@ -169,8 +182,8 @@ export class ModelCatalog implements OnModuleInit {
       reason: reason ?? null,
     });
     const previous = this.entries.get(name)?.definition;
-    const entry = this.apiEntry(definition, row);
-    this.entries.set(name, entry);
+    const entry = this.apiEntry(definition, row, this.entries.get(name)?.atStart ?? false);
+    this.setEntries(new Map(this.entries).set(name, entry));
     this.broken = this.broken.filter((b) => b.name !== name);
     this.logger.log(
       `${previous ? 'Replaced' : 'Added'} the definition of ${name} (revision ${row.revision}, ${actor})`,
@@ -183,7 +196,9 @@ export class ModelCatalog implements OnModuleInit {
   async retire(name: string, actor: string, reason?: string): Promise<void> {
     this.require(name);
     await this.repository.append({ name, action: 'retire', document: null, actor, reason: reason ?? null });
-    this.entries.delete(name);
+    const entries = new Map(this.entries);
+    entries.delete(name);
+    this.setEntries(entries);
     this.logger.log(`Retired ${name} (${actor})`);
     this.events.emit(DEFINITION_RETIRED, new DefinitionRetiredEvent(name, actor));
   }
@@ -192,29 +207,48 @@ export class ModelCatalog implements OnModuleInit {
     return this.repository.history(name);
   }
 
-  /** An alias must name one model only, and never another model. */
+  /** A name or alias must name one model only: no alias may be another model's name or alias, and vice versa. */
   private aliasProblem(
     definition: ModelDefinition,
     others: ReadonlyMap<string, CatalogEntry>,
   ): FieldProblem | undefined {
+    const rivals = [...others.values()].filter((e) => e.definition.name !== definition.name);
+    const owner = (name: string) =>
+      rivals.find((e) => e.definition.name === name || e.definition.aliases.includes(name));
     for (const [i, alias] of definition.aliases.entries()) {
-      const owner = [...others.values()].find(
-        (e) =>
-          e.definition.name !== definition.name &&
-          (e.definition.name === alias || e.definition.aliases.includes(alias)),
-      );
-      if (owner) {
-        return {
-          field: `aliases[${i}]`,
-          rule: 'duplicate',
-          message: `aliases[${i}]: ${alias} already names the model ${owner.definition.name}`,
-        };
+      const taken = owner(alias);
+      if (taken) {
+        const message = `aliases[${i}]: ${alias} already names the model ${taken.definition.name}`;
+        return { field: `aliases[${i}]`, rule: 'duplicate', message };
       }
+    }
+    const taken = rivals.find((e) => e.definition.aliases.includes(definition.name));
+    if (taken) {
+      return {
+        field: 'name',
+        rule: 'duplicate',
+        message: `name: ${definition.name} is an alias of ${taken.definition.name}`,
+      };
     }
     return undefined;
   }
 
-  private apiEntry(definition: ModelDefinition, row: ModelDefinitionEntity): CatalogEntry {
+  /**
+   * A definition sent through the API may only read data under DATA_DIR/raw: a relative path without `..` (a
+   * file definition is the operator's, and may point anywhere).
+   */
+  private sourceProblem(definition: ModelDefinition): FieldProblem | undefined {
+    const { source } = definition;
+    if (source.kind === 'package') return undefined;
+    if (isAbsolute(source.path) || source.path.split(/[\\/]/).includes('..')) {
+      const message =
+        'source.path: must be a path inside DATA_DIR/raw (relative, without ..) in a definition sent through the API';
+      return { field: 'source.path', rule: 'inside_raw_dir', message };
+    }
+    return undefined;
+  }
+
+  private apiEntry(definition: ModelDefinition, row: ModelDefinitionEntity, atStart: boolean): CatalogEntry {
     return {
       definition,
       origin: 'api',
@@ -222,6 +256,7 @@ export class ModelCatalog implements OnModuleInit {
       revision: row.revision,
       document: row.document,
       since: row.createdAt,
+      atStart,
     };
   }
 
@@ -246,11 +281,17 @@ export class ModelCatalog implements OnModuleInit {
     const entries: CatalogEntry[] = [];
     for (const file of files) {
       const location = join(dir, file);
-      const text = await readFile(location, 'utf8');
+      const text = await readFile(location, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        const message = `${location}: cannot be read (${error.code ?? error.message})`;
+        broken.push({ origin, location, problems: [{ field: '', rule: 'unreadable', message }] });
+        return undefined;
+      });
+      if (text === undefined) continue;
       const format = extname(file).toLowerCase() === '.json' ? 'json' : 'yaml';
       const parsed = parseDefinitionText(text, format, location);
       if (parsed.ok) {
-        entries.push({ definition: parsed.definition, origin, location, document: parsed.raw, since: new Date() });
+        const since = new Date();
+        entries.push({ definition: parsed.definition, origin, location, document: parsed.raw, since, atStart: true });
       } else {
         broken.push({ origin, location, name: nameOf(parsed.raw), problems: parsed.problems });
       }

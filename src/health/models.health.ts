@@ -5,7 +5,8 @@ import { ModelCatalog } from '../definitions/model-catalog.service';
 import { ActiveModels } from '../registry/active-models.service';
 
 /**
- * Every model is served: its champion loaded, sha256-checked and warmed up. Down names the models that are not;
+ * Every model defined at start is served: its champion loaded, sha256-checked and warmed up. Down names the models
+ * that are not (models added through the API at run time are listed without counting);
  * each entry also reports the last version refused at load, if any. Definitions refused at load are listed under
  * `brokenDefinitions` with their problems; they do not make the service unready (the other models serve).
  */
@@ -25,9 +26,13 @@ export class ModelsHealthIndicator {
     for (const name of this.data.names) {
       const served = this.active.get(name);
       const lastLoadFailure = this.active.lastLoadFailure(name);
-      if (!served) missing.push(name);
+      // A model added through the API at run time is reported, but does not make the service unready while
+      // its first training runs or if it fails: the other models serve.
+      const required = this.catalog.entry(name)?.atStart ?? true;
+      if (!served && required) missing.push(name);
       models[name] = {
         served: served !== undefined,
+        ...(required ? {} : { addedAtRunTime: true }),
         ...(served ? { version: served.version, candidate: served.candidate, loadedAt: served.loadedAt } : {}),
         ...(lastLoadFailure ? { lastLoadFailure } : {}),
       };

@@ -20,6 +20,8 @@ export interface GbdtFitOptions {
   /** Explicit early-stopping set (used instead of holding out validationFraction of the training rows). */
   validation?: { X: Float64Array; y: Float64Array | Int32Array };
   onProgress?: ProgressCallback;
+  /** Classes the model must output (labels 0..nClasses-1), also those absent from the training rows. */
+  nClasses?: number;
 }
 
 export interface GbdtFitResult {
@@ -40,7 +42,7 @@ export function trainGbdt(data: TrainingData, p: GbdtParams, options: GbdtFitOpt
   const { nFeatures: nF } = data;
   const rng = new Rng(p.seed);
   const { train, valid } = splitForEarlyStopping(data, p, rng, options);
-  const K = classification ? Math.max(nClassesSeen, maxLabel(valid?.y) + 1) : 1;
+  const K = classification ? Math.max(nClassesSeen, maxLabel(valid?.y) + 1, options.nClasses ?? 0) : 1;
   const n = train.y.length;
 
   const binner = QuantileBinner.fit(train.X, nF, { maxBins: p.maxBins });

@@ -93,7 +93,13 @@ export class DriftService implements OnModuleInit, OnModuleDestroy {
     const run = await this.runs.findRun(version.runId);
     const split = /^seed:(\d+)\/test:([\d.]+)$/.exec(run?.split ?? '');
     const reference = split
-      ? await this.data.trainingProfile(version.datasetVersion, Number(split[1]), Number(split[2]))
+      ? await this.data.trainingProfile(
+          model,
+          version.datasetVersion,
+          served.definition,
+          Number(split[1]),
+          Number(split[2]),
+        )
       : null;
     if (!run || !reference) throw new DriftReferenceMissingError(model, served.version, run?.split ?? 'unknown');
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { readFile } from 'node:fs/promises';
 import { DataService } from '../data/data.service';
 import type { TableRecord } from '../data/table/table';
-import type { GateMetric } from '../definitions/model-definition';
+import type { GateMetric, ModelDefinition } from '../definitions/model-definition';
 import { accuracy, logLoss, macroF1, mae, r2, rmse } from '../ml/metrics.util';
 import { GATE_METRICS } from '../training/candidates';
 import { RunEntity } from '../training/entities/run.entity';
@@ -40,7 +40,7 @@ export class HoldoutEvaluator {
   constructor(private readonly data: DataService) {}
 
   async compare(run: RunEntity, candidate: ServedModel, champion: ServedModel): Promise<Comparison> {
-    const holdout = await this.holdout(run);
+    const holdout = await this.holdout(run, candidate.definition);
     const metric = candidate.definition.gate.metric;
     return {
       metric,
@@ -53,7 +53,7 @@ export class HoldoutEvaluator {
 
   /** What a version predicts for each holdout row of its run, beside the truth (the dashboard's plots). */
   async predictions(run: RunEntity, model: ServedModel): Promise<HoldoutPredictions> {
-    const holdout = await this.holdout(run);
+    const holdout = await this.holdout(run, model.definition);
     const predictions = model.predict(holdout.rows.map((r) => r.values));
     if (predictions.task === 'regression') {
       return { task: 'regression', actual: Array.from(holdout.values), predicted: Array.from(predictions.values) };
@@ -85,17 +85,18 @@ export class HoldoutEvaluator {
     return metric === 'macro_f1' ? macroF1(truth, predicted, classes.length) : accuracy(truth, predicted);
   }
 
-  private async holdout(run: RunEntity): Promise<Holdout> {
+  /** The holdout rows of a run, read with the definition of the version that was trained on them. */
+  private async holdout(run: RunEntity, definition: ModelDefinition): Promise<Holdout> {
     let rows: TableRecord[];
     let prepared;
     if (run.split.startsWith('file:')) {
       const file = run.split.slice('file:'.length);
-      prepared = await this.data.prepare(run.modelName);
+      prepared = await this.data.prepare(run.modelName, {}, definition);
       rows = readSplitFile(await readFile(file, 'utf8'), file, prepared.table).test;
     } else {
       const match = /^seed:(\d+)\/test:([\d.]+)$/.exec(run.split);
       const options = match ? { seed: Number(match[1]), testFraction: Number(match[2]) } : {};
-      prepared = await this.data.prepare(run.modelName, options);
+      prepared = await this.data.prepare(run.modelName, options, definition);
       rows = prepared.test;
     }
     const { model, table } = prepared;

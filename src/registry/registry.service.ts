@@ -1,10 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { DEFINITION_RETIRED, DefinitionRetiredEvent } from '../definitions/definition.events';
+import type { ModelDefinition } from '../definitions/model-definition';
 import { AppConfig } from '../config/app-config';
 import { DataService } from '../data/data.service';
 import { RunRepository } from '../training/run.repository';
 import { ActiveModels } from './active-models.service';
 import { AliasEventEntity } from './entities/alias-event.entity';
-import { Alias } from './entities/model-alias.entity';
+import { Alias, ALIASES } from './entities/model-alias.entity';
 import { ModelVersionEntity } from './entities/model-version.entity';
 import { Comparison, HoldoutEvaluator } from './holdout-evaluator.service';
 import { ModelRegistryRepository } from './model-registry.repository';
@@ -99,10 +102,12 @@ export class RegistryService {
     }
     const candidate = await this.active.load(version);
     let comparison: Comparison | undefined;
+    let skipped: string | undefined;
     if (alias === 'champion' && current !== undefined && !options.force) {
       const run = await this.runs.findRun(version.runId);
       const champion = this.active.get(name) ?? (await this.active.load(await this.version(name, current)));
-      if (run) comparison = await this.evaluator.compare(run, candidate, champion);
+      skipped = incomparable(candidate.definition, champion.definition);
+      if (run && !skipped) comparison = await this.evaluator.compare(run, candidate, champion);
       const margin = candidate.definition.gate.margin ?? this.config.PROMOTION_MARGIN;
       if (comparison && !wins(comparison, margin)) {
         const { metric, candidate: c, champion: ch, rows } = comparison;
@@ -116,7 +121,8 @@ export class RegistryService {
     const scores = comparison
       ? `${comparison.metric} ${comparison.candidate.toFixed(4)} vs ${comparison.champion.toFixed(4)} on ${comparison.rows} rows`
       : undefined;
-    const reason = [options.reason, options.force ? 'forced' : undefined, scores].filter(Boolean).join('; ');
+    const gate = skipped ? `gate skipped: ${skipped}` : undefined;
+    const reason = [options.reason, options.force ? 'forced' : undefined, scores, gate].filter(Boolean).join('; ');
     const event = await this.repository.moveAlias({
       modelName: name,
       alias,
@@ -144,8 +150,11 @@ export class RegistryService {
     this.requireModel(name);
     const stack: number[] = [];
     for (const event of await this.repository.history(name)) {
-      if (event.alias !== 'champion' || event.toVersion === null) continue;
-      if (event.action === 'rollback') stack.pop();
+      if (event.alias !== 'champion') continue;
+      if (event.action === 'retire')
+        stack.length = 0; // never back across a retirement
+      else if (event.toVersion === null) continue;
+      else if (event.action === 'rollback') stack.pop();
       else stack.push(event.toVersion);
     }
     const current = stack.at(-1);
@@ -167,12 +176,47 @@ export class RegistryService {
     this.active.activate(target);
     return { model: name, alias: 'champion', fromVersion: current, toVersion: previous, forced: false, event };
   }
+
+  /**
+   * A retired model loses its aliases (audited as `retire`): its versions stay, and a definition set for the name
+   * later starts like a first start instead of being gated against a model that no longer exists.
+   */
+  @OnEvent(DEFINITION_RETIRED)
+  async onRetired(event: DefinitionRetiredEvent): Promise<void> {
+    for (const alias of ALIASES) {
+      const current = await this.repository.findAlias(event.name, alias);
+      if (current === undefined) continue;
+      await this.repository.moveAlias({
+        modelName: event.name,
+        alias,
+        fromVersion: current,
+        toVersion: null,
+        action: 'retire',
+        reason: 'the model was retired',
+        actor: event.actor,
+        forced: false,
+      });
+    }
+  }
 }
 
 /**
- * True when the candidate beats the champion by the margin. A champion that cannot score the holdout rows (its
- * definition lacks inputs the new one has: NaN) loses to any candidate that can.
+ * Why a champion cannot be judged on a candidate's holdout rows, if it cannot: its definition has another task or
+ * target, or needs an input the candidate's rows do not have (a tree would route the missing value down a default
+ * branch and get a score that means nothing). Such a candidate replaces the champion like at a first start.
  */
+function incomparable(candidate: ModelDefinition, champion: ModelDefinition): string | undefined {
+  if (candidate.task !== champion.task) return `the champion is a ${champion.task} model`;
+  const { name, divideBy } = champion.target;
+  if (candidate.target.name !== name || candidate.target.divideBy !== divideBy) {
+    return `the champion predicts ${name}${divideBy === 1 ? '' : ` / ${divideBy}`}`;
+  }
+  const inputs = new Map(candidate.features.map((f) => [f.name, f.type]));
+  const missing = champion.features.filter((f) => inputs.get(f.name) !== f.type).map((f) => f.name);
+  return missing.length > 0 ? `the champion needs input(s) the new definition lacks: ${missing.join(', ')}` : undefined;
+}
+
+/** True when the candidate beats the champion by the margin; a champion scoring NaN loses to a candidate that does not. */
 function wins({ candidate, champion, higherIsBetter }: Comparison, margin: number): boolean {
   if (!Number.isFinite(champion)) return Number.isFinite(candidate);
   return higherIsBetter ? candidate > champion + margin : candidate < champion - margin;

@@ -17,6 +17,10 @@ import { RetrainInProgressError } from './retraining.errors';
 import { RetrainingService } from './retraining.service';
 
 export const RETRAIN_CRON_JOB = 'retrain';
+/** How often a new definition's retraining tries again while another process holds the model's lease. */
+const DEFINITION_ATTEMPTS = 720;
+const RETRY_MS = 5000;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 /** The cron job of a model whose definition has its own `retrain.schedule`. */
 export const modelCronJob = (model: string): string => `retrain:${model}`;
 
@@ -31,6 +35,8 @@ export const modelCronJob = (model: string): string => `retrain:${model}`;
 export class RetrainScheduler implements OnApplicationBootstrap {
   private readonly logger = new Logger(RetrainScheduler.name);
   private readonly driftStreak = new Map<string, number>();
+  /** Models whose new definition waits for a running retraining to end. */
+  private readonly definitionWaiting = new Set<string>();
 
   constructor(
     private readonly config: AppConfig,
@@ -62,12 +68,38 @@ export class RetrainScheduler implements OnApplicationBootstrap {
     return finished;
   }
 
-  /** A definition set through the admin API: its model is prepared and trained like at a first start. */
+  /**
+   * A definition set through the admin API: its model is prepared and trained like at a first start. When a
+   * retraining of the model is running, this one waits for it and then starts, so the definition in force is
+   * always the one trained last; definitions set while it waits share that one retraining.
+   */
   @OnEvent(DEFINITION_CHANGED)
   async onDefinitionChanged(event: DefinitionChangedEvent): Promise<void> {
     this.scheduleModel(event.name);
-    const what = event.previous ? 'changed' : 'new';
-    await this.trigger(event.name, 'definition', `${what} definition (${event.actor})`);
+    if (this.definitionWaiting.has(event.name)) return;
+    this.definitionWaiting.add(event.name);
+    try {
+      const reason = `${event.previous ? 'changed' : 'new'} definition (${event.actor})`;
+      for (let attempt = 0; attempt < DEFINITION_ATTEMPTS; attempt++) {
+        const running = (await this.retraining.list(event.name, 1)).find((job) => job.status === 'running');
+        if (running) await this.retraining.wait(running.id).catch(() => undefined);
+        if (!this.catalog.entry(event.name)) return; // retired meanwhile
+        try {
+          this.definitionWaiting.delete(event.name);
+          await this.retraining.start(event.name, { trigger: 'definition', reason });
+          return;
+        } catch (error) {
+          this.definitionWaiting.add(event.name);
+          if (!(error instanceof RetrainInProgressError)) throw error;
+          await sleep(RETRY_MS); // another process holds the lease: wait for it
+        }
+      }
+      this.logger.error(`Gave up training the new definition of ${event.name}: its retraining stayed busy`);
+    } catch (error) {
+      this.logger.error(`Could not train the new definition of ${event.name}: ${String(error)}`);
+    } finally {
+      this.definitionWaiting.delete(event.name);
+    }
   }
 
   @OnEvent(DEFINITION_RETIRED)

@@ -70,7 +70,11 @@ export function fitCandidate(fit: CandidateFit, data: TrainingData, onProgress?:
       }
       return RandomForest.fit(data, { ...(params as Partial<RandomForestParams>), task }, { onProgress });
     case 'gbdt':
-      return GradientBoostedTrees.fit(data, { ...(params as Partial<GbdtParams>), task }, { onProgress });
+      return GradientBoostedTrees.fit(
+        data,
+        { ...(params as Partial<GbdtParams>), task },
+        { onProgress, nClasses: task === 'classification' ? fit.nClasses : undefined },
+      );
   }
 }
 

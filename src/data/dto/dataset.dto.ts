@@ -76,6 +76,8 @@ export class DatasetSummaryDto {
   name!: string;
   /** sha256 of the raw bytes. */
   version!: string;
+  /** sha256 of the definition's delimiter, target, input fields and columns the bytes were read with. */
+  definitionSha256!: string;
   source!: string;
   rowsRead!: number;
   rowsRejected!: number;
@@ -84,9 +86,9 @@ export class DatasetSummaryDto {
   splits!: DatasetSplitSummaryDto[];
 
   static from(dataset: DatasetEntity): DatasetSummaryDto {
-    const { name, version, source, rowsRead, rowsRejected, valuesImputed, createdAt } = dataset;
+    const { name, version, definitionSha256, source, rowsRead, rowsRejected, valuesImputed, createdAt } = dataset;
     const splits = (dataset.splits ?? []).map((s) => DatasetSplitSummaryDto.from(s));
-    return { name, version, source, rowsRead, rowsRejected, valuesImputed, createdAt, splits };
+    return { name, version, definitionSha256, source, rowsRead, rowsRejected, valuesImputed, createdAt, splits };
   }
 }
 

@@ -4,7 +4,7 @@ import { DatasetSplitEntity } from './dataset-split.entity';
 
 /** One version of a data set: the sha256 of its raw bytes, where it came from, and how its rows fared. */
 @Entity({ name: 'datasets' })
-@Index('UQ_datasets_name_version', ['name', 'version'], { unique: true })
+@Index('UQ_datasets_name_version_definition', ['name', 'version', 'definitionSha256'], { unique: true })
 export class DatasetEntity {
   @PrimaryGeneratedColumn()
   id!: number;
@@ -16,6 +16,13 @@ export class DatasetEntity {
   /** sha256 of the raw bytes, hex. */
   @Column({ type: 'varchar', length: 64 })
   version!: string;
+
+  /**
+   * sha256 of the data-relevant part of the definition it was read with (delimiter, target, input fields, columns):
+   * the same bytes read with other rules or columns get their own rows, splits, fitted values and profiles.
+   */
+  @Column({ name: 'definition_sha256', type: 'varchar', length: 64, default: '' })
+  definitionSha256!: string;
 
   /** File path, URL or package the bytes came from. */
   @Column({ type: 'varchar', length: 1024 })

@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import type { Alias } from './model-alias.entity';
 
-export const ALIAS_ACTIONS = ['promote', 'rollback', 'bootstrap'] as const;
+/** `retire`: the model's definition was retired, so its aliases were cleared (a new definition starts afresh). */
+export const ALIAS_ACTIONS = ['promote', 'rollback', 'bootstrap', 'retire'] as const;
 export type AliasAction = (typeof ALIAS_ACTIONS)[number];
 
 /** Append-only audit trail of alias moves: who moved which alias of which model, from where to where, and why. */

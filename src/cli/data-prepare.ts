@@ -1,16 +1,17 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
+import { AppConfig } from '../config/app-config';
 import { DataService } from '../data/data.service';
 import { CliModule } from './cli.module';
 import { runCli } from './cli.util';
 
 /**
- * `npm run data:prepare [-- --model california-housing] [--seed 42] [--test-fraction 0.2]`: loads, validates and
- * versions the data, makes the split and stores the profile; prints what it found.
+ * `npm run data:prepare [-- --model NAME] [--seed 42] [--test-fraction 0.2]`: loads, validates and
+ * versions the data of a model (default DEFAULT_MODEL), makes the split and stores the profile; prints what it found.
  */
 const { values } = parseArgs({
   options: {
-    model: { type: 'string', default: 'california-housing' },
+    model: { type: 'string' },
     seed: { type: 'string' },
     'test-fraction': { type: 'string' },
   },
@@ -18,7 +19,7 @@ const { values } = parseArgs({
 
 void runCli(CliModule, async (app) => {
   const data = app.get(DataService);
-  const prepared = await data.prepare(values.model ?? 'california-housing', {
+  const prepared = await data.prepare(values.model ?? app.get(AppConfig).DEFAULT_MODEL, {
     seed: values.seed === undefined ? undefined : Number(values.seed),
     testFraction: values['test-fraction'] === undefined ? undefined : Number(values['test-fraction']),
   });

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
 import { parseArgs } from 'node:util';
+import { AppConfig } from '../config/app-config';
 import { CandidateName } from '../training/candidates';
 import { TrainingService } from '../training/training.service';
 import { CliModule } from './cli.module';
@@ -8,12 +9,12 @@ import { runCli } from './cli.util';
 import { trainingTable } from './training-table';
 
 /**
- * `npm run train -- --model california-housing [--candidates gbdt,linear] [--split-file PATH]`: fits the candidates
- * in a worker thread with a progress bar each, records the runs, and prints a comparison table.
+ * `npm run train [-- --model NAME] [--candidates gbdt,linear] [--split-file PATH]`: fits the candidates
+ * (default DEFAULT_MODEL) in a worker thread with a progress bar each, records the runs, and prints a comparison table.
  */
 const { values } = parseArgs({
   options: {
-    model: { type: 'string', default: 'california-housing' },
+    model: { type: 'string' },
     candidates: { type: 'string' },
     'split-file': { type: 'string' },
   },
@@ -26,7 +27,7 @@ void runCli(CliModule, async (app) => {
   );
   const byCandidate = new Map<CandidateName, SingleBar>();
   try {
-    const runs = await app.get(TrainingService).train(values.model ?? 'california-housing', {
+    const runs = await app.get(TrainingService).train(values.model ?? app.get(AppConfig).DEFAULT_MODEL, {
       candidates: values.candidates?.split(',').map((c) => c.trim()),
       splitFile: values['split-file'],
       onProgress: (candidate, { stage, done, total }) => {

@@ -519,7 +519,26 @@ describe('parseDefinition: every problem of a broken document', () => {
     [
       'nested candidate params',
       (d) => (d.candidates = { gbdt: { tree: { depth: 3 } } }),
-      [['candidates.gbdt.tree', 'type']],
+      [
+        ['candidates.gbdt.tree', 'type'],
+        ['candidates.gbdt.tree', 'unknown_param'],
+      ],
+    ],
+    [
+      'a snake_case parameter, a parameter of a linear model',
+      (d) => (d.candidates = { gbdt: { n_estimators: 500 }, linear: { fitIntercept: false } }),
+      [
+        ['candidates.gbdt.n_estimators', 'unknown_param'],
+        ['candidates.linear.fitIntercept', 'unknown_param'],
+      ],
+    ],
+    [
+      'a parameter out of range',
+      (d) => (d.candidates = { gbdt: { nEstimators: 0 }, random_forest: { maxFeatures: 'most' } }),
+      [
+        ['candidates.gbdt', 'param'],
+        ['candidates.random_forest', 'param'],
+      ],
     ],
     [
       'a bad output name in also',

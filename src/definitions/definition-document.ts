@@ -1,3 +1,4 @@
+import { addCandidateParamProblems } from './definition-document.params';
 import Ajv, { ValidateFunction } from 'ajv';
 import { validateCronExpression } from 'cron';
 import { YAMLException, load } from 'js-yaml';
@@ -205,6 +206,7 @@ function readCandidates(raw: unknown, task: MlTask | undefined, problems: Proble
     if (task && !allowed.includes(name) && includes(CANDIDATES_BY_TASK.regression, name)) {
       problems.add(path, 'task', `${name} is not a ${task} candidate (${task}: ${allowed.join(', ')})`);
     }
+    if (task && allowed.includes(name)) addCandidateParamProblems(task, name, params, path, problems);
     candidates.push({ name, params: structuredClone(params) });
   }
   return candidates;

@@ -111,12 +111,29 @@ async function readLocalOrDownload(
   return { bytes, source: url, parsed };
 }
 
+/** The largest data file a definition may download (the service parses it in memory). */
+export const MAX_DOWNLOAD_BYTES = 256 * 1024 * 1024;
+
+/** The body of a response, refused as soon as it grows past `max` bytes (whatever content-length says). */
+async function readCapped(response: Response, max: number): Promise<Buffer> {
+  const tooLarge = (): Error => new Error(`larger than ${max / 1024 / 1024} MiB`);
+  if (Number(response.headers.get('content-length') ?? 0) > max) throw tooLarge();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body ?? []) {
+    size += (chunk as Uint8Array).length;
+    if (size > max) throw tooLarge();
+    chunks.push(chunk as Uint8Array);
+  }
+  return Buffer.concat(chunks);
+}
+
 async function download(path: string, url: string, options: TableSourceOptions): Promise<Buffer> {
   options.logger?.log(`${path} does not exist; downloading ${url}`);
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(options.timeoutMs) });
     if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
-    return Buffer.from(await response.arrayBuffer());
+    return await readCapped(response, MAX_DOWNLOAD_BYTES);
   } catch (error) {
     const advice = `Copy the CSV to ${path} or set the definition's source.path.`;
     const reason = describeFetchError(error);

@@ -63,10 +63,9 @@ export class PredictionService {
     if (output.task === 'regression') {
       raw = Array.from(output.values);
       const unit = served.spec.target.unit;
-      const also = Object.entries(served.definition.target.also);
       rows = raw.map((value) => {
         const row: ValuePrediction = { value: Number(value), unit };
-        for (const [name, factor] of also) row[name] = Math.round(Number(value) * factor);
+        for (const [name, factor] of served.also) row[name] = Math.round(Number(value) * factor);
         return row;
       });
     } else {

@@ -17,6 +17,7 @@ import {
   GenericPredictDto,
   LoggedPredictionDto,
   PredictionDto,
+  PredictRowBody,
   RecentPredictionsQueryDto,
   ValuePredictionDto,
 } from './dto/prediction.dto';
@@ -43,7 +44,7 @@ export class PredictionsController {
   @HttpCode(200)
   @ApiBody(ROW)
   @ApiOkResponse({ type: PredictionDto })
-  predictDefault(@Body() body: unknown, @RequestId() requestId: string): PredictionDto {
+  predictDefault(@Body() body: PredictRowBody, @RequestId() requestId: string): PredictionDto {
     return this.api.one(undefined, body, requestId);
   }
 
@@ -61,7 +62,11 @@ export class PredictionsController {
   @HttpCode(200)
   @ApiBody(ROW)
   @ApiOkResponse({ type: PredictionDto })
-  predict(@Param() params: ModelNameParamDto, @Body() body: unknown, @RequestId() requestId: string): PredictionDto {
+  predict(
+    @Param() params: ModelNameParamDto,
+    @Body() body: PredictRowBody,
+    @RequestId() requestId: string,
+  ): PredictionDto {
     return this.api.one(params.name, body, requestId);
   }
 

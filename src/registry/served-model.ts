@@ -16,6 +16,8 @@ export class ServedModel {
   readonly inputFields: readonly string[];
   /** The version's inputs, features, target and classes: its definition with its fitted values. */
   readonly spec: FeatureSpec;
+  /** Extra answer fields of a regression: name and factor (the definition's `target.also`, housing's dollars). */
+  readonly also: readonly (readonly [string, number])[];
 
   constructor(
     readonly name: string,
@@ -30,6 +32,7 @@ export class ServedModel {
     readonly loadedAt: Date,
   ) {
     this.spec = pipeline.spec;
+    this.also = Object.entries(definition.target.also);
     this.inputFields = this.spec.inputs.map((f) => f.name);
   }
 

@@ -84,6 +84,7 @@ export function generateTransform(definition: ModelDefinition, preprocessing: Pr
     at += 1;
   }
   const source = `'use strict';\nreturn function transform(row, out, o) {\n${lines.join('\n')}\n};`;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a closed vocabulary, see above
   const factory = new Function('c', 'k', 'haversineKm', source) as (
     c: Float64Array,
     k: unknown[],

@@ -8,6 +8,7 @@ import { PredictionLogService } from '../prediction/prediction-log.service';
 import { ActiveModels } from '../registry/active-models.service';
 import { RegistryService } from '../registry/registry.service';
 import { RunRepository } from '../training/run.repository';
+import { parseSplitLabel } from '../training/split-label.util';
 import { DriftStatus, ks, psi, worst } from './drift.util';
 import { DriftReportDto, FeatureDriftDto } from './dto/monitoring.dto';
 import { DriftReferenceMissingError } from './monitoring.errors';
@@ -91,16 +92,17 @@ export class DriftService implements OnModuleInit, OnModuleDestroy {
     const served = this.active.require(model);
     const version = await this.registry.version(model, served.version);
     const run = await this.runs.findRun(version.runId);
-    const split = /^seed:(\d+)\/test:([\d.]+)$/.exec(run?.split ?? '');
-    const reference = split
-      ? await this.data.trainingProfile(
-          model,
-          version.datasetVersion,
-          served.definition,
-          Number(split[1]),
-          Number(split[2]),
-        )
-      : null;
+    const split = parseSplitLabel(run?.split ?? '');
+    const reference =
+      split?.kind === 'seeded'
+        ? await this.data.trainingProfile(
+            model,
+            version.datasetVersion,
+            served.definition,
+            split.seed,
+            split.testFraction,
+          )
+        : null;
     if (!run || !reference) throw new DriftReferenceMissingError(model, served.version, run?.split ?? 'unknown');
 
     await this.log.flush(); // judge what has been answered, not only what the writer has reached

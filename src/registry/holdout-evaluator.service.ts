@@ -7,6 +7,7 @@ import { accuracy, logLoss, macroF1, mae, r2, rmse } from '../ml/metrics.util';
 import { GATE_METRICS } from '../training/candidates';
 import { RunEntity } from '../training/entities/run.entity';
 import { readSplitFile } from '../training/split-file.util';
+import { parseSplitLabel } from '../training/split-label.util';
 import { ServedModel } from './served-model';
 
 export interface Comparison {
@@ -87,16 +88,14 @@ export class HoldoutEvaluator {
 
   /** The holdout rows of a run, read with the definition of the version that was trained on them. */
   private async holdout(run: RunEntity, definition: ModelDefinition): Promise<Holdout> {
+    const split = parseSplitLabel(run.split);
     let rows: TableRecord[];
     let prepared;
-    if (run.split.startsWith('file:')) {
-      const file = run.split.slice('file:'.length);
+    if (split?.kind === 'file') {
       prepared = await this.data.prepare(run.modelName, {}, definition);
-      rows = readSplitFile(await readFile(file, 'utf8'), file, prepared.table).test;
+      rows = readSplitFile(await readFile(split.file, 'utf8'), split.file, prepared.table).test;
     } else {
-      const match = /^seed:(\d+)\/test:([\d.]+)$/.exec(run.split);
-      const options = match ? { seed: Number(match[1]), testFraction: Number(match[2]) } : {};
-      prepared = await this.data.prepare(run.modelName, options, definition);
+      prepared = await this.data.prepare(run.modelName, split ?? {}, definition);
       rows = prepared.test;
     }
     const { model, table } = prepared;

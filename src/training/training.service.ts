@@ -13,6 +13,7 @@ import { RunEntity } from './entities/run.entity';
 import { writeArtifact } from './model-artifact';
 import { RunRepository } from './run.repository';
 import { readSplitFile } from './split-file.util';
+import { formatSplitLabel } from './split-label.util';
 import { TrainingFailedError, TrainingInputError } from './training.errors';
 import type { JobProgress, TrainingJob } from './training-job';
 import { TrainingWorkerClient } from './worker/training-worker.client';
@@ -188,7 +189,7 @@ export class TrainingService {
     let test: TableRecord[] = prepared.test;
     let preprocessing = split.preprocessing;
     let pipeline = prepared.pipeline;
-    let label = `seed:${split.seed}/test:${split.testFraction}`;
+    let label = formatSplitLabel({ kind: 'seeded', seed: split.seed, testFraction: split.testFraction });
     if (splitFile) {
       const text = await readFile(splitFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
         throw new TrainingInputError(`${splitFile}: cannot be read (${error.code ?? error.message})`);
@@ -198,7 +199,7 @@ export class TrainingService {
       test = rows.test;
       preprocessing = model.fit(train);
       pipeline = model.pipeline(preprocessing, table.classes);
-      label = `file:${splitFile}`;
+      label = formatSplitLabel({ kind: 'file', file: splitFile });
     }
     const part = (records: TableRecord[]): TrainingData => {
       const y = Float64Array.from(records, (r) => model.target(r, table.classes));

@@ -65,7 +65,11 @@ export class RegistryService {
   }
 
   /** Registers a succeeded run as the next version of its model. */
-  async register(name: string, runId: string): Promise<ModelVersionEntity> {
+  /**
+   * `definition`: the one the run was trained with, when the caller knows it (the retraining pipeline does, even
+   * if a newer definition was set meanwhile); otherwise the definition in force.
+   */
+  async register(name: string, runId: string, definition?: ModelDefinition): Promise<ModelVersionEntity> {
     this.requireModel(name);
     const run = await this.runs.findRun(runId);
     if (!run || run.modelName !== name) throw new RunNotRegistrableError(`Model ${name} has no run ${runId}`);
@@ -82,7 +86,7 @@ export class RegistryService {
       metrics: run.metrics,
       artifactPath: run.artifactPath,
       artifactSha256: run.artifactSha256,
-      inputSignature: [...this.data.dataset(name).definition.features],
+      inputSignature: [...(definition ?? this.data.dataset(name).definition).features],
     });
     this.logger.log(`Registered ${name} version ${version.version} from run ${runId} (${run.candidate})`);
     return version;

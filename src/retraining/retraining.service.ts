@@ -201,7 +201,7 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
       job.runIds = runs.map((r) => r.id);
       const best = bestRun(prepared.model.definition.gate.metric, runs);
       job.bestRunId = best.id;
-      const version = await stage('register', () => this.registry.register(model, best.id));
+      const version = await stage('register', () => this.registry.register(model, best.id, prepared.model.definition));
       job.version = version.version;
       const actor = `retraining:${job.trigger}`;
       const reason = `retraining job ${job.id} (${job.reason}): best of ${runs.length} on dataset ${prepared.dataset.version.slice(0, 12)}`;

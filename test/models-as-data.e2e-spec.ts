@@ -2,6 +2,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Rng } from '../src/ml/random';
+import { DataService } from '../src/data/data.service';
+import { ActiveModels } from '../src/registry/active-models.service';
 import { bestRun } from '../src/registry/best-run.util';
 import { ModelBootstrapService } from '../src/registry/model-bootstrap.service';
 import { TrainingService } from '../src/training/training.service';
@@ -135,6 +137,10 @@ describe('models as data (e2e)', () => {
     const best = runs.reduce((a, b) => (b.metrics.rmse < a.metrics.rmse ? b : a));
     const champion = (await get('/models/diabetes/versions/1')).json();
     expect(champion.candidate).toBe(best.candidate);
+    // The served version's definition (read back from its artifact) shares the catalog's data and parsed table.
+    const data = t.app.get(DataService);
+    const served = t.app.get(ActiveModels).require('diabetes');
+    expect(data.forDefinition(served.definition)).toBe(data.dataset('diabetes'));
     // The stored dataset: 442 rows, 353 / 89 split, the learned values of sex kept with the split.
     const [dataset] = (await get('/datasets?name=diabetes')).json();
     expect(dataset).toMatchObject({ rowsRead: 442, rowsRejected: 0, valuesImputed: 0 });

@@ -30,6 +30,9 @@ export interface SplitOptions {
   testFraction?: number;
 }
 
+/** Definitions of one model whose data (and parsed table) stay cached: the one in force and recent ones served. */
+const DATASETS_PER_MODEL = 3;
+
 /** Rejected rows kept with a dataset version for inspection. */
 const REJECTED_SAMPLE = 100;
 
@@ -41,7 +44,12 @@ const REJECTED_SAMPLE = 100;
 @Injectable()
 export class DataService {
   private readonly logger = new Logger(DataService.name);
-  private readonly datasets = new WeakMap<ModelDefinition, ModelDataset>();
+  /**
+   * One ModelDataset (and so one parsed table) per distinct definition, by its JSON: the catalog's definition and
+   * the same definition read back from a served version's artifact share it, so the holdout of a promotion does
+   * not parse the file again. The newest few per model are kept.
+   */
+  private readonly datasets = new Map<string, ModelDataset>();
 
   constructor(
     private readonly config: AppConfig,
@@ -61,7 +69,8 @@ export class DataService {
 
   /** The data of a given definition (a served version keeps the definition it was trained with). */
   forDefinition(definition: ModelDefinition): ModelDataset {
-    let dataset = this.datasets.get(definition);
+    const key = JSON.stringify(definition);
+    let dataset = this.datasets.get(key);
     if (!dataset) {
       dataset = new ModelDataset(definition, {
         rawDir: this.config.rawDataDir,
@@ -69,7 +78,9 @@ export class DataService {
         maxRejectedFraction: this.config.DATA_MAX_REJECTED_FRACTION,
         logger: this.logger,
       });
-      this.datasets.set(definition, dataset);
+      this.datasets.set(key, dataset);
+      const same = [...this.datasets].filter(([, d]) => d.name === definition.name);
+      for (const [old] of same.slice(0, -DATASETS_PER_MODEL)) this.datasets.delete(old);
     }
     return dataset;
   }

@@ -154,11 +154,7 @@ export class RetrainScheduler implements OnApplicationBootstrap {
     if (job) this.driftStreak.set(report.model, 0);
   }
 
-  private async trigger(
-    model: string,
-    trigger: 'cron' | 'drift' | 'definition',
-    reason: string,
-  ): Promise<RetrainJobEntity | null> {
+  private async trigger(model: string, trigger: 'cron' | 'drift', reason: string): Promise<RetrainJobEntity | null> {
     try {
       return await this.retraining.start(model, { trigger, reason });
     } catch (error) {

@@ -3,6 +3,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { APP_VERSION } from './common/app-version';
+import { AppConfig } from './config/app-config';
 import { ModelCatalog } from './definitions/model-catalog.service';
 import { withModelRoutes } from './prediction/openapi/model-routes.openapi';
 import { ActiveModels } from './registry/active-models.service';
@@ -29,6 +30,32 @@ class UnsupportedMediaTypeError extends Error {
   constructor(contentType: string | undefined) {
     super(`Request bodies must be JSON (content-type application/json), not ${contentType ?? 'unspecified'}`);
   }
+}
+
+/** A route a worker process does not serve (it serves health and metrics only): 404 in the one error shape. */
+class NotOnWorkerError extends Error {
+  readonly statusCode = 404;
+
+  constructor(url: string) {
+    super(`${url.split('?')[0]} is not served here: this process is a retraining worker (SERVICE_ROLE=worker)`);
+  }
+}
+
+/** The routes of a worker process: its probes and its metrics. */
+const WORKER_ROUTES = /^\/(health(\/[\w-]*)?|metrics)(\?|$)/;
+
+/**
+ * With SERVICE_ROLE=worker, every route but the health probes and /metrics answers 404: a worker trains, and an
+ * orchestrator only probes and scrapes it.
+ */
+export function restrictToRole(app: NestFastifyApplication): void {
+  if (app.get(AppConfig).SERVICE_ROLE !== 'worker') return;
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, _reply, done) =>
+      done(WORKER_ROUTES.test(request.url) ? undefined : new NotOnWorkerError(request.url)),
+    );
 }
 
 /** A client that did not send its whole request (headers and body) within REQUEST_TIMEOUT_MS: 408. */

@@ -4,6 +4,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ApiKeyGuard } from './common/auth/api-key.guard';
 import { PredictionThrottlerGuard } from './common/http/prediction-throttler.guard';
+import { RedisThrottlerStorage } from './common/http/redis-throttler.storage';
 import { AppConfig } from './config/app-config';
 import { AllExceptionsFilter, PROTOCOL_ERROR_FILTERS } from './common/http/all-exceptions.filter';
 import { MlflowExceptionFilter } from './prediction/mlflow-exception.filter';
@@ -11,6 +12,7 @@ import { V2ExceptionFilter } from './prediction/v2-exception.filter';
 import { LoggingInterceptor } from './common/http/logging.interceptor';
 import { AppValidationPipe } from './common/http/validation.pipe';
 import { ShutdownLogger } from './common/logging/shutdown.logger';
+import { ClusterModule } from './cluster/cluster.module';
 import { ConfigModule } from './config/config.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DataModule } from './data/data.module';
@@ -18,6 +20,7 @@ import { DefinitionsModule } from './definitions/definitions.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './monitoring/metrics.module';
+import { ServiceMetrics } from './monitoring/service-metrics';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { PredictionModule } from './prediction/prediction.module';
 import { RegistryModule } from './registry/registry.module';
@@ -33,16 +36,20 @@ import { TrainingModule } from './training/training.module';
     ConfigModule,
     EventEmitterModule.forRoot(),
     ThrottlerModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
+      inject: [AppConfig, ServiceMetrics],
+      useFactory: (config: AppConfig, metrics: ServiceMetrics) => ({
         throttlers: [
           { name: 'default', ttl: config.RATE_LIMIT_WINDOW_S * 1000, limit: Math.max(1, config.RATE_LIMIT) },
         ],
         skipIf: () => config.RATE_LIMIT === 0,
+        // With REDIS_URL the counts are shared by every replica; without it, @nestjs/throttler's in-memory storage.
+        storage:
+          config.REDIS_URL && config.RATE_LIMIT > 0 ? new RedisThrottlerStorage(config.REDIS_URL, metrics) : undefined,
       }),
     }),
     MetricsModule,
     DatabaseModule,
+    ClusterModule,
     DefinitionsModule,
     DataModule,
     TrainingModule,

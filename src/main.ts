@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createAdapter, setupSecurityHeaders, setupSwagger } from './app.factory';
+import { createAdapter, restrictToRole, setupSecurityHeaders, setupSwagger } from './app.factory';
 import { AppModule } from './app.module';
 import { AppLogger } from './common/logging/app-logger';
 import { ConfigValidationError, loadAppConfig } from './config/app-config';
@@ -12,10 +12,15 @@ async function bootstrap(): Promise<void> {
   const adapter = createAdapter({ requestTimeoutMs: config.REQUEST_TIMEOUT_MS });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { logger });
   setupSecurityHeaders(app);
+  restrictToRole(app);
   setupSwagger(app);
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);
-  logger.log(`nest-mlops listening on http://${config.HOST}:${config.PORT} (API docs at /docs)`, 'Bootstrap');
+  logger.log(
+    `nest-mlops (${config.SERVICE_ROLE}, ${config.databaseKind}) listening on http://${config.HOST}:${config.PORT}` +
+      (config.serves ? ' (API docs at /docs)' : ' (health and metrics only)'),
+    'Bootstrap',
+  );
 }
 
 bootstrap().catch((error: unknown) => {

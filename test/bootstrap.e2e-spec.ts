@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ModelBootstrapService } from '../src/registry/model-bootstrap.service';
+import { ModelBootstrapService } from '../src/retraining/model-bootstrap.service';
 import { createTestApp } from './support/test-app';
 
 /** A fresh machine: no champion, so the service trains, registers and promotes the best candidate, then serves. */

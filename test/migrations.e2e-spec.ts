@@ -1,12 +1,15 @@
+import { scratchDatabase, TEST_DATABASE_URL } from './support/scratch-database';
 import { createTestApp, TestApp } from './support/test-app';
 
 const parse = (text: unknown): unknown => JSON.parse(text as string);
+/** The local PostgreSQL (CI and development machines run one); TEST_DATABASE_URL names another. */
+const POSTGRES_ADMIN_URL = TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-describe('database migrations (e2e)', () => {
+describe('database migrations on SQLite (e2e)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({ DATABASE_URL: '' }); // SQLite even in the PostgreSQL pass
   });
 
   afterAll(async () => {
@@ -98,4 +101,108 @@ describe('database migrations (e2e)', () => {
     const pending = await t.dataSource.driver.createSchemaBuilder().log();
     expect(pending.upQueries).toEqual([]);
   });
+});
+
+describe('database migrations on PostgreSQL (e2e)', () => {
+  let t: TestApp;
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    const scratch = await scratchDatabase(POSTGRES_ADMIN_URL);
+    drop = scratch.drop;
+    t = await createTestApp({ DATABASE_URL: scratch.url });
+  }, 60_000);
+
+  afterAll(async () => {
+    await t.close();
+    await drop();
+  });
+
+  const tables = async (): Promise<string[]> =>
+    (
+      await t.dataSource.query<{ table_name: string }[]>(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
+      )
+    ).map((r) => r.table_name);
+
+  it('ran at start and recorded themselves', async () => {
+    expect(t.dataSource.options.type).toBe('postgres');
+    const ran = await t.dataSource.query<{ name: string }[]>('SELECT name FROM migrations ORDER BY id');
+    expect(ran.map((m) => m.name)).toEqual(t.dataSource.migrations.map((m) => m.name));
+    expect(await t.dataSource.showMigrations()).toBe(false);
+  });
+
+  it('produce exactly the schema the entities describe (no pending changes), plus the artifact store', async () => {
+    const pending = await t.dataSource.driver.createSchemaBuilder().log();
+    expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+    expect(await tables()).toEqual([
+      'alias_events',
+      'artifacts',
+      'dataset_splits',
+      'datasets',
+      'experiments',
+      'migrations',
+      'model_aliases',
+      'model_definitions',
+      'model_versions',
+      'predictions',
+      'retrain_jobs',
+      'runs',
+    ]);
+  });
+
+  it('keep one queued or running retraining job per model and one job per dedupe key', async () => {
+    const insert = (id: string, model: string, status: string, key: string | null) =>
+      t.dataSource.query(
+        `INSERT INTO retrain_jobs (id, model_name, trigger, status, reason, stages, started_at, dedupe_key) ` +
+          `VALUES ($1, $2, 'api', $3, 'test', '{}', now(), $4)`,
+        [id, model, status, key],
+      );
+    await insert('00000000-0000-4000-8000-0000000000a1', 'm', 'queued', null);
+    await expect(insert('00000000-0000-4000-8000-0000000000a2', 'm', 'running', null)).rejects.toThrow(
+      /UQ_retrain_jobs_active_model/,
+    );
+    await insert('00000000-0000-4000-8000-0000000000a3', 'm', 'succeeded', 'cron:m:tick');
+    await expect(insert('00000000-0000-4000-8000-0000000000a4', 'n', 'queued', 'cron:m:tick')).rejects.toThrow(
+      /UQ_retrain_jobs_dedupe_key/,
+    );
+    await t.dataSource.query('DELETE FROM retrain_jobs');
+  });
+
+  it('store timestamps as UTC whatever the time zone of the session', async () => {
+    const at = new Date('2026-06-01T12:34:56.789Z');
+    await t.dataSource.query(
+      `INSERT INTO model_aliases (model_name, alias, version, updated_at) VALUES ('tz', 'champion', 1, $1)`,
+      [at],
+    );
+    const [row] = await t.dataSource.query<{ updated_at: Date; text: string }[]>(
+      `SELECT updated_at, updated_at::text AS text FROM model_aliases WHERE model_name = 'tz'`,
+    );
+    expect(row.updated_at.toISOString()).toBe(at.toISOString());
+    expect(row.text).toBe('2026-06-01 12:34:56.789');
+    await t.dataSource.query(`DELETE FROM model_aliases WHERE model_name = 'tz'`);
+  });
+
+  it('can be reverted and applied again', async () => {
+    for (let i = 0; i < t.dataSource.migrations.length; i++) await t.dataSource.undoLastMigration();
+    expect(await tables()).toEqual(['migrations']);
+    await t.dataSource.runMigrations();
+    const pending = await t.dataSource.driver.createSchemaBuilder().log();
+    expect(pending.upQueries).toEqual([]);
+  });
+
+  it('run once when several processes start on a new database at the same time', async () => {
+    const scratch = await scratchDatabase(POSTGRES_ADMIN_URL);
+    try {
+      const apps = await Promise.all([1, 2, 3].map(() => createTestApp({ DATABASE_URL: scratch.url })));
+      try {
+        const ran = await apps[0].dataSource.query<{ name: string }[]>('SELECT name FROM migrations');
+        expect(ran.map((m) => m.name)).toEqual(apps[0].dataSource.migrations.map((m) => m.name));
+      } finally {
+        await Promise.all(apps.map((a) => a.close()));
+      }
+    } finally {
+      await scratch.drop();
+    }
+  }, 60_000);
 });

@@ -5,7 +5,7 @@ import { Rng } from '../src/ml/random';
 import { DataService } from '../src/data/data.service';
 import { ActiveModels } from '../src/registry/active-models.service';
 import { bestRun } from '../src/registry/best-run.util';
-import { ModelBootstrapService } from '../src/registry/model-bootstrap.service';
+import { ModelBootstrapService } from '../src/retraining/model-bootstrap.service';
 import { TrainingService } from '../src/training/training.service';
 import { REPO_ROOT } from './support/housing-data';
 import { ADMIN, createTestApp, finishedRetrainJob, TestApp } from './support/test-app';
@@ -95,7 +95,7 @@ describe('models as data (e2e)', () => {
   const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
     t.app.inject({ method: 'POST', url, payload: payload as object, headers });
   const get = (url: string) => t.app.inject({ method: 'GET', url });
-  const waitForJob = (model: string) => finishedRetrainJob(t.app, model);
+  const waitForJob = (model: string, nth = 1) => finishedRetrainJob(t.app, model, nth);
 
   beforeAll(async () => {
     mkdirSync(join(dir, 'data', 'raw'), { recursive: true });
@@ -340,7 +340,7 @@ describe('models as data (e2e)', () => {
     expect((await post('/predict/penguins', { bill_length: 40, bill_depth: 18, island: 'Dream' })).statusCode).toBe(
       200,
     );
-    const second = await waitForJob('penguins');
+    const second = await waitForJob('penguins', 2);
     expect(second).toMatchObject({ trigger: 'definition', status: 'succeeded', version: 2 });
 
     const retired = await t.app.inject({ method: 'DELETE', url: '/models/penguins/definition', headers: ADMIN });
@@ -395,7 +395,7 @@ describe('models as data (e2e)', () => {
       expect((await put('dia2', widened)).statusCode).toBe(200);
       // The old version serves the old inputs until the new one is promoted.
       expect((await post('/predict/dia2', { bmi: 30, s5: 4.5 })).statusCode).toBe(200);
-      const job = await waitForJob('dia2');
+      const job = await waitForJob('dia2', 2);
       // The champion needs no input the new definition lacks, so the gate compares them on the same rows.
       expect(job).toMatchObject({ status: 'succeeded', version: 2 });
       const datasets = (await get('/datasets?name=dia2')).json<{ version: string; definitionSha256: string }[]>();
@@ -410,7 +410,7 @@ describe('models as data (e2e)', () => {
       expect((await put('dia3', second)).statusCode).toBe(200);
       for (let i = 0; i < 100; i++) {
         const jobs = (await get('/retrain/jobs?model=dia3')).json<{ status: string }[]>();
-        if (jobs.length === 2 && jobs.every((j) => j.status !== 'running')) break;
+        if (jobs.length === 2 && jobs.every((j) => j.status !== 'running' && j.status !== 'queued')) break;
         await new Promise((done) => setTimeout(done, 100));
       }
       const served = (await post('/predict/dia3', { bmi: 30 })).json();
@@ -427,7 +427,7 @@ describe('models as data (e2e)', () => {
       const history = (await get('/models/dia4/history')).statusCode;
       expect(history).toBe(404); // retired: the model is gone from the routes; its rows stay
       expect((await put('dia4', minimal('dia4'))).statusCode).toBe(200);
-      expect(await waitForJob('dia4')).toMatchObject({ outcome: 'promoted', version: 2, fromVersion: null });
+      expect(await waitForJob('dia4', 2)).toMatchObject({ outcome: 'promoted', version: 2, fromVersion: null });
       expect((await post('/predict/dia4', { bmi: 30, s5: 4.5 })).json()).toMatchObject({ version: 2 });
       const events = await t.dataSource.query<{ action: string; to_version: number | null }[]>(
         "SELECT action, to_version FROM alias_events WHERE model_name = 'dia4' ORDER BY id",

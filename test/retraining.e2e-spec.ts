@@ -169,27 +169,40 @@ describe('scheduled and triggered retraining (e2e)', () => {
     writeFileSync(csvPath, original);
   }, 120_000);
 
-  it('marks a job left running by a dead process as interrupted, with its runs', async () => {
+  it('takes back a job whose process died: queued again while it has attempts, interrupted after', async () => {
     const db = t.app.get(DataSource);
-    const id = '00000000-0000-4000-8000-000000000001';
-    await db.query(
-      `INSERT INTO retrain_jobs (id, model_name, trigger, status, reason, force, stages, started_at) ` +
-        `VALUES (?, 'iris', 'cron', 'running', 'crashed', 0, '{}', ?)`,
-      [id, new Date(Date.now() - 60_000).toISOString().replace('T', ' ').replace('Z', '')],
-    );
-    await db.query(`INSERT INTO retrain_leases (model_name, holder, expires_at) VALUES ('iris', ?, ?)`, [
-      id,
-      Date.now() - 1,
-    ]);
+    const dead = (id: string, attempts: number) => {
+      const text =
+        `INSERT INTO retrain_jobs (id, model_name, trigger, status, reason, force, stages, started_at, claimed_by, ` +
+        `lease_expires_at, attempts) VALUES (?, 'iris', 'cron', 'running', 'crashed', FALSE, '{}', ?, 'gone:1:x/y', ?, ?)`;
+      let n = 0;
+      const startedAt = new Date(Date.now() - 60_000).toISOString().replace('T', ' ').replace('Z', '');
+      return db.query(t.config.DATABASE_URL ? text.replace(/\?/g, () => `$${++n}`) : text, [
+        id,
+        startedAt,
+        Date.now() - 1,
+        attempts,
+      ]);
+    };
+    // Out of attempts (RETRAIN_MAX_ATTEMPTS is 2): over, as interrupted.
+    const spent = '00000000-0000-4000-8000-000000000001';
+    await dead(spent, 2);
     await t.app.get(RetrainingService).sweep();
-    const job = (await get(`/retrain/jobs/${id}`)).json();
-    expect(job).toMatchObject({ status: 'interrupted', outcome: 'interrupted' });
+    const job = (await get(`/retrain/jobs/${spent}`)).json();
+    expect(job).toMatchObject({ status: 'interrupted', outcome: 'interrupted', attempts: 2, claimedBy: null });
     expect(job.error).toContain('Interrupted');
-    // The expired lease does not block the next retraining.
+    // With an attempt left: queued again, claimed by this process and run to the end.
+    const retried = '00000000-0000-4000-8000-000000000002';
+    await dead(retried, 1);
+    await t.app.get(RetrainingService).sweep();
+    const done = await finished(retried);
+    expect(done).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(done.claimedBy).toContain(`:${process.pid}:`);
+    // Nothing is left holding the model: the next retraining starts.
     const next = await post('/retrain', { model: 'iris' });
     expect(next.statusCode).toBe(202);
     await finished(next.json().id);
-  }, 60_000);
+  }, 120_000);
 
   it('validates requests with clear 4xx answers', async () => {
     const missing = await post('/retrain', {});

@@ -9,6 +9,9 @@ const iris = { sepal_length: 6.7, sepal_width: 3.0, petal_length: 5.2, petal_wid
 // Requests carry the admin key: admin endpoints need it (security.e2e-spec.ts tests the refusals).
 const json = { 'content-type': 'application/json', ...ADMIN };
 
+/** A JSON column as read back: text on SQLite, already parsed on PostgreSQL. */
+const column = (value: unknown): unknown => (typeof value === 'string' ? JSON.parse(value) : value);
+
 describe('registry and serving (e2e)', () => {
   let t: TestApp;
   const runIds: Record<string, string> = {};
@@ -107,7 +110,9 @@ describe('registry and serving (e2e)', () => {
       ['promote', 2, 1, true],
     ]);
     expect(history[4].reason).toContain('drill; forced');
-    const rows = await t.dataSource.query<{ n: number }[]>('SELECT COUNT(*) AS n FROM alias_events WHERE forced = 1');
+    const rows = await t.dataSource.query<{ n: number }[]>(
+      'SELECT COUNT(*) AS n FROM alias_events WHERE forced = TRUE',
+    );
     expect(rows[0].n).toBe(1);
   });
 
@@ -192,10 +197,10 @@ describe('registry and serving (e2e)', () => {
       ['log-check-2', 'california-housing', 1, 3],
     ]);
     const fields = Object.keys(row);
-    expect(JSON.parse(logged[0].inputs as string)).toEqual({ fields, rows: [Object.values(row)] });
-    expect(JSON.parse(logged[0].outputs as string)).toEqual([single.prediction.value]);
-    expect(JSON.parse(logged[1].inputs as string)).toEqual({ fields, rows: rows3.map((r) => Object.values(r)) });
-    expect(JSON.parse(logged[1].outputs as string)).toEqual(batch.predictions.map((p: { value: number }) => p.value));
+    expect(column(logged[0].inputs)).toEqual({ fields, rows: [Object.values(row)] });
+    expect(column(logged[0].outputs)).toEqual([single.prediction.value]);
+    expect(column(logged[1].inputs)).toEqual({ fields, rows: rows3.map((r) => Object.values(r)) });
+    expect(column(logged[1].outputs)).toEqual(batch.predictions.map((p: { value: number }) => p.value));
     const recent = (await get('/predictions?model=california-housing&limit=1')).json();
     expect(recent).toEqual([
       expect.objectContaining({
@@ -315,7 +320,15 @@ describe('registry and serving (e2e)', () => {
 
   it('refuses a tampered artifact at load: 422, and the champion keeps serving', async () => {
     const version = (await get('/models/california-housing/versions/2')).json();
-    writeFileSync(version.artifactPath as string, '{"truncated": ');
+    const path = version.artifactPath as string;
+    if (path.startsWith('db://artifacts/')) {
+      await t.dataSource.query(`UPDATE artifacts SET content = $1 WHERE sha256 = $2`, [
+        Buffer.from('{"truncated": '),
+        path.slice('db://artifacts/'.length),
+      ]);
+    } else {
+      writeFileSync(path, '{"truncated": ');
+    }
     const res = await post('/models/california-housing/versions/2/promote', { force: true });
     expect(res.statusCode).toBe(422);
     expect(res.json()).toMatchObject({ code: 'REGISTRY.ARTIFACT_REFUSED', message: expect.stringContaining('sha256') });

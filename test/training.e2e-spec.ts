@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { TrainingFailedError, TrainingInputError } from '../src/training/training.errors';
 import { RunEntity } from '../src/training/entities/run.entity';
-import { readArtifact } from '../src/training/model-artifact';
+import { ArtifactStore } from '../src/training/artifact-store.service';
 import { TrainingService } from '../src/training/training.service';
 import { createTestApp, TestApp } from './support/test-app';
 
@@ -63,14 +63,25 @@ describe('training (e2e)', () => {
   });
 
   it('writes each artifact with the sha256 the run records, and it loads back', async () => {
+    const store = t.app.get(ArtifactStore);
+    const readArtifact = (path: string, sha256: string) => store.read(path, sha256);
+    // Files under MODELS_DIR on SQLite; rows of the artifacts table on PostgreSQL.
+    const bytesOf = async (path: string): Promise<Buffer> =>
+      path.startsWith('db://artifacts/')
+        ? (
+            await t.dataSource.query<{ content: Buffer }[]>('SELECT content FROM artifacts WHERE sha256 = $1', [
+              path.slice(15),
+            ])
+          )[0].content
+        : readFileSync(path);
     for (const run of [...housing, ...iris]) {
-      const bytes = readFileSync(run.artifactPath as string);
+      const bytes = await bytesOf(run.artifactPath as string);
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(run.artifactSha256);
       const { artifact } = await readArtifact(run.artifactPath as string, run.artifactSha256 as string);
       expect(artifact).toMatchObject({ model: run.modelName, candidate: run.candidate, runId: run.id });
     }
     const gbdt = byCandidate(housing, 'gbdt');
-    expect(readFileSync(gbdt.artifactPath as string).length).toBeLessThan(2 * 1024 * 1024);
+    expect((await bytesOf(gbdt.artifactPath as string)).length).toBeLessThan(2 * 1024 * 1024);
     await expect(readArtifact(gbdt.artifactPath as string, '0'.repeat(64))).rejects.toThrow(/does not match/);
   });
 

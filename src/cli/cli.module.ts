@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ClusterModule } from '../cluster/cluster.module';
 import { ConfigModule } from '../config/config.module';
 import { DataModule } from '../data/data.module';
 import { DatabaseModule } from '../database/database.module';
 import { TrainingModule } from '../training/training.module';
 
 /** The modules the command-line tools need: no HTTP server. */
-@Module({ imports: [ConfigModule, EventEmitterModule.forRoot(), DatabaseModule, DataModule, TrainingModule] })
+@Module({
+  imports: [ConfigModule, EventEmitterModule.forRoot(), DatabaseModule, ClusterModule, DataModule, TrainingModule],
+})
 export class CliModule {}

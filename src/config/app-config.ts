@@ -24,6 +24,8 @@ import { Setting, settingsOf } from './setting.decorator';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const SERVICE_ROLES = ['all', 'api', 'worker'] as const;
+export type ServiceRole = (typeof SERVICE_ROLES)[number];
 export const LOG_FORMATS = ['text', 'json'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
@@ -106,6 +108,62 @@ export class AppConfig {
   @IsString()
   @IsOptional()
   DATABASE_PATH?: string;
+
+  @Setting(
+    'PostgreSQL connection URL (`postgres://user:password@host:5432/database`); set = the registry, artifacts, jobs and logs live there and replicas share them; unset = the SQLite file.',
+  )
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
+  @IsString()
+  @IsOptional()
+  DATABASE_URL?: string;
+
+  @Setting('Connections in the PostgreSQL pool of each process (with DATABASE_URL).')
+  @Transform(toNumber)
+  @Max(1000)
+  @Min(1)
+  @IsInt()
+  DATABASE_POOL_SIZE = 10;
+
+  @Setting(
+    'What this process does: `all` serves and trains; `api` serves and queues retraining jobs, never trains; `worker` claims and runs retraining jobs and serves only health and metrics.',
+  )
+  @IsIn(SERVICE_ROLES)
+  SERVICE_ROLE: ServiceRole = 'all';
+
+  @Setting(
+    "Seconds between checks of every model's champion against the database, which catch a promotion whose notification was missed; 0 = only notifications.",
+  )
+  @Transform(toNumber)
+  @Max(3600)
+  @Min(0)
+  @IsInt()
+  ALIAS_SYNC_INTERVAL_S = 5;
+
+  @Setting(
+    "Seconds between a worker's looks for queued retraining jobs (a notification wakes it sooner on PostgreSQL).",
+  )
+  @Transform(toNumber)
+  @Max(3600)
+  @Min(1)
+  @IsInt()
+  RETRAIN_POLL_INTERVAL_S = 5;
+
+  @Setting(
+    'Times a retraining job is started before it is given up: a job whose process died is queued again while it has attempts left.',
+  )
+  @Transform(toNumber)
+  @Max(10)
+  @Min(1)
+  @IsInt()
+  RETRAIN_MAX_ATTEMPTS = 2;
+
+  @Setting(
+    'Redis URL (`redis://host:6379`); set = the prediction rate limit is counted in Redis, shared by every replica; unset = per process.',
+  )
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  @IsString()
+  @IsOptional()
+  REDIS_URL?: string;
 
   @Setting('Milliseconds a database call waits for a lock held by another connection before failing.')
   @Transform(toNumber)
@@ -376,6 +434,21 @@ export class AppConfig {
   @Min(0)
   @IsInt()
   PREDICTION_LOG_MAX_ROWS = 5000000;
+
+  /** Which database the service keeps its state in. */
+  get databaseKind(): 'sqlite' | 'postgres' {
+    return this.DATABASE_URL ? 'postgres' : 'sqlite';
+  }
+
+  /** This process runs retraining jobs (`all`, `worker`). */
+  get trains(): boolean {
+    return this.SERVICE_ROLE !== 'api';
+  }
+
+  /** This process answers predictions and the API (`all`, `api`). */
+  get serves(): boolean {
+    return this.SERVICE_ROLE !== 'worker';
+  }
 
   get databasePath(): string {
     return this.DATABASE_PATH ?? join(this.DATA_DIR, 'nest-mlops.sqlite');

@@ -6,14 +6,26 @@ import { PredictionRequests1763895600000 } from './migrations/1763895600000-pred
 import { Retraining1763899200000 } from './migrations/1763899200000-retraining';
 import { ModelDefinitions1764633600000 } from './migrations/1764633600000-model-definitions';
 import { DatasetDefinitions1764637200000 } from './migrations/1764637200000-dataset-definitions';
+import { JobQueue1764720000000 } from './migrations/1764720000000-job-queue';
+import { PostgresSchema1764720000000 } from './migrations/1764720000000-postgres-schema';
 
-/** Every migration, in order. TypeORM runs the pending ones at start; a spec checks they match the entities. */
-export const MIGRATIONS: (new () => MigrationInterface)[] = [
-  InitialSchema1763884800000,
-  ExperimentsAndRuns1763888400000,
-  RegistryAndPredictions1763892000000,
-  PredictionRequests1763895600000,
-  Retraining1763899200000,
-  ModelDefinitions1764633600000,
-  DatasetDefinitions1764637200000,
-];
+type Migration = new () => MigrationInterface;
+
+/**
+ * Every migration of each database, in order. TypeORM runs the pending ones at start; a spec checks that each
+ * dialect's schema matches the entities. A PostgreSQL database starts from the schema SQLite had reached when
+ * PostgreSQL was added; from then on a migration is written for both lists.
+ */
+export const MIGRATIONS: Record<'sqlite' | 'postgres', Migration[]> = {
+  postgres: [PostgresSchema1764720000000],
+  sqlite: [
+    InitialSchema1763884800000,
+    ExperimentsAndRuns1763888400000,
+    RegistryAndPredictions1763892000000,
+    PredictionRequests1763895600000,
+    Retraining1763899200000,
+    ModelDefinitions1764633600000,
+    DatasetDefinitions1764637200000,
+    JobQueue1764720000000,
+  ],
+};

@@ -15,6 +15,8 @@ export class DefinitionChangedEvent {
     /** The definition it replaces, when the model existed. */
     readonly previous: ModelDefinition | undefined,
     readonly actor: string,
+    /** Set by another replica (this one learned it from the database): its side effects happened there. */
+    readonly remote = false,
   ) {}
 }
 
@@ -23,5 +25,7 @@ export class DefinitionRetiredEvent {
   constructor(
     readonly name: string,
     readonly actor: string,
+    /** Retired by another replica (this one learned it from the database): its side effects happened there. */
+    readonly remote = false,
   ) {}
 }

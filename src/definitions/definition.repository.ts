@@ -30,6 +30,22 @@ export class DefinitionRepository {
     return [...latest.values()];
   }
 
+  /** The latest revision number of every model that has rows (a cheap check for changes made elsewhere). */
+  async latestRevisions(): Promise<Map<string, number>> {
+    const rows = await this.rows
+      .createQueryBuilder('d')
+      .select('d.name', 'name')
+      .addSelect('MAX(d.revision)', 'revision')
+      .groupBy('d.name')
+      .getRawMany<{ name: string; revision: number | string }>();
+    return new Map(rows.map((r) => [r.name, Number(r.revision)]));
+  }
+
+  /** The row of one revision of a model. */
+  findRevision(name: string, revision: number): Promise<ModelDefinitionEntity | null> {
+    return this.rows.findOneBy({ name, revision });
+  }
+
   /** A model's rows, oldest first. */
   history(name: string): Promise<ModelDefinitionEntity[]> {
     return this.rows.find({ where: { name }, order: { revision: 'ASC' } });

@@ -1,5 +1,7 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
+import { ClusterBus } from '../cluster/cluster-bus.service';
+import { CLUSTER_EVENT, ClusterEvent } from '../cluster/cluster.events';
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, isAbsolute, join } from 'node:path';
 import type { FieldProblem } from '../common/errors/domain.error';
@@ -52,9 +54,13 @@ const BUILTIN_DIR = join(__dirname, 'builtin');
  * time are announced as domain events, to which serving and retraining react.
  */
 @Injectable()
-export class ModelCatalog implements OnModuleInit {
+export class ModelCatalog implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ModelCatalog.name);
   private entries = new Map<string, CatalogEntry>();
+  /** The latest stored revision of each model this process has applied (a put or a retirement). */
+  private applied = new Map<string, number>();
+  private syncer?: NodeJS.Timeout;
+  private syncing: Promise<void> = Promise.resolve();
   /** Every name and alias → the model's name. */
   private routes = new Map<string, string>();
   private broken: BrokenDefinition[] = [];
@@ -63,6 +69,7 @@ export class ModelCatalog implements OnModuleInit {
     private readonly config: AppConfig,
     private readonly repository: DefinitionRepository,
     private readonly events: EventEmitter2,
+    private readonly bus: ClusterBus,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -91,6 +98,7 @@ export class ModelCatalog implements OnModuleInit {
       for (const loaded of await this.readFolder(this.config.MODEL_DEFINITIONS_DIR, 'file', broken)) add(loaded);
     }
     for (const row of await this.repository.latestPerModel()) {
+      this.applied.set(row.name, row.revision);
       if (row.action === 'retire') {
         entries.delete(row.name);
         continue;
@@ -113,6 +121,84 @@ export class ModelCatalog implements OnModuleInit {
       this.logger.error(`Refused the definition ${b.location}: ${b.problems.map((p) => p.message).join('; ')}`);
     }
     this.logger.log(`Models: ${[...entries.values()].map((e) => `${e.definition.name} (${e.origin})`).join(', ')}`);
+  }
+
+  /** Every ALIAS_SYNC_INTERVAL_S, definitions set or retired by another process are applied (see `sync`). */
+  onApplicationBootstrap(): void {
+    const seconds = this.config.ALIAS_SYNC_INTERVAL_S;
+    if (seconds === 0) return;
+    this.syncer = setInterval(() => void this.sync(), seconds * 1000);
+    this.syncer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.syncer);
+  }
+
+  @OnEvent(CLUSTER_EVENT.definition)
+  async onRemoteDefinition(event: ClusterEvent): Promise<void> {
+    await this.sync(event.model);
+  }
+
+  @OnEvent(CLUSTER_EVENT.resync)
+  async onResync(): Promise<void> {
+    await this.sync();
+  }
+
+  /**
+   * Applies the definitions another process stored since this one last looked (of `only`, or of every model),
+   * announced as remote events: serving, validation and schedules follow; the retraining a new definition needs
+   * was queued by the process that took it. Syncs run one after another.
+   */
+  sync(only?: string): Promise<void> {
+    this.syncing = this.syncing.then(() =>
+      this.applyStored(only).catch((e: unknown) => this.logger.warn(`Definition sync failed: ${String(e)}`)),
+    );
+    return this.syncing;
+  }
+
+  private async applyStored(only?: string): Promise<void> {
+    for (const [name, revision] of await this.repository.latestRevisions()) {
+      if ((only !== undefined && name !== only) || revision <= (this.applied.get(name) ?? 0)) continue;
+      const row = await this.repository.findRevision(name, revision);
+      if (!row) continue;
+      this.applied.set(name, revision);
+      if (row.action === 'retire') {
+        if (!this.entries.has(name)) continue;
+        this.remove(name);
+        this.logger.log(`Retired ${name} (${row.actor}, on another replica)`);
+        this.events.emit(DEFINITION_RETIRED, new DefinitionRetiredEvent(name, row.actor, true));
+        continue;
+      }
+      const parsed = parseDefinition(row.document);
+      if (!parsed.ok) {
+        this.logger.error(`Refused revision ${revision} of ${name} set on another replica: it no longer parses`);
+        continue;
+      }
+      const previous = this.entries.get(name);
+      const problem = this.aliasProblem(parsed.definition, this.entries);
+      if (problem) {
+        this.logger.error(`Refused revision ${revision} of ${name} set on another replica: ${problem.message}`);
+        continue;
+      }
+      this.setEntries(
+        new Map(this.entries).set(name, this.apiEntry(parsed.definition, row, previous?.atStart ?? false)),
+      );
+      this.broken = this.broken.filter((b) => b.name !== name);
+      this.logger.log(
+        `${previous ? 'Replaced' : 'Added'} the definition of ${name} (revision ${revision}, on another replica)`,
+      );
+      this.events.emit(
+        DEFINITION_CHANGED,
+        new DefinitionChangedEvent(name, parsed.definition, previous?.definition, row.actor, true),
+      );
+    }
+  }
+
+  private remove(name: string): void {
+    const entries = new Map(this.entries);
+    entries.delete(name);
+    this.setEntries(entries);
   }
 
   /** Names of the models in force, in the order they were defined. */
@@ -183,24 +269,26 @@ export class ModelCatalog implements OnModuleInit {
     });
     const previous = this.entries.get(name)?.definition;
     const entry = this.apiEntry(definition, row, this.entries.get(name)?.atStart ?? false);
+    this.applied.set(name, row.revision);
     this.setEntries(new Map(this.entries).set(name, entry));
     this.broken = this.broken.filter((b) => b.name !== name);
     this.logger.log(
       `${previous ? 'Replaced' : 'Added'} the definition of ${name} (revision ${row.revision}, ${actor})`,
     );
     this.events.emit(DEFINITION_CHANGED, new DefinitionChangedEvent(name, definition, previous, actor));
+    await this.bus.publish({ type: 'definition', model: name });
     return entry;
   }
 
   /** Retires a model: no longer served or retrained; its versions, runs and audit trail stay. */
   async retire(name: string, actor: string, reason?: string): Promise<void> {
     this.require(name);
-    await this.repository.append({ name, action: 'retire', document: null, actor, reason: reason ?? null });
-    const entries = new Map(this.entries);
-    entries.delete(name);
-    this.setEntries(entries);
+    const row = await this.repository.append({ name, action: 'retire', document: null, actor, reason: reason ?? null });
+    this.applied.set(name, row.revision);
+    this.remove(name);
     this.logger.log(`Retired ${name} (${actor})`);
     this.events.emit(DEFINITION_RETIRED, new DefinitionRetiredEvent(name, actor));
+    await this.bus.publish({ type: 'definition', model: name });
   }
 
   history(name: string): Promise<ModelDefinitionEntity[]> {

@@ -1,15 +1,18 @@
 import { Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { AppConfig } from '../config/app-config';
 import { DiskHealthIndicator } from './disk.health';
 import { ModelsHealthIndicator } from './models.health';
 
 /**
  * What "ready" means, in one place for /health/ready, /health and the Open Inference /v2/health/ready: the
- * database answers, every model is served, and the data and models folders have room.
+ * database answers, every model is served (a worker serves none, so not for it), and the data and models folders
+ * have room.
  */
 @Injectable()
 export class ReadinessService {
   constructor(
+    private readonly config: AppConfig,
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
     private readonly models: ModelsHealthIndicator,
@@ -24,7 +27,7 @@ export class ReadinessService {
     try {
       return await this.health.check([
         () => this.db.pingCheck('database', { timeout: 1000 }),
-        () => this.models.check('models'),
+        ...(this.config.serves ? [() => this.models.check('models')] : []),
         () => this.disk.check('disk'),
       ]);
     } catch (error) {

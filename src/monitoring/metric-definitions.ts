@@ -122,6 +122,30 @@ export const METRICS = {
     help: 'Predicted rows not logged because the prediction-log queue was full',
     labelNames: [],
   },
+  rateLimitFailOpen: {
+    kind: 'counter',
+    name: 'rate_limit_fail_open_total',
+    help: 'Prediction requests let through without a rate-limit count because Redis (REDIS_URL) failed or was slow',
+    labelNames: [],
+  },
+  clusterListening: {
+    kind: 'gauge',
+    name: 'cluster_listener_up',
+    help: "1 while this process listens for other replicas' changes (PostgreSQL LISTEN), 0 while it reconnects",
+    labelNames: [],
+  },
+  clusterMessages: {
+    kind: 'counter',
+    name: 'cluster_messages_received_total',
+    help: 'Change notifications received from other replicas, by type (alias, definition, job)',
+    labelNames: ['type'],
+  },
+  aliasSyncs: {
+    kind: 'counter',
+    name: 'champion_syncs_total',
+    help: 'Champions this process started serving because another process moved them, by how it learned (notification, periodic)',
+    labelNames: ['model', 'via'],
+  },
 } as const;
 
 export type MetricKey = keyof typeof METRICS;

@@ -38,6 +38,10 @@ export class ServiceMetrics {
     @InjectMetric(METRICS.driftStatus.name) private readonly driftStatus: Gauge<'model' | 'feature'>,
     @InjectMetric(METRICS.logQueueDepth.name) private readonly logQueueDepth: Gauge,
     @InjectMetric(METRICS.logDropped.name) private readonly logDropped: Counter,
+    @InjectMetric(METRICS.rateLimitFailOpen.name) private readonly rateLimitFailOpen: Counter,
+    @InjectMetric(METRICS.clusterListening.name) private readonly clusterListener: Gauge,
+    @InjectMetric(METRICS.clusterMessages.name) private readonly clusterMessages: Counter<'type'>,
+    @InjectMetric(METRICS.aliasSyncs.name) private readonly aliasSyncs: Counter<'model' | 'via'>,
   ) {}
 
   /** One successful prediction request: its rows, duration and outputs. */
@@ -107,6 +111,27 @@ export class ServiceMetrics {
   /** The prediction log dropped `rows` rows (its queue was full). */
   logRowsDropped(rows: number): void {
     this.logDropped.inc(rows);
+  }
+
+  /** A prediction request went through uncounted: the rate limit's Redis failed or was slow (fail-open). */
+  rateLimitFailedOpen(): void {
+    this.rateLimitFailOpen.inc();
+  }
+
+  /** Whether the notification connection is up (undefined: no shared database, the series is absent). */
+  clusterListening(up: boolean | undefined): void {
+    if (up === undefined) this.clusterListener.reset();
+    else this.clusterListener.set(up ? 1 : 0);
+  }
+
+  /** A change notification of `type` arrived from another replica. */
+  clusterMessage(type: string): void {
+    this.clusterMessages.labels(type).inc();
+  }
+
+  /** This process started serving a champion another process moved, learned by notification or periodic check. */
+  championSynced(model: string, via: 'notification' | 'periodic'): void {
+    this.aliasSyncs.labels(model, via).inc();
   }
 
   /** Runs `hook` before every scrape, to read state that is cheaper to sample than to track. */

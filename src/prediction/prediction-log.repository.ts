@@ -3,7 +3,6 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Database } from 'better-sqlite3';
 import { Between, LessThan, MoreThanOrEqual, Repository } from 'typeorm';
 import { PredictionEntity } from './entities/prediction.entity';
-import type { LoggedInputs } from './prediction-log.codec';
 
 /**
  * One request's log entry as the prediction path hands it over, its rows already encoded as JSON text: a queued
@@ -25,14 +24,16 @@ export interface NewPrediction {
 /** Entries deleted per statement when pruning the log. */
 const PRUNE_BATCH = 5000;
 
-const INSERT =
-  'INSERT INTO "predictions" ("created_at", "model_name", "model_version", "request_id", "row_count", "inputs", "outputs", "latency_ms") ' +
-  'VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+const INSERT_COLUMNS =
+  'INSERT INTO "predictions" ("created_at", "model_name", "model_version", "request_id", "row_count", "inputs", "outputs", "latency_ms")';
+const INSERT = `${INSERT_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+/** Requests per PostgreSQL INSERT: 8 parameters each, well under the protocol's 65,535. */
+const POSTGRES_ROWS_PER_INSERT = 1000;
 
 /**
  * The prediction log table. Writing is the hot path: on SQLite it uses one prepared better-sqlite3 statement
  * inside one transaction per flush, which costs a few µs a request where TypeORM's insert builder costs tens; on
- * other databases it falls back to TypeORM's multi-row insert.
+ * PostgreSQL, multi-row INSERT statements.
  */
 @Injectable()
 export class PredictionLogRepository {
@@ -42,19 +43,34 @@ export class PredictionLogRepository {
 
   async insert(rows: readonly NewPrediction[]): Promise<void> {
     const driver = this.predictions.manager.connection.driver;
-    if (driver.options.type !== 'better-sqlite3') {
-      const entities = rows.map(({ inputsJson, outputsJson, ...rest }) =>
-        this.predictions.create({
-          ...rest,
-          inputs: JSON.parse(inputsJson) as LoggedInputs,
-          outputs: JSON.parse(outputsJson) as unknown[],
-        }),
-      );
-      await this.predictions.manager.transaction((manager) => manager.save(entities));
-      return;
-    }
+    if (driver.options.type === 'postgres') return this.insertPostgres(rows);
     this.insertMany ??= this.prepare((driver as unknown as { databaseConnection: Database }).databaseConnection);
     this.insertMany(rows);
+  }
+
+  /**
+   * PostgreSQL: one multi-row INSERT per flush (at most POSTGRES_ROWS_PER_INSERT requests each), sent over the
+   * pool's asynchronous connection; the JSON texts go as parameters, typed by their columns, without a parse.
+   */
+  private async insertPostgres(rows: readonly NewPrediction[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += POSTGRES_ROWS_PER_INSERT) {
+      const chunk = rows.slice(start, start + POSTGRES_ROWS_PER_INSERT);
+      const params: unknown[] = [];
+      const tuples = chunk.map((r) => {
+        const n = params.push(
+          r.createdAt,
+          r.modelName,
+          r.modelVersion,
+          r.requestId,
+          r.rowCount,
+          r.inputsJson,
+          r.outputsJson,
+          r.latencyMs,
+        );
+        return `($${n - 7}, $${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
+      });
+      await this.predictions.query(`${INSERT_COLUMNS} VALUES ${tuples.join(', ')}`, params);
+    }
   }
 
   private prepare(db: Database): (rows: readonly NewPrediction[]) => void {
@@ -84,11 +100,15 @@ export class PredictionLogRepository {
   async latestRows(model: string, version: number, rows: number): Promise<PredictionEntity[]> {
     const entries: PredictionEntity[] = [];
     let held = 0;
-    let beforeId = Number.MAX_SAFE_INTEGER;
+    let beforeId: number | undefined;
     const page = Math.min(rows, 500);
     while (held < rows) {
       const batch = await this.predictions.find({
-        where: { modelName: model, modelVersion: version, id: LessThan(beforeId) },
+        where: {
+          modelName: model,
+          modelVersion: version,
+          ...(beforeId === undefined ? {} : { id: LessThan(beforeId) }),
+        },
         order: { id: 'DESC' },
         take: page,
       });

@@ -3,7 +3,7 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { DEFINITION_RETIRED, DefinitionRetiredEvent } from '../definitions/definition.events';
 import { DataService } from '../data/data.service';
 import { ServiceMetrics } from '../monitoring/service-metrics';
-import { readArtifact } from '../training/model-artifact';
+import { ArtifactStore } from '../training/artifact-store.service';
 import { ModelVersionEntity } from './entities/model-version.entity';
 import { ArtifactLoadError, ModelNotReadyError } from './registry.errors';
 import { ServedModel } from './served-model';
@@ -25,10 +25,13 @@ export class ActiveModels {
   private readonly logger = new Logger(ActiveModels.name);
   private readonly served = new Map<string, ServedModel>();
   private readonly failures = new Map<string, LoadFailure>();
+  /** The alias-event sequence of each served champion (see ChampionState). */
+  private readonly sequences = new Map<string, number>();
 
   constructor(
     private readonly data: DataService,
     private readonly metrics: ServiceMetrics,
+    private readonly artifacts: ArtifactStore,
   ) {
     metrics.onScrape(() => {
       for (const name of data.names) metrics.ready(name, this.served.has(name));
@@ -50,7 +53,7 @@ export class ActiveModels {
   async load(version: ModelVersionEntity): Promise<ServedModel> {
     const { modelName: name } = version;
     try {
-      const { artifact, estimator } = await readArtifact(version.artifactPath, version.artifactSha256);
+      const { artifact, estimator } = await this.artifacts.read(version.artifactPath, version.artifactSha256);
       // A version keeps the definition it was trained with; artifacts from before definitions use the current one.
       const definition = artifact.definition ?? this.data.dataset(name).definition;
       const pipeline = this.data.forDefinition(definition).pipeline(artifact.preprocessing, artifact.classes);
@@ -92,13 +95,28 @@ export class ActiveModels {
   retire(event: DefinitionRetiredEvent): void {
     if (this.served.delete(event.name)) this.logger.log(`Stopped serving ${event.name}: retired`);
     this.failures.delete(event.name);
+    this.sequences.delete(event.name);
   }
 
-  /** Serves a loaded version from the next request on. */
-  activate(model: ServedModel): void {
+  /** The alias-event sequence of the served champion of `name` (0 when unknown). */
+  sequence(name: string): number {
+    return this.sequences.get(name) ?? 0;
+  }
+
+  /**
+   * Serves a loaded version from the next request on. With `sequence` (the alias event that made it champion),
+   * a version older than the one served is refused: two swaps racing (a local promotion and a replica's sync)
+   * end on the newer champion whatever order they finish in. Returns whether it was activated.
+   */
+  activate(model: ServedModel, sequence?: number): boolean {
+    if (sequence !== undefined) {
+      if (sequence < this.sequence(model.name)) return false;
+      this.sequences.set(model.name, sequence);
+    }
     const previous = this.served.get(model.name);
     this.served.set(model.name, model);
     this.metrics.swapped(model.name, model.version, previous?.version);
     this.logger.log(`Serving ${model.name} version ${model.version}${previous ? ` (was ${previous.version})` : ''}`);
+    return true;
   }
 }

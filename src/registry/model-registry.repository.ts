@@ -1,12 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
+import { ClusterBus } from '../cluster/cluster-bus.service';
 import { AliasEventEntity } from './entities/alias-event.entity';
 import { Alias, ModelAliasEntity } from './entities/model-alias.entity';
 import { ModelVersionEntity } from './entities/model-version.entity';
 
 export type NewVersion = Omit<ModelVersionEntity, 'id' | 'version' | 'createdAt'>;
 export type AliasMove = Omit<AliasEventEntity, 'id' | 'createdAt'>;
+
+/**
+ * Where a model's champion points, and the id of the alias event that put it there: event ids only grow, so of two
+ * states the one with the higher sequence is the newer (a replica never goes back to an older champion).
+ */
+export interface ChampionState {
+  model: string;
+  version: number;
+  sequence: number;
+}
 
 /** Model versions, aliases and the alias audit trail. Alias moves and their events are written in one transaction. */
 @Injectable()
@@ -16,6 +27,7 @@ export class ModelRegistryRepository {
     @InjectRepository(ModelVersionEntity) private readonly versions: Repository<ModelVersionEntity>,
     @InjectRepository(ModelAliasEntity) private readonly aliases: Repository<ModelAliasEntity>,
     @InjectRepository(AliasEventEntity) private readonly events: Repository<AliasEventEntity>,
+    private readonly bus: ClusterBus,
   ) {}
 
   /** Registers the next version number of the model (numbering and insert in one transaction). */
@@ -47,7 +59,20 @@ export class ModelRegistryRepository {
     return (await this.aliases.findOneBy({ modelName, alias }))?.version;
   }
 
-  /** Points the alias at `toVersion` and appends the event, atomically. */
+  /** Every model's champion with its sequence, in one read. */
+  async championStates(): Promise<ChampionState[]> {
+    const rows = await this.dataSource.query<{ model_name: string; version: number; sequence: number | null }[]>(
+      `SELECT a."model_name", a."version", (SELECT MAX(e."id") FROM "alias_events" e ` +
+        `WHERE e."model_name" = a."model_name" AND e."alias" = 'champion') AS "sequence" ` +
+        `FROM "model_aliases" a WHERE a."alias" = 'champion'`,
+    );
+    return rows.map((r) => ({ model: r.model_name, version: Number(r.version), sequence: Number(r.sequence ?? 0) }));
+  }
+
+  /**
+   * Points the alias at `toVersion` and appends the event, atomically; the other replicas are told when it
+   * commits.
+   */
   moveAlias(move: AliasMove): Promise<AliasEventEntity> {
     return this.dataSource.transaction(async (manager) => {
       if (move.toVersion === null) {
@@ -60,7 +85,9 @@ export class ModelRegistryRepository {
           updatedAt: new Date(),
         });
       }
-      return manager.save(AliasEventEntity, manager.create(AliasEventEntity, move));
+      const event = await manager.save(AliasEventEntity, manager.create(AliasEventEntity, move));
+      await this.bus.publish({ type: 'alias', model: move.modelName }, manager);
+      return event;
     });
   }
 

@@ -8,13 +8,16 @@ import { AliasEventEntity } from './entities/alias-event.entity';
 import { ModelAliasEntity } from './entities/model-alias.entity';
 import { ModelVersionEntity } from './entities/model-version.entity';
 import { HoldoutEvaluator } from './holdout-evaluator.service';
-import { ModelBootstrapService } from './model-bootstrap.service';
+import { ChampionSync } from './champion-sync.service';
 import { ModelRegistryRepository } from './model-registry.repository';
 import { ModelsController } from './models.controller';
 import { ModelsService } from './models.service';
 import { RegistryService } from './registry.service';
 
-/** Model versions with lineage, champion/challenger aliases, gated promotion, rollback, audit trail, ActiveModels. */
+/**
+ * Model versions with lineage, champion/challenger aliases, gated promotion, rollback, audit trail, ActiveModels,
+ * and the sync that keeps every replica on the champion the database names.
+ */
 @Module({
   imports: [
     DataModule,
@@ -23,14 +26,7 @@ import { RegistryService } from './registry.service';
     TypeOrmModule.forFeature([ModelVersionEntity, ModelAliasEntity, AliasEventEntity]),
   ],
   controllers: [ModelsController],
-  providers: [
-    RegistryService,
-    ModelsService,
-    ModelRegistryRepository,
-    ActiveModels,
-    HoldoutEvaluator,
-    ModelBootstrapService,
-  ],
-  exports: [RegistryService, ActiveModels, ModelBootstrapService],
+  providers: [RegistryService, ModelsService, ModelRegistryRepository, ActiveModels, HoldoutEvaluator, ChampionSync],
+  exports: [RegistryService, ActiveModels, ModelRegistryRepository, ChampionSync],
 })
 export class RegistryModule {}

@@ -137,7 +137,7 @@ export class RegistryService {
       actor: options.actor,
       forced: Boolean(options.force),
     });
-    if (alias === 'champion') this.active.activate(candidate);
+    if (alias === 'champion') this.active.activate(candidate, event.id);
     return {
       model: name,
       alias,
@@ -177,7 +177,7 @@ export class RegistryService {
       actor,
       forced: false,
     });
-    this.active.activate(target);
+    this.active.activate(target, event.id);
     return { model: name, alias: 'champion', fromVersion: current, toVersion: previous, forced: false, event };
   }
 
@@ -187,6 +187,7 @@ export class RegistryService {
    */
   @OnEvent(DEFINITION_RETIRED)
   async onRetired(event: DefinitionRetiredEvent): Promise<void> {
+    if (event.remote) return; // the replica that retired it cleared the aliases
     for (const alias of ALIASES) {
       const current = await this.repository.findAlias(event.name, alias);
       if (current === undefined) continue;

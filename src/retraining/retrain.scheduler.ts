@@ -13,13 +13,16 @@ import { ModelCatalog } from '../definitions/model-catalog.service';
 import { DriftService } from '../monitoring/drift.service';
 import type { DriftReportDto } from '../monitoring/dto/monitoring.dto';
 import type { RetrainJobEntity } from './entities/retrain-job.entity';
-import { RetrainInProgressError } from './retraining.errors';
+import { RetrainDuplicateError, RetrainInProgressError } from './retraining.errors';
 import { RetrainingService } from './retraining.service';
 
 export const RETRAIN_CRON_JOB = 'retrain';
 /** How often a new definition's retraining tries again while another process holds the model's lease. */
 const DEFINITION_ATTEMPTS = 720;
 const RETRY_MS = 5000;
+/** The dedupe key of a cron tick: one job per model, schedule and scheduled time, across every replica. */
+export const cronKey = (model: string, schedule: string, tick: Date): string =>
+  `cron:${model}:${schedule}:${new Date(Math.round(tick.getTime() / 1000) * 1000).toISOString()}`;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 /** The cron job of a model whose definition has its own `retrain.schedule`. */
 export const modelCronJob = (model: string): string => `retrain:${model}`;
@@ -51,18 +54,24 @@ export class RetrainScheduler implements OnApplicationBootstrap {
     if (expression === 'off') {
       this.logger.log('Scheduled retraining is off (RETRAIN_CRON=off)');
     } else {
-      this.schedule(RETRAIN_CRON_JOB, expression, () => this.runScheduled());
+      this.schedule(RETRAIN_CRON_JOB, expression, (tick) => this.runScheduled(tick));
     }
     for (const name of this.catalog.names) this.scheduleModel(name);
     this.drift.onPeriodicReport((report) => void this.onDrift(report));
   }
 
-  /** The RETRAIN_CRON handler: retrains every model without a schedule of its own, one after another. */
-  async runScheduled(): Promise<RetrainJobEntity[]> {
+  /**
+   * The RETRAIN_CRON handler: retrains every model without a schedule of its own, one after another. `tick` (the
+   * time the schedule fired for) makes the jobs' dedupe keys, so every replica firing the same tick queues one job
+   * per model.
+   */
+  async runScheduled(tick?: Date): Promise<RetrainJobEntity[]> {
     const finished: RetrainJobEntity[] = [];
+    const expression = this.config.RETRAIN_CRON;
     for (const model of this.catalog.names) {
       if (this.catalog.require(model).retrain.schedule !== undefined) continue;
-      const job = await this.trigger(model, 'cron', `cron: ${this.config.RETRAIN_CRON}`);
+      const key = tick ? cronKey(model, expression, tick) : undefined;
+      const job = await this.trigger(model, 'cron', `cron: ${expression}`, key);
       if (job) finished.push(await this.retraining.wait(job.id));
     }
     return finished;
@@ -76,7 +85,8 @@ export class RetrainScheduler implements OnApplicationBootstrap {
   @OnEvent(DEFINITION_CHANGED)
   async onDefinitionChanged(event: DefinitionChangedEvent): Promise<void> {
     this.scheduleModel(event.name);
-    if (this.definitionWaiting.has(event.name)) return;
+    // The replica that took the definition queues its retraining; the others only follow its schedule.
+    if (event.remote || this.definitionWaiting.has(event.name)) return;
     this.definitionWaiting.add(event.name);
     try {
       const reason = `${event.previous ? 'changed' : 'new'} definition (${event.actor})`;
@@ -114,16 +124,27 @@ export class RetrainScheduler implements OnApplicationBootstrap {
     this.unschedule(key);
     const schedule = this.catalog.entry(name)?.definition.retrain.schedule;
     if (schedule === undefined || schedule === 'off') return;
-    this.schedule(key, schedule, async () => {
-      const job = await this.trigger(name, 'cron', `cron: ${schedule} (its definition's)`);
+    this.schedule(key, schedule, async (tick) => {
+      const reason = `cron: ${schedule} (its definition's)`;
+      const job = await this.trigger(name, 'cron', reason, cronKey(name, schedule, tick));
       if (job) await this.retraining.wait(job.id);
     });
   }
 
-  private schedule(key: string, cronTime: string, onTick: () => Promise<unknown>): void {
-    const job = CronJob.from({ cronTime, onTick: () => void onTick() });
+  /** Registers a cron job whose handler gets the time each tick was scheduled for (the same on every replica). */
+  private schedule(key: string, cronTime: string, onTick: (tick: Date) => Promise<unknown>): void {
+    let next: Date | undefined;
+    const job = CronJob.from({
+      cronTime,
+      onTick: () => {
+        const tick = next ?? new Date();
+        next = job.nextDate().toJSDate();
+        void onTick(tick);
+      },
+    });
     this.scheduler.addCronJob(key, job);
     job.start();
+    next = job.nextDate().toJSDate();
     this.logger.log(`Scheduled retraining ${key}: "${cronTime}", next at ${job.nextDate().toISO() ?? 'never'}`);
   }
 
@@ -154,11 +175,18 @@ export class RetrainScheduler implements OnApplicationBootstrap {
     if (job) this.driftStreak.set(report.model, 0);
   }
 
-  private async trigger(model: string, trigger: 'cron' | 'drift', reason: string): Promise<RetrainJobEntity | null> {
+  private async trigger(
+    model: string,
+    trigger: 'cron' | 'drift',
+    reason: string,
+    dedupeKey?: string,
+  ): Promise<RetrainJobEntity | null> {
     try {
-      return await this.retraining.start(model, { trigger, reason });
+      return await this.retraining.start(model, { trigger, reason, dedupeKey });
     } catch (error) {
-      if (error instanceof RetrainInProgressError) {
+      if (error instanceof RetrainDuplicateError) {
+        this.logger.log(`Skipped the ${trigger} retraining of ${model}: another replica queued this tick`);
+      } else if (error instanceof RetrainInProgressError) {
         this.logger.warn(`Skipped the ${trigger} retraining of ${model}: ${error.message}`);
       } else {
         this.logger.error(`Could not start the ${trigger} retraining of ${model}: ${String(error)}`);

@@ -7,18 +7,18 @@ import { MonitoringModule } from '../monitoring/monitoring.module';
 import { RegistryModule } from '../registry/registry.module';
 import { TrainingModule } from '../training/training.module';
 import { RetrainJobEntity } from './entities/retrain-job.entity';
-import { RetrainLeaseEntity } from './entities/retrain-lease.entity';
+import { ModelBootstrapService } from './model-bootstrap.service';
 import { RetrainScheduler } from './retrain.scheduler';
 import { RetrainJobRepository } from './retrain-job.repository';
-import { RetrainLeaseRepository } from './retrain-lease.repository';
 import { RetrainingController } from './retraining.controller';
 import { RetrainingService } from './retraining.service';
 
-/** The retraining pipeline, its triggers (cron, HTTP, drift, new definitions), its jobs and its cross-process lease. */
+/** The retraining pipeline, its triggers (cron, HTTP, drift, new definitions), its queue of jobs shared by every process,
+ * and the first training of models without a champion. */
 @Module({
   imports: [
     ScheduleModule.forRoot(),
-    TypeOrmModule.forFeature([RetrainJobEntity, RetrainLeaseEntity]),
+    TypeOrmModule.forFeature([RetrainJobEntity]),
     DataModule,
     DefinitionsModule,
     TrainingModule,
@@ -26,7 +26,7 @@ import { RetrainingService } from './retraining.service';
     MonitoringModule,
   ],
   controllers: [RetrainingController],
-  providers: [RetrainingService, RetrainScheduler, RetrainJobRepository, RetrainLeaseRepository],
-  exports: [RetrainingService, RetrainScheduler],
+  providers: [RetrainingService, RetrainScheduler, RetrainJobRepository, ModelBootstrapService],
+  exports: [RetrainingService, RetrainScheduler, ModelBootstrapService],
 })
 export class RetrainingModule {}

@@ -1,5 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
+import { ClusterBus } from '../cluster/cluster-bus.service';
+import { CLUSTER_EVENT } from '../cluster/cluster.events';
 import { DomainError } from '../common/errors/domain.error';
 import { AppConfig } from '../config/app-config';
 import { DataService } from '../data/data.service';
@@ -11,8 +14,7 @@ import { RunRepository } from '../training/run.repository';
 import { TrainingService } from '../training/training.service';
 import { RetrainJobEntity, RetrainOutcome, RetrainTrigger } from './entities/retrain-job.entity';
 import { RetrainJobRepository } from './retrain-job.repository';
-import { RetrainLeaseRepository } from './retrain-lease.repository';
-import { RetrainInProgressError, RetrainJobNotFoundError } from './retraining.errors';
+import { RetrainDuplicateError, RetrainInProgressError, RetrainJobNotFoundError } from './retraining.errors';
 
 export interface RetrainRequest {
   trigger: RetrainTrigger;
@@ -21,6 +23,8 @@ export interface RetrainRequest {
   candidates?: string[];
   /** Promote even when the candidate loses the gate (recorded as forced in the alias history). */
   force?: boolean;
+  /** At most one job per key, across every process (a cron tick); RetrainDuplicateError for the others. */
+  dedupeKey?: string;
 }
 
 /**
@@ -30,16 +34,20 @@ export interface RetrainRequest {
  * A candidate that loses the gate is registered as the challenger and the champion keeps serving; any failure
  * leaves the champion serving and marks the job failed with its reason.
  *
- * Single-flight per model across every process on the database: a job holds the model's lease (renewed by a
- * heartbeat) from start to end. Jobs left `running` without a live lease belong to a process that died: they are
- * marked `interrupted` at start and by a periodic sweep.
+ * Jobs are a queue in the shared database (RetrainJobRepository): `start` queues one (at most one queued or running
+ * job per model, whichever process asks) and, in a process that trains (SERVICE_ROLE all or worker), claims it at
+ * once. Processes that train also claim queued jobs when told one was queued and every RETRAIN_POLL_INTERVAL_S. A
+ * claim is a lease on the job's row, renewed by a heartbeat: when its process dies, the lease expires and any
+ * process takes the job back, queued again while it has attempts left (RETRAIN_MAX_ATTEMPTS), interrupted after.
  */
 @Injectable()
 export class RetrainingService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RetrainingService.name);
-  /** Jobs running in this process, by id. */
-  private readonly running = new Map<string, Promise<RetrainJobEntity>>();
+  /** Jobs running in this process, by id, with the token of their claim. */
+  private readonly running = new Map<string, { done: Promise<RetrainJobEntity>; claimant: string }>();
   private sweeper?: NodeJS.Timeout;
+  private poller?: NodeJS.Timeout;
+  private polling = false;
   private closing = false;
 
   constructor(
@@ -49,8 +57,8 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
     private readonly registry: RegistryService,
     private readonly runs: RunRepository,
     private readonly jobs: RetrainJobRepository,
-    private readonly leases: RetrainLeaseRepository,
     private readonly metrics: ServiceMetrics,
+    private readonly bus: ClusterBus,
   ) {}
 
   private get ttlMs(): number {
@@ -61,23 +69,32 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
     await this.sweep();
     this.sweeper = setInterval(() => void this.sweep().catch((e: unknown) => this.logger.warn(String(e))), this.ttlMs);
     this.sweeper.unref();
+    if (!this.config.trains) return;
+    this.poller = setInterval(() => void this.poll(), this.config.RETRAIN_POLL_INTERVAL_S * 1000);
+    this.poller.unref();
+    void this.poll();
   }
 
-  /** On shutdown a job of this process cannot finish: it is marked interrupted and its lease released. */
+  /**
+   * On shutdown a job of this process cannot finish: its runs are marked interrupted and the job is queued again
+   * for another process (or interrupted when it has no attempts left).
+   */
   async onModuleDestroy(): Promise<void> {
     this.closing = true;
     clearInterval(this.sweeper);
-    for (const id of this.running.keys()) {
+    clearInterval(this.poller);
+    for (const [id, { claimant }] of this.running) {
       const job = await this.jobs.find(id);
-      if (job?.status !== 'running') continue;
-      await this.finishInterrupted(job, 'the service shut down before the job finished');
-      await this.leases.release(job.modelName, job.id);
+      if (job?.status !== 'running' || job.claimedBy !== claimant) continue;
+      job.leaseExpiresAt = 0; // given up now rather than at its expiry
+      await this.takeBack(job, 'the service shut down before the job finished');
     }
   }
 
   /**
-   * Starts a retraining of `model` and returns its job at once (status running); the pipeline goes on in the
-   * background. RetrainInProgressError (409) when another retraining of the model holds the lease.
+   * Queues a retraining of `model` and returns its job; in a process that trains, the job is claimed at once and
+   * the pipeline goes on in the background (status running). RetrainInProgressError (409) when the model already
+   * has a queued or running job; RetrainDuplicateError when the dedupe key was used.
    */
   async start(model: string, request: RetrainRequest): Promise<RetrainJobEntity> {
     this.registry.requireModel(model);
@@ -86,52 +103,62 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
       : undefined;
     await this.sweep();
     const id = randomUUID();
-    if (!(await this.leases.acquire(model, id, this.ttlMs))) {
-      const lease = await this.leases.holder(model);
-      throw new RetrainInProgressError(model, lease?.holder ?? 'unknown');
+    const queued = await this.jobs.enqueue(
+      Object.assign(new RetrainJobEntity(), {
+        id,
+        modelName: model,
+        trigger: request.trigger,
+        status: 'queued',
+        outcome: null,
+        reason: request.reason,
+        candidates: candidates ?? null,
+        force: request.force ?? false,
+        datasetVersion: null,
+        runIds: null,
+        bestRunId: null,
+        version: null,
+        fromVersion: null,
+        comparison: null,
+        stages: {},
+        error: null,
+        errorDetails: null,
+        startedAt: new Date(),
+        claimedAt: null,
+        claimedBy: null,
+        leaseExpiresAt: null,
+        attempts: 0,
+        dedupeKey: request.dedupeKey ?? null,
+        finishedAt: null,
+      }),
+    );
+    if ('refused' in queued) {
+      if (queued.refused === 'duplicate') throw new RetrainDuplicateError(request.dedupeKey ?? id);
+      throw new RetrainInProgressError(model, queued.active?.id ?? 'unknown', queued.active?.status ?? 'queued');
     }
-    let job: RetrainJobEntity;
-    try {
-      job = await this.jobs.save(
-        Object.assign(new RetrainJobEntity(), {
-          id,
-          modelName: model,
-          trigger: request.trigger,
-          status: 'running',
-          outcome: null,
-          reason: request.reason,
-          candidates: candidates ?? null,
-          force: request.force ?? false,
-          datasetVersion: null,
-          runIds: null,
-          bestRunId: null,
-          version: null,
-          fromVersion: null,
-          comparison: null,
-          stages: {},
-          error: null,
-          errorDetails: null,
-          startedAt: new Date(),
-          finishedAt: null,
-        }),
-      );
-    } catch (error) {
-      await this.leases.release(model, id);
-      throw error;
+    this.logger.log(`Retraining ${model} queued (job ${id}, ${request.trigger}: ${request.reason})`);
+    await this.bus.publish({ type: 'job', model });
+    if (this.config.trains && !this.closing) {
+      const claimed = await this.claim(id);
+      if (claimed) return claimed;
     }
-    this.logger.log(`Retraining ${model} started (job ${id}, ${request.trigger}: ${request.reason})`);
-    const done = this.run(job).finally(() => this.running.delete(id));
-    this.running.set(id, done);
-    return job;
+    return (await this.jobs.find(id)) ?? queued;
   }
 
-  /** Resolves with the finished job (for callers that wait, like the cron handler and tests). */
+  /**
+   * Resolves with the finished job (for callers that wait, like the cron handler and tests): at once for a job of
+   * this process, by reading the database every half second for one queued or run elsewhere.
+   */
   async wait(id: string): Promise<RetrainJobEntity> {
     const running = this.running.get(id);
-    if (running) return running;
-    const job = await this.jobs.find(id);
-    if (!job) throw new RetrainJobNotFoundError(id);
-    return job;
+    if (running) return running.done;
+    for (;;) {
+      const job = await this.jobs.find(id);
+      if (!job) throw new RetrainJobNotFoundError(id);
+      if (job.status !== 'queued' && job.status !== 'running') return job;
+      const local = this.running.get(id);
+      if (local) return local.done;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   }
 
   async job(id: string): Promise<RetrainJobEntity> {
@@ -149,36 +176,85 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
     return (await this.jobs.latest(model, 'drift'))?.startedAt;
   }
 
-  /** Marks `running` jobs with no live lease (their process died) as interrupted, with their training runs. */
+  /** Another process queued a job: look for work. */
+  @OnEvent(CLUSTER_EVENT.job)
+  onJobQueued(): void {
+    if (this.config.trains) void this.poll();
+  }
+
+  /**
+   * Claims and runs queued jobs, one at a time per process: a process that trains claims the next job only when
+   * it runs none (the training worker thread is one).
+   */
+  async poll(): Promise<void> {
+    if (this.polling || this.closing || !this.config.trains) return;
+    this.polling = true;
+    try {
+      await this.sweep();
+      while (this.running.size === 0 && !this.closing) {
+        const job = await this.claim();
+        if (!job) return;
+        await this.running.get(job.id)?.done;
+      }
+    } catch (error) {
+      this.logger.warn(`Looking for retraining jobs failed: ${String(error)}`);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  /** Claims the job `id` (or the oldest queued one) and starts its pipeline; null when there was none to take. */
+  private async claim(id?: string): Promise<RetrainJobEntity | null> {
+    const claimant = `${this.bus.instance}/${randomUUID().slice(0, 8)}`;
+    const job = await this.jobs.claim(claimant, this.ttlMs, id);
+    if (!job) return null;
+    this.logger.log(`Retraining job ${job.id} of ${job.modelName} claimed (attempt ${job.attempts}, ${claimant})`);
+    const done = this.run(job, claimant).finally(() => this.running.delete(job.id));
+    this.running.set(job.id, { done, claimant });
+    return job;
+  }
+
+  /**
+   * Takes back jobs whose lease expired (their process died or hung): queued again while they have attempts left,
+   * interrupted after; either way the runs of the lost attempt are marked interrupted.
+   */
   async sweep(): Promise<void> {
-    for (const job of await this.jobs.running()) {
+    for (const job of await this.jobs.expired()) {
       if (this.running.has(job.id)) continue;
-      const lease = await this.leases.holder(job.modelName);
-      if (lease?.holder === job.id) continue;
-      await this.finishInterrupted(job, 'the process running it ended before it finished (its lease expired)');
+      await this.takeBack(job, 'the process running it ended before it finished (its lease expired)');
     }
   }
 
-  private async finishInterrupted(job: RetrainJobEntity, why: string): Promise<void> {
-    job.status = 'interrupted';
-    job.outcome = 'interrupted';
-    job.error = `Interrupted: ${why}`;
-    job.finishedAt = new Date();
-    await this.jobs.save(job);
+  private async takeBack(job: RetrainJobEntity, why: string): Promise<void> {
+    const retry = job.attempts < this.config.RETRAIN_MAX_ATTEMPTS;
+    const finishedAt = new Date();
+    const error = `Interrupted: ${why}`;
+    const taken = await this.jobs.takeBack(
+      job,
+      retry ? { status: 'queued', error } : { status: 'interrupted', outcome: 'interrupted', error, finishedAt },
+    );
+    if (!taken) return; // another process took it back first
+    const since = job.claimedAt ?? job.startedAt;
     const runs = await this.runs.listRuns({ model: job.modelName, status: 'running', limit: 1000 });
-    for (const run of runs.filter((r) => r.startedAt >= job.startedAt)) {
-      await this.runs.finishRun(run.id, { status: 'interrupted', error: job.error, finishedAt: new Date() });
+    for (const run of runs.filter((r) => r.startedAt >= since)) {
+      await this.runs.finishRun(run.id, { status: 'interrupted', error, finishedAt });
     }
-    const seconds = (job.finishedAt.getTime() - job.startedAt.getTime()) / 1000;
+    const seconds = (finishedAt.getTime() - since.getTime()) / 1000;
     this.metrics.retrained(job.modelName, 'interrupted', seconds, false);
-    this.logger.warn(`Retraining job ${job.id} of ${job.modelName} marked interrupted: ${why}`);
+    if (retry) {
+      this.logger.warn(`Retraining job ${job.id} of ${job.modelName} queued again (attempt ${job.attempts}): ${why}`);
+      await this.bus.publish({ type: 'job', model: job.modelName });
+      if (!this.closing) void this.poll();
+    } else {
+      this.logger.warn(`Retraining job ${job.id} of ${job.modelName} marked interrupted: ${why}`);
+    }
   }
 
-  private async run(job: RetrainJobEntity): Promise<RetrainJobEntity> {
+  private async run(job: RetrainJobEntity, claimant: string): Promise<RetrainJobEntity> {
     const model = job.modelName;
     const heartbeat = setInterval(() => {
-      void this.leases.renew(model, job.id, this.ttlMs).then(
-        (kept) => kept || this.logger.error(`Retraining job ${job.id} lost the lease of ${model}`),
+      void this.jobs.renew(job.id, claimant, this.ttlMs).then(
+        (kept) => kept || this.logger.error(`Retraining job ${job.id} of ${model} lost its lease`),
         (error: unknown) => this.logger.warn(`Lease heartbeat of job ${job.id} failed: ${String(error)}`),
       );
     }, this.ttlMs / 3);
@@ -203,7 +279,8 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
       job.bestRunId = best.id;
       const version = await stage('register', () => this.registry.register(model, best.id, prepared.model.definition));
       job.version = version.version;
-      const actor = `retraining:${job.trigger}`;
+      // A model's first training is the system's, as it was before jobs (the alias history says `bootstrap`).
+      const actor = job.trigger === 'bootstrap' ? 'system' : `retraining:${job.trigger}`;
       const reason = `retraining job ${job.id} (${job.reason}): best of ${runs.length} on dataset ${prepared.dataset.version.slice(0, 12)}`;
       outcome = await stage('promote', async () => {
         try {
@@ -229,11 +306,15 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
     }
     job.outcome = outcome;
     job.finishedAt = new Date();
-    const seconds = (job.finishedAt.getTime() - job.startedAt.getTime()) / 1000;
+    const seconds = (job.finishedAt.getTime() - (job.claimedAt ?? job.startedAt).getTime()) / 1000;
+    if (this.closing) return job; // onModuleDestroy gave the job back; the database is closing
     this.metrics.retrained(model, outcome, seconds, job.status === 'succeeded');
-    if (this.closing) return job; // onModuleDestroy recorded it as interrupted; the database is closing
-    await this.jobs.save(job);
-    await this.leases.release(model, job.id);
+    if (!(await this.jobs.finish(job, claimant))) {
+      this.logger.error(
+        `Retraining job ${job.id} of ${model} was taken back before it finished; its result is not recorded`,
+      );
+      return job;
+    }
     const stages = Object.entries(job.stages)
       .map(([name, s]) => `${name} ${s.toFixed(2)} s`)
       .join(', ');

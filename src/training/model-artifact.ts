@@ -1,7 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { sha256 } from '../common/crypto/sha256.util';
-import { writeFileAtomic } from '../common/fs/atomic-write.util';
 import { asRecord, readLiteral } from '../ml/json-reader.util';
 import { ModelFormatError } from '../ml/model-format.error';
 import type { Preprocessing } from '../data/feature-spec';
@@ -33,44 +30,34 @@ export interface ModelArtifact {
   estimator: unknown;
 }
 
-export interface StoredArtifact {
-  path: string;
-  sha256: string;
-  bytes: number;
+/**
+ * The bytes of an artifact. The estimator comes as the JSON text the training worker produced and is spliced into
+ * the envelope unparsed.
+ */
+export function encodeArtifact(envelope: Omit<ModelArtifact, 'estimator'>, estimatorJson: string): Buffer {
+  const head = JSON.stringify({ ...envelope, estimator: null });
+  // `{…,"estimator":null}` → `{…,"estimator":<estimatorJson>}`: the key is the envelope's last.
+  return Buffer.from(`${head.slice(0, -'null}'.length)}${estimatorJson}}`);
 }
 
 /**
- * Writes `<MODELS_DIR>/<model>/runs/<runId>.json` atomically and returns its path and sha256. The estimator comes
- * as the JSON text the training worker produced and is spliced into the envelope unparsed.
+ * Reads an artifact's bytes (`where` names them in errors), refusing them when their sha256 differs from the
+ * expected one or their JSON is malformed.
  */
-export async function writeArtifact(
-  modelsDir: string,
-  envelope: Omit<ModelArtifact, 'estimator'>,
-  estimatorJson: string,
-): Promise<StoredArtifact> {
-  const path = join(modelsDir, envelope.model, 'runs', `${envelope.runId}.json`);
-  const head = JSON.stringify({ ...envelope, estimator: null });
-  // `{…,"estimator":null}` → `{…,"estimator":<estimatorJson>}`: the key is the envelope's last.
-  const data = Buffer.from(`${head.slice(0, -'null}'.length)}${estimatorJson}}`);
-  await writeFileAtomic(path, data);
-  return { path, sha256: sha256(data), bytes: data.length };
-}
-
-/** Reads an artifact, refusing it when its sha256 differs from the expected one or its JSON is malformed. */
-export async function readArtifact(
-  path: string,
+export function decodeArtifact(
+  data: Buffer,
   expectedSha256: string,
-): Promise<{ artifact: ModelArtifact; estimator: Estimator }> {
-  const data = await readFile(path);
+  where: string,
+): { artifact: ModelArtifact; estimator: Estimator } {
   const actual = sha256(data);
   if (actual !== expectedSha256) {
-    throw new ModelFormatError(`${path}: sha256 ${actual} does not match the registered ${expectedSha256}`);
+    throw new ModelFormatError(`${where}: sha256 ${actual} does not match the registered ${expectedSha256}`);
   }
   let json: unknown;
   try {
     json = JSON.parse(data.toString('utf8'));
   } catch (error) {
-    throw new ModelFormatError(`${path}: not valid JSON (${(error as Error).message})`);
+    throw new ModelFormatError(`${where}: not valid JSON (${(error as Error).message})`);
   }
   const record = asRecord(json, 'artifact');
   readLiteral(record, 'kind', 'artifact', [ARTIFACT_KIND]);

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataModule } from '../data/data.module';
+import { ArtifactStore } from './artifact-store.service';
 import { ExperimentEntity } from './entities/experiment.entity';
 import { RunEntity } from './entities/run.entity';
 import { RunRepository } from './run.repository';
@@ -15,11 +16,12 @@ import { compiledTrainingWorker, TRAINING_WORKER_SCRIPT, TrainingWorkerClient } 
   controllers: [RunsController],
   providers: [
     TrainingService,
+    ArtifactStore,
     RunsService,
     RunRepository,
     TrainingWorkerClient,
     { provide: TRAINING_WORKER_SCRIPT, useFactory: compiledTrainingWorker },
   ],
-  exports: [TrainingService, RunRepository],
+  exports: [TrainingService, RunRepository, ArtifactStore],
 })
 export class TrainingModule {}

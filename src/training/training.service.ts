@@ -8,9 +8,9 @@ import type { InputRow } from '../data/model-dataset';
 import type { TableRecord } from '../data/table/table';
 import type { ModelDefinition } from '../definitions/model-definition';
 import type { TrainingData } from '../ml/training-data';
+import { ArtifactStore } from './artifact-store.service';
 import { CANDIDATES_BY_TASK, CandidateName, CandidateParams, DEFAULT_PARAMS } from './candidates';
 import { RunEntity } from './entities/run.entity';
-import { writeArtifact } from './model-artifact';
 import { RunRepository } from './run.repository';
 import { readSplitFile } from './split-file.util';
 import { formatSplitLabel } from './split-label.util';
@@ -49,6 +49,7 @@ export class TrainingService {
     private readonly data: DataService,
     private readonly runs: RunRepository,
     private readonly worker: TrainingWorkerClient,
+    private readonly artifacts: ArtifactStore,
   ) {}
 
   async train(model: string, options: TrainOptions = {}): Promise<RunEntity[]> {
@@ -107,8 +108,7 @@ export class TrainingService {
     this.logger.log(`Run ${run.id}: fitting ${run.modelName}/${run.candidate} on ${run.trainRows} rows`);
     try {
       const result = await this.worker.run(job, (progress) => onProgress?.(job.candidate, progress));
-      const stored = await writeArtifact(
-        this.config.MODELS_DIR,
+      const stored = await this.artifacts.write(
         {
           kind: 'nest-mlops.model',
           formatVersion: 1,

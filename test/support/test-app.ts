@@ -4,11 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { createAdapter, setupSecurityHeaders, setupSwagger } from '../../src/app.factory';
+import { createAdapter, restrictToRole, setupSecurityHeaders, setupSwagger } from '../../src/app.factory';
 import { AppModule } from '../../src/app.module';
 import { AppConfig, loadAppConfig } from '../../src/config/app-config';
 import { TRAINING_WORKER_SCRIPT, TrainingWorkerScript } from '../../src/training/worker/training-worker.client';
 import { realHousingCsvPath, REPO_ROOT } from './housing-data';
+import { scratchDatabase, TEST_DATABASE_URL } from './scratch-database';
 
 /** The training worker run from its TypeScript source (the service runs the compiled one). */
 export const sourceTrainingWorker = (): TrainingWorkerScript => ({
@@ -30,11 +31,18 @@ export interface TestApp {
 
 /**
  * Boots the whole AppModule as production does (same adapter, Swagger, global providers), on a temporary data
- * directory with its own SQLite file; the real housing CSV is read from where the tests keep it.
+ * directory with its own SQLite file (or, with TEST_DATABASE_URL, its own PostgreSQL database: one per DATA_DIR
+ * given, so a restart on the same folder finds its state, else a new one dropped at close); the real housing CSV
+ * is read from where the tests keep it.
  */
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'nest-mlops-e2e-'));
+  const scratch =
+    TEST_DATABASE_URL && env.DATABASE_URL === undefined
+      ? await scratchDatabase(TEST_DATABASE_URL, env.DATA_DIR)
+      : undefined;
   const config = loadAppConfig({
+    ...(scratch ? { DATABASE_URL: scratch.url } : {}),
     DATA_DIR: join(dir, 'data'),
     MODELS_DIR: join(dir, 'models'),
     LOGS_DIR: join(dir, 'logs'),
@@ -56,6 +64,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     { logger: ['error'] },
   );
   setupSecurityHeaders(app);
+  restrictToRole(app);
   setupSwagger(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
@@ -67,16 +76,27 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     close: async () => {
       await app.close();
       rmSync(dir, { recursive: true, force: true });
+      if (scratch && env.DATA_DIR === undefined) await scratch.drop();
     },
   };
 }
 
-/** The latest retraining job of a model once it has finished (a definition set through the API starts one). */
-export async function finishedRetrainJob(app: NestFastifyApplication, model: string): Promise<Record<string, unknown>> {
+/**
+ * The `nth` retraining job of a model (1 = its first) once it has finished: a definition set through the API queues
+ * one just after it answers, so a caller names the job it waits for rather than taking the newest at once.
+ */
+export async function finishedRetrainJob(
+  app: NestFastifyApplication,
+  model: string,
+  nth = 1,
+): Promise<Record<string, unknown>> {
   for (let i = 0; i < 600; i++) {
-    const [job] = (await app.inject({ url: `/retrain/jobs?model=${model}` })).json<Record<string, unknown>[]>();
-    if (job && job.status !== 'running') return job;
+    const jobs = (await app.inject({ url: `/retrain/jobs?model=${model}&limit=100` })).json<
+      Record<string, unknown>[]
+    >();
+    const job = jobs.length >= nth ? jobs[jobs.length - nth] : undefined;
+    if (job && job.status !== 'queued' && job.status !== 'running') return job;
     await new Promise((done) => setTimeout(done, 100));
   }
-  throw new Error(`the retraining of ${model} did not finish`);
+  throw new Error(`retraining job ${nth} of ${model} did not finish`);
 }

@@ -10,8 +10,9 @@ export class RateLimitedError extends DomainError {
 }
 
 /**
- * RATE_LIMIT requests per client IP per RATE_LIMIT_WINDOW_S on the prediction routes (@nestjs/throttler, in
- * memory, per process); 429 with `Retry-After` beyond it. Other routes are not limited.
+ * RATE_LIMIT requests per client IP per RATE_LIMIT_WINDOW_S on the prediction routes (@nestjs/throttler); 429 with
+ * `Retry-After` beyond it. Other routes are not limited. The counts are kept in memory, per process, or with
+ * REDIS_URL in Redis (RedisThrottlerStorage), shared by every replica and failing open when Redis is unavailable.
  */
 @Injectable()
 export class PredictionThrottlerGuard extends ThrottlerGuard {

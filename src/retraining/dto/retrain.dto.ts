@@ -89,13 +89,23 @@ export class RetrainJobDto {
   error!: string | null;
   @ApiProperty({ nullable: true, type: Object, isArray: true, description: "The data module's row report" })
   errorDetails!: object[] | null;
-  @ApiProperty() startedAt!: Date;
+  @ApiProperty({ description: 'When the job was asked for (queued)' }) startedAt!: Date;
+  @ApiProperty({ nullable: true, type: Date, description: 'When a process that trains claimed its last attempt' })
+  claimedAt!: Date | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The process that ran (or runs) it: host:pid:id/claim' })
+  claimedBy!: string | null;
+  @ApiProperty({ description: 'Attempts started; a job whose process died is queued again while attempts remain' })
+  attempts!: number;
+  @ApiProperty({ nullable: true, type: String, description: 'One job per key (a cron tick): cron:<model>:<tick>' })
+  dedupeKey!: string | null;
   @ApiProperty({ nullable: true, type: Date }) finishedAt!: Date | null;
-  @ApiProperty({ nullable: true, type: Number }) durationSeconds!: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'Seconds from the claim of its last attempt to its end' })
+  durationSeconds!: number | null;
 
   static from(job: RetrainJobEntity): RetrainJobDto {
-    const { modelName, ...rest } = job;
-    const durationSeconds = job.finishedAt ? (job.finishedAt.getTime() - job.startedAt.getTime()) / 1000 : null;
+    const { modelName, leaseExpiresAt: _lease, ...rest } = job;
+    const since = job.claimedAt ?? job.startedAt;
+    const durationSeconds = job.finishedAt ? (job.finishedAt.getTime() - since.getTime()) / 1000 : null;
     return { ...rest, model: modelName, durationSeconds };
   }
 }

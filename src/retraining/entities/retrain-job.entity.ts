@@ -1,19 +1,29 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { FieldProblem } from '../../common/errors/domain.error';
 
-export const RETRAIN_TRIGGERS = ['cron', 'api', 'drift', 'definition'] as const;
+/** `bootstrap`: the first training of a model that has no champion (AUTO_TRAIN_ON_START). */
+export const RETRAIN_TRIGGERS = ['cron', 'api', 'drift', 'definition', 'bootstrap'] as const;
 export type RetrainTrigger = (typeof RETRAIN_TRIGGERS)[number];
 
-export const RETRAIN_STATUSES = ['running', 'succeeded', 'failed', 'interrupted'] as const;
+export const RETRAIN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'interrupted'] as const;
 export type RetrainStatus = (typeof RETRAIN_STATUSES)[number];
 
 /** promoted: the candidate won the gate and serves; not_promoted: registered (as challenger) but lost the gate. */
 export const RETRAIN_OUTCOMES = ['promoted', 'not_promoted', 'failed', 'interrupted'] as const;
 export type RetrainOutcome = (typeof RETRAIN_OUTCOMES)[number];
 
-/** One run of the retraining pipeline: refresh data → train → evaluate → gate → register → promote → swap. */
+/** The statuses of a job that is not over: at most one job per model may have one (a unique partial index). */
+export const ACTIVE_RETRAIN_STATUSES = ['queued', 'running'] as const;
+
+/**
+ * One run of the retraining pipeline: refresh data → train → evaluate → gate → register → promote → swap. A job is
+ * a row in the shared database: queued by whoever asks, claimed by one process that trains (a lease it renews),
+ * queued again when that process dies with attempts left. At most one queued or running job per model.
+ */
 @Entity({ name: 'retrain_jobs' })
 @Index('IDX_retrain_jobs_model', ['modelName', 'startedAt'])
+@Index('UQ_retrain_jobs_active_model', ['modelName'], { unique: true, where: `"status" IN ('queued', 'running')` })
+@Index('UQ_retrain_jobs_dedupe_key', ['dedupeKey'], { unique: true })
 export class RetrainJobEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
@@ -74,8 +84,32 @@ export class RetrainJobEntity {
   @Column({ name: 'error_details', type: 'json', nullable: true })
   errorDetails!: FieldProblem[] | null;
 
+  /** When the job was asked for (queued). */
   @Column({ name: 'started_at', type: Date })
   startedAt!: Date;
+
+  /** When its current (or last) attempt was claimed by a process that trains. */
+  @Column({ name: 'claimed_at', type: Date, nullable: true })
+  claimedAt!: Date | null;
+
+  /** The process running it (`host:pid:id`), while it runs. */
+  @Column({ name: 'claimed_by', type: 'varchar', length: 128, nullable: true })
+  claimedBy!: string | null;
+
+  /** Unix milliseconds after which a running job whose process stopped renewing it may be claimed again. */
+  @Column({ name: 'lease_expires_at', type: 'bigint', nullable: true })
+  leaseExpiresAt!: number | null;
+
+  /** Attempts started so far (a claim is an attempt). */
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  /**
+   * One job per key: a cron tick is `cron:<model>:<schedule>:<tick time>`, so the same tick on every replica
+   * queues one job.
+   */
+  @Column({ name: 'dedupe_key', type: 'varchar', length: 255, nullable: true })
+  dedupeKey!: string | null;
 
   @Column({ name: 'finished_at', type: Date, nullable: true })
   finishedAt!: Date | null;

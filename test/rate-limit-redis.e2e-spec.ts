@@ -154,15 +154,16 @@ describe('prediction rate limit with Redis unavailable (e2e)', () => {
 
   it('lets predictions through within the command timeout when Redis connects but never answers', async () => {
     const hung = await hungRedis();
-    const t = await createTestApp({ RATE_LIMIT: '1', RATE_LIMIT_WINDOW_S: '60', REDIS_URL: hung.url });
+    let t: TestApp | undefined;
     try {
+      t = await createTestApp({ RATE_LIMIT: '1', RATE_LIMIT_WINDOW_S: '60', REDIS_URL: hung.url });
       const failedOpen = await failOpenCount(t);
       expect(await timedPredictions(t, freshClient(), 3)).toEqual([400, 400, 400]);
       expect(await failOpenCount(t)).toBe(failedOpen + 3);
       // The client was connected and sent the counts: it gave up waiting for the answers.
       expect(hung.received.filter((name) => name === 'EVAL')).toHaveLength(3);
     } finally {
-      await t.close();
+      await t?.close();
       await hung.close();
     }
   });

@@ -166,6 +166,9 @@ describe('replicas and a training worker on PostgreSQL (e2e)', () => {
       await sleep(20);
     }
     expect(backAfter).toBeLessThan(1000);
+    process.stdout.write(
+      `replicas: promotion on A served by B after ${seenAfter} ms, rollback on B by A after ${backAfter} ms\n`,
+    );
   }, 240_000);
 
   it('reaches every replica with a definition set on one, and the worker trains it', async () => {

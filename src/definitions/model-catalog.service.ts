@@ -161,7 +161,8 @@ export class ModelCatalog implements OnModuleInit, OnApplicationBootstrap, OnMod
     for (const [name, revision] of await this.repository.latestRevisions()) {
       if ((only !== undefined && name !== only) || revision <= (this.applied.get(name) ?? 0)) continue;
       const row = await this.repository.findRevision(name, revision);
-      if (!row) continue;
+      // A put or retirement of this process may have applied a newer revision while the row was read.
+      if (!row || revision <= (this.applied.get(name) ?? 0)) continue;
       this.applied.set(name, revision);
       if (row.action === 'retire') {
         if (!this.entries.has(name)) continue;

@@ -91,8 +91,10 @@ export class RetrainScheduler implements OnApplicationBootstrap {
     try {
       const reason = `${event.previous ? 'changed' : 'new'} definition (${event.actor})`;
       for (let attempt = 0; attempt < DEFINITION_ATTEMPTS; attempt++) {
-        const running = (await this.retraining.list(event.name, 1)).find((job) => job.status === 'running');
-        if (running) await this.retraining.wait(running.id).catch(() => undefined);
+        const [latest] = await this.retraining.list(event.name, 1);
+        if (latest?.status === 'running' || latest?.status === 'queued') {
+          await this.retraining.wait(latest.id).catch(() => undefined);
+        }
         if (!this.catalog.entry(event.name)) return; // retired meanwhile
         try {
           this.definitionWaiting.delete(event.name);

@@ -11,7 +11,7 @@ import {
   exampleRow,
   machine,
   memoryMb,
-  readDatabase,
+  queryDatabase,
   sleep,
   startService,
 } from './bench-util.mjs';
@@ -43,14 +43,19 @@ async function run(service, title, options) {
 }
 
 const service = await startService({ LOG_LEVEL: logLevel, RETRAIN_CRON: 'off' });
-const lastLogId = () => readDatabase(service.databasePath, 'SELECT max(id) AS id FROM predictions')[0].id ?? 0;
-const loggedRows = (afterId, toId) =>
-  readDatabase(
-    service.databasePath,
-    'SELECT sum(row_count) AS n FROM predictions WHERE id > ? AND id <= ?',
-    afterId,
-    toId,
-  )[0].n ?? 0;
+const lastLogId = async () =>
+  Number((await queryDatabase(service, 'SELECT max(id) AS id FROM predictions'))[0].id ?? 0);
+const loggedRows = async (afterId, toId) =>
+  Number(
+    (
+      await queryDatabase(
+        service,
+        'SELECT sum(row_count) AS n FROM predictions WHERE id > ? AND id <= ?',
+        afterId,
+        toId,
+      )
+    )[0].n ?? 0,
+  );
 try {
   const readyRss = memoryMb(service.pid, 'VmRSS:');
   // The first start trains the models; V8 returns that heap to the system once the process has been idle a few
@@ -62,13 +67,13 @@ try {
   const version = await (
     await fetch(`${service.base}/models/california-housing/versions/${housing.servedVersion}`)
   ).json();
-  const beforeSingle = lastLogId();
+  const beforeSingle = await lastLogId();
   const single = await run(service, 'single rows', {
     url: `${service.base}/predict/housing`,
     body: JSON.stringify(row),
   });
   await sleep(1000); // the log writer flushes every PREDICTION_LOG_FLUSH_MS
-  const beforeBatch = lastLogId();
+  const beforeBatch = await lastLogId();
   const batch = await run(service, 'batches of 100', {
     url: `${service.base}/predict/housing/batch`,
     body: JSON.stringify({ rows: Array.from({ length: 100 }, (_, i) => ({ ...row, median_income: 1 + (i % 10) })) }),
@@ -76,19 +81,19 @@ try {
   const rss = memoryMb(service.pid, 'VmRSS:');
   const peak = memoryMb(service.pid, 'VmHWM:');
   await service.stop(); // graceful shutdown writes what the log still holds
-  const end = lastLogId();
+  const end = await lastLogId();
   const line = (name, r, rows, logged) =>
     `| ${name} | ${r.requests.average.toFixed(0)} | ${r.latency.p50} | ${r.latency.p99} | ${(r.requests.average * rows).toFixed(0)} | ${r.non2xx + r.errors} | ${logged} of ${r['2xx'] * rows} | ${r.maxRss.toFixed(0)} | ${r.stealPct.toFixed(0)} / ${r.idlePct.toFixed(0)} |`;
   console.log(`\nMachine: ${machine()}`);
   console.log(
-    `Model: california-housing version ${version.version} (${version.candidate}); LOG_LEVEL=${logLevel}; ${connections} connections, ${seconds} s each\n`,
+    `Model: california-housing version ${version.version} (${version.candidate}); database: ${service.databaseUrl ? 'PostgreSQL' : 'SQLite'}; LOG_LEVEL=${logLevel}; ${connections} connections, ${seconds} s each\n`,
   );
   console.log(
     '| workload | requests/s | p50 ms | p99 ms | rows/s | non-2xx + errors | rows logged | max RSS MB | CPU steal / idle % |',
   );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  console.log(line('single row', single, 1, loggedRows(beforeSingle, beforeBatch)));
-  console.log(line('batch of 100', batch, 100, loggedRows(beforeBatch, end)));
+  console.log(line('single row', single, 1, await loggedRows(beforeSingle, beforeBatch)));
+  console.log(line('batch of 100', batch, 100, await loggedRows(beforeBatch, end)));
   console.log(
     `\nServer RSS: ${readyRss.toFixed(0)} MB when ready, ${idleRss.toFixed(0)} MB after ${settleSeconds} s idle, ` +
       `${rss.toFixed(0)} MB after the run; peak ${peak.toFixed(0)} MB over the process's life, which includes ` +
@@ -96,5 +101,5 @@ try {
   );
 } finally {
   await service.stop();
-  service.remove();
+  await service.remove();
 }

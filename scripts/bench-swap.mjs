@@ -6,7 +6,7 @@
 // shutdown), with the machine and the CPU time the hypervisor took.
 import autocannon from 'autocannon';
 import { randomBytes } from 'node:crypto';
-import { cpuShares, cpuTicks, exampleRow, machine, readDatabase, sleep, startService } from './bench-util.mjs';
+import { cpuShares, cpuTicks, exampleRow, machine, queryDatabase, sleep, startService } from './bench-util.mjs';
 
 const seconds = Math.max(60, Number(process.env.BENCH_SECONDS ?? 75));
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -78,8 +78,8 @@ try {
   const result = await load;
   const cpu = cpuShares(before, cpuTicks());
   await service.stop();
-  const answered = readDatabase(
-    service.databasePath,
+  const answered = await queryDatabase(
+    service,
     `SELECT model_version AS version, sum(row_count) AS rows FROM predictions WHERE model_name = 'california-housing' GROUP BY model_version ORDER BY model_version`,
   );
 
@@ -131,5 +131,5 @@ try {
   }
 } finally {
   await service.stop();
-  service.remove();
+  await service.remove();
 }

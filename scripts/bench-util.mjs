@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 
 export const root = new URL('..', import.meta.url).pathname;
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -48,13 +49,40 @@ export const machine = () =>
   `${cpus().length} cores, ${cpus()[0]?.model}, Node ${process.version}; load generator on the same machine`;
 
 /**
+ * Creates a database named `nest_mlops_bench_<random>` on the PostgreSQL server of `serverUrl`; returns its URL and
+ * a function that drops it.
+ */
+export async function scratchPostgres(serverUrl) {
+  const name = `nest_mlops_bench_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = async (sql) => {
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE "${name}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
+/**
  * Starts dist/main.js on a free port with a fresh database and models folder in a temporary directory (the raw
- * data is read from the working directory), and waits until /v2/health/ready answers. `stop()` shuts it down
- * gracefully (SIGTERM), `remove()` deletes the directory.
+ * data is read from the working directory), and waits until /v2/health/ready answers. With DATABASE_URL in the
+ * environment, the fresh database is a new PostgreSQL database on that server instead of a SQLite file. `stop()`
+ * shuts it down gracefully (SIGTERM), `remove()` deletes the directory (and drops the PostgreSQL database).
  */
 export async function startService(env = {}) {
   const scratch = mkdtempSync(join(tmpdir(), 'nest-mlops-bench-'));
   const databasePath = join(scratch, 'bench.sqlite');
+  const postgres = process.env.DATABASE_URL ? await scratchPostgres(process.env.DATABASE_URL) : undefined;
+  const remove = async () => {
+    rmSync(scratch, { recursive: true, force: true });
+    await postgres?.drop();
+  };
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const server = spawn(process.execPath, [join(root, 'dist', 'main.js')], {
@@ -64,6 +92,7 @@ export async function startService(env = {}) {
       HOST: '127.0.0.1',
       DATABASE_PATH: databasePath,
       MODELS_DIR: join(scratch, 'models'),
+      ...(postgres ? { DATABASE_URL: postgres.url } : {}),
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -86,10 +115,28 @@ export async function startService(env = {}) {
     }
   } catch (error) {
     await stop();
-    rmSync(scratch, { recursive: true, force: true });
+    await remove();
     throw error;
   }
-  return { base, pid: server.pid, databasePath, stop, remove: () => rmSync(scratch, { recursive: true, force: true }) };
+  return { base, pid: server.pid, databasePath, databaseUrl: postgres?.url, stop, remove };
+}
+
+/** The rows of a read-only query (`?` placeholders) on the database of a service `startService` started. */
+export async function queryDatabase(service, sql, ...params) {
+  if (!service.databaseUrl) return readDatabase(service.databasePath, sql, ...params);
+  const client = new pg.Client({ connectionString: service.databaseUrl });
+  await client.connect();
+  try {
+    let n = 0;
+    return (
+      await client.query(
+        sql.replace(/\?/g, () => `$${++n}`),
+        params,
+      )
+    ).rows;
+  } finally {
+    await client.end();
+  }
 }
 
 /** The rows of a read-only query on the service's database. */

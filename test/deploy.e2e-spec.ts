@@ -119,7 +119,8 @@ describe('packaging and delivery files (e2e)', () => {
       const service = services[name];
       expect(new URL(interpolate(service.environment.REDIS_URL as string)).hostname).toBe('redis');
       expect([name, service.depends_on?.redis]).toEqual([name, { condition: 'service_healthy' }]);
-      expect([name, service.volumes]).toEqual([name, undefined]);
+      // The raw data read-only (holdout comparisons); no volume for models or state.
+      expect([name, service.volumes]).toEqual([name, ['nest-mlops-data:/app/data:ro']]);
       expect(service.environment.ADMIN_API_KEY).toBe('${ADMIN_API_KEY:-}');
     }
     // The worker: no published port, the data volume for the raw CSVs.
@@ -256,9 +257,11 @@ describe('packaging and delivery files (e2e)', () => {
       'promtool test rules',
       'docker-compose -f docker-compose.yml config -q',
       'npm test',
+      'TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres',
     ]) {
       expect(steps).toContain(command);
     }
+    expect(Object.keys(ci.jobs.test.services as object).sort()).toEqual(['postgres', 'redis']);
     expect(ci.jobs.image.if).toContain("github.ref == 'refs/heads/main'");
     expect(JSON.stringify(ci.jobs.image.steps)).toContain('secrets.REGISTRY_PASSWORD');
     const bench = yaml('.github/workflows/bench.yml');

@@ -171,6 +171,32 @@ describe('replicas and a training worker on PostgreSQL (e2e)', () => {
     );
   }, 240_000);
 
+  it('reconnects a dropped notification connection and catches up with what it missed', async () => {
+    // Every process's LISTEN connection is cut; a promotion is made before they are back.
+    const { rowCount } = await pg.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity ` +
+        `WHERE datname = current_database() AND application_name = 'nest-mlops:listen'`,
+    );
+    expect(rowCount).toBe(3);
+    const committed = Date.now();
+    expect((await call(a, `/models/${HOUSING}/versions/2/promote`, { force: true })).status).toBe(200);
+    let seenAfter = Infinity;
+    while (Date.now() - committed < 5000) {
+      if ((await predictVersion(b)) === 2) {
+        seenAfter = Date.now() - committed;
+        break;
+      }
+      await sleep(20);
+    }
+    expect(seenAfter).toBeLessThan(2000); // reconnect (first retry after 250 ms) + the resync it triggers
+    const metrics = await fetch(`${b.base}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(/^cluster_listener_up 1$/m);
+    // Back to version 1 for the tests that follow, seen by B through its new connection.
+    expect((await call(a, `/models/${HOUSING}/rollback`, { reason: 'back' })).status).toBe(200);
+    for (let i = 0; i < 50 && (await predictVersion(b)) !== 1; i++) await sleep(20);
+    expect(await predictVersion(b)).toBe(1);
+  }, 60_000);
+
   it('reaches every replica with a definition set on one, and the worker trains it', async () => {
     const put = await fetch(`${a.base}/models/diabetes/definition`, {
       method: 'PUT',

@@ -131,7 +131,7 @@ export class AppConfig {
   SERVICE_ROLE: ServiceRole = 'all';
 
   @Setting(
-    "Seconds between checks of every model's champion against the database, which catch a promotion whose notification was missed; 0 = only notifications.",
+    "Seconds between checks of every model's champion and definition against the database, which catch a change whose notification was missed; 0 = only notifications.",
   )
   @Transform(toNumber)
   @Max(3600)
@@ -373,7 +373,7 @@ export class AppConfig {
   RETRAIN_DRIFT_COOLDOWN_S = 21600;
 
   @Setting(
-    'Seconds a retraining lease lives without a heartbeat; after a crash, another process may retrain once it expires.',
+    "Seconds a retraining job's lease lives without a heartbeat; once it expires (its process died), any process takes the job back.",
   )
   @Transform(toNumber)
   @Max(3600)

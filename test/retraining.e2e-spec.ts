@@ -5,6 +5,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { DataSource } from 'typeorm';
 import { DataService } from '../src/data/data.service';
 import { HOUSING_SPEC } from './support/builtin-models';
+import { ClusterBus } from '../src/cluster/cluster-bus.service';
 import { DriftService } from '../src/monitoring/drift.service';
 import { RETRAIN_CRON_JOB, RetrainScheduler } from '../src/retraining/retrain.scheduler';
 import { RetrainingService } from '../src/retraining/retraining.service';
@@ -294,6 +295,43 @@ describe('retraining triggers from configuration (e2e)', () => {
       expect(await driftJobs()).toHaveLength(1);
     } finally {
       await t.close();
+    }
+  }, 180_000);
+});
+
+describe('retraining jobs across restarts (e2e)', () => {
+  it('gives a running job back at shutdown; the next process on the same database claims and finishes it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nest-mlops-handover-'));
+    const env = { DATA_DIR: join(dir, 'data'), MODELS_DIR: join(dir, 'models'), DRIFT_CHECK_INTERVAL_S: '0' };
+    try {
+      const first = await createTestApp(env);
+      const started = await first.app.inject({
+        method: 'POST',
+        url: '/retrain',
+        headers: json,
+        payload: JSON.stringify({ model: 'california-housing', reason: 'handover' }),
+      });
+      expect(started.json()).toMatchObject({ status: 'running', attempts: 1 });
+      const { id } = started.json<{ id: string }>();
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // inside the training
+      await first.close();
+
+      const second = await createTestApp({ ...env, RETRAIN_POLL_INTERVAL_S: '1' });
+      try {
+        const job = await second.app.get(RetrainingService).wait(id);
+        expect(job).toMatchObject({ status: 'succeeded', outcome: 'promoted', attempts: 2 });
+        expect(job.claimedBy).toContain(second.app.get(ClusterBus).instance);
+        const runs = (await second.app.inject({ url: '/runs?model=california-housing&limit=100' })).json<
+          { status: string; error: string | null }[]
+        >();
+        const interrupted = runs.filter((r) => r.status === 'interrupted');
+        expect(interrupted.length).toBeGreaterThan(0);
+        expect(interrupted[0].error).toContain('the service shut down before the job finished');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 180_000);
 });

@@ -105,19 +105,20 @@ export class RetrainJobRepository {
   }
 
   /**
-   * Takes an expired job back from the process that held it: queued again, or over when `outcome` says so.
-   * Conditional on the lease still being expired and unchanged, so only one process takes it back.
+   * Takes a job back from the process that held it: queued again, or over when `changes` say so. Only while its
+   * lease is expired (another process died) or, with `claimant`, from that claimant itself (a process giving up its
+   * own job at shutdown); the condition is in the UPDATE, so only one process takes a job back.
    */
-  async takeBack(job: RetrainJobEntity, changes: Partial<RetrainJobEntity>): Promise<boolean> {
+  async takeBack(job: RetrainJobEntity, changes: Partial<RetrainJobEntity>, claimant?: string): Promise<boolean> {
     const result = await this.jobs
       .createQueryBuilder()
       .update()
       .set(values({ ...changes, claimedBy: null, leaseExpiresAt: null }))
-      .where(`"id" = :id AND "status" = 'running' AND "claimed_by" = :claimant AND "lease_expires_at" < :now`, {
+      .where(`"id" = :id AND "status" = 'running' AND "claimed_by" = :claimedBy`, {
         id: job.id,
-        claimant: job.claimedBy,
-        now: Date.now(),
+        claimedBy: claimant ?? job.claimedBy,
       })
+      .andWhere(claimant === undefined ? `"lease_expires_at" < :now` : '1 = 1', { now: Date.now() })
       .execute();
     return (result.affected ?? 0) > 0;
   }

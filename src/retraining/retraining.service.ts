@@ -86,8 +86,7 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
     for (const [id, { claimant }] of this.running) {
       const job = await this.jobs.find(id);
       if (job?.status !== 'running' || job.claimedBy !== claimant) continue;
-      job.leaseExpiresAt = 0; // given up now rather than at its expiry
-      await this.takeBack(job, 'the service shut down before the job finished');
+      await this.takeBack(job, 'the service shut down before the job finished', claimant); // now, not at expiry
     }
   }
 
@@ -225,13 +224,15 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
     }
   }
 
-  private async takeBack(job: RetrainJobEntity, why: string): Promise<void> {
+  /** `claimant`: this process gives up its own job (shutdown) instead of taking back an expired one. */
+  private async takeBack(job: RetrainJobEntity, why: string, claimant?: string): Promise<void> {
     const retry = job.attempts < this.config.RETRAIN_MAX_ATTEMPTS;
     const finishedAt = new Date();
     const error = `Interrupted: ${why}`;
     const taken = await this.jobs.takeBack(
       job,
       retry ? { status: 'queued', error } : { status: 'interrupted', outcome: 'interrupted', error, finishedAt },
+      claimant,
     );
     if (!taken) return; // another process took it back first
     const since = job.claimedAt ?? job.startedAt;

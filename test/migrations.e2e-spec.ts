@@ -1,3 +1,5 @@
+import { DefinitionRepository } from '../src/definitions/definition.repository';
+import { ModelRegistryRepository } from '../src/registry/model-registry.repository';
 import { scratchDatabase, TEST_DATABASE_URL } from './support/scratch-database';
 import { createTestApp, TestApp } from './support/test-app';
 
@@ -167,6 +169,32 @@ describe('database migrations on PostgreSQL (e2e)', () => {
       /UQ_retrain_jobs_dedupe_key/,
     );
     await t.dataSource.query('DELETE FROM retrain_jobs');
+  });
+
+  it('number versions and definition revisions without gaps or errors when writers race', async () => {
+    const registry = t.app.get(ModelRegistryRepository);
+    const version = (i: number) =>
+      registry.createVersion({
+        modelName: 'race',
+        runId: `00000000-0000-4000-8000-0000000001${String(i).padStart(2, '0')}`,
+        candidate: 'linear',
+        datasetVersion: 'd',
+        metrics: {},
+        artifactPath: 'p',
+        artifactSha256: 's',
+        inputSignature: [],
+      });
+    const versions = await Promise.all([1, 2, 3, 4, 5, 6].map(version));
+    expect(versions.map((v) => v.version).sort()).toEqual([1, 2, 3, 4, 5, 6]);
+    const definitions = t.app.get(DefinitionRepository);
+    const rows = await Promise.all(
+      [1, 2, 3, 4].map(() =>
+        definitions.append({ name: 'race', action: 'retire', document: null, actor: 'test', reason: null }),
+      ),
+    );
+    expect(rows.map((r) => r.revision).sort()).toEqual([1, 2, 3, 4]);
+    await t.dataSource.query(`DELETE FROM model_versions WHERE model_name = 'race'`);
+    await t.dataSource.query(`DELETE FROM model_definitions WHERE name = 'race'`);
   });
 
   it('store timestamps as UTC whatever the time zone of the session', async () => {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { ModelDefinitionEntity } from './entities/model-definition.entity';
+import { withNumberingRetry } from '../database/unique-violation.util';
 
 export type NewDefinitionRow = Pick<ModelDefinitionEntity, 'name' | 'action' | 'document' | 'actor' | 'reason'>;
 
@@ -13,13 +14,15 @@ export class DefinitionRepository {
     @InjectRepository(ModelDefinitionEntity) private readonly rows: Repository<ModelDefinitionEntity>,
   ) {}
 
-  /** Appends the next revision of a model (numbering and insert in one transaction). */
+  /** Appends the next revision of a model (numbering and insert in one transaction; again if a replica raced it). */
   append(values: NewDefinitionRow): Promise<ModelDefinitionEntity> {
-    return this.dataSource.transaction(async (manager) => {
-      const repo = manager.getRepository(ModelDefinitionEntity);
-      const last = await repo.findOne({ where: { name: values.name }, order: { revision: 'DESC' } });
-      return repo.save(repo.create({ ...values, revision: (last?.revision ?? 0) + 1 }));
-    });
+    return withNumberingRetry(() =>
+      this.dataSource.transaction(async (manager) => {
+        const repo = manager.getRepository(ModelDefinitionEntity);
+        const last = await repo.findOne({ where: { name: values.name }, order: { revision: 'DESC' } });
+        return repo.save(repo.create({ ...values, revision: (last?.revision ?? 0) + 1 }));
+      }),
+    );
   }
 
   /** The latest row of every model that has one (a put or a retirement). */

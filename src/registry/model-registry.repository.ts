@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { ClusterBus } from '../cluster/cluster-bus.service';
+import { withNumberingRetry } from '../database/unique-violation.util';
 import { AliasEventEntity } from './entities/alias-event.entity';
 import { Alias, ModelAliasEntity } from './entities/model-alias.entity';
 import { ModelVersionEntity } from './entities/model-version.entity';
@@ -30,13 +31,18 @@ export class ModelRegistryRepository {
     private readonly bus: ClusterBus,
   ) {}
 
-  /** Registers the next version number of the model (numbering and insert in one transaction). */
+  /**
+   * Registers the next version number of the model (numbering and insert in one transaction; again when another
+   * replica took the number first).
+   */
   createVersion(values: NewVersion): Promise<ModelVersionEntity> {
-    return this.dataSource.transaction(async (manager) => {
-      const repo = manager.getRepository(ModelVersionEntity);
-      const last = await repo.findOne({ where: { modelName: values.modelName }, order: { version: 'DESC' } });
-      return repo.save(repo.create({ ...values, version: (last?.version ?? 0) + 1 }));
-    });
+    return withNumberingRetry(() =>
+      this.dataSource.transaction(async (manager) => {
+        const repo = manager.getRepository(ModelVersionEntity);
+        const last = await repo.findOne({ where: { modelName: values.modelName }, order: { version: 'DESC' } });
+        return repo.save(repo.create({ ...values, version: (last?.version ?? 0) + 1 }));
+      }),
+    );
   }
 
   findVersion(modelName: string, version: number): Promise<ModelVersionEntity | null> {

@@ -1,5 +1,6 @@
 import { DefinitionRepository } from '../src/definitions/definition.repository';
 import { ModelRegistryRepository } from '../src/registry/model-registry.repository';
+import { AliasMovedError } from '../src/registry/registry.errors';
 import { scratchDatabase, TEST_DATABASE_URL } from './support/scratch-database';
 import { createTestApp, TestApp } from './support/test-app';
 
@@ -153,6 +154,21 @@ describe('database migrations on PostgreSQL (e2e)', () => {
     ]);
   });
 
+  it('give the prediction log 64-bit ids (one row per request outgrows 32 bits within days)', async () => {
+    const [column] = await t.dataSource.query<{ data_type: string }[]>(
+      `SELECT data_type FROM information_schema.columns WHERE table_name = 'predictions' AND column_name = 'id'`,
+    );
+    expect(column.data_type).toBe('bigint');
+    await t.dataSource.query(`SELECT setval(pg_get_serial_sequence('predictions', 'id'), 3000000000)`);
+    await t.dataSource.query(
+      `INSERT INTO predictions (created_at, model_name, model_version, request_id, row_count, inputs, outputs, latency_ms) ` +
+        `VALUES (now(), 'm', 1, 'big', 1, '{}', '[]', 1)`,
+    );
+    const [row] = await t.dataSource.query<{ id: number }[]>(`SELECT id FROM predictions WHERE request_id = 'big'`);
+    expect(row.id).toBe(3000000001);
+    await t.dataSource.query(`DELETE FROM predictions`);
+  });
+
   it('keep one queued or running retraining job per model and one job per dedupe key', async () => {
     const insert = (id: string, model: string, status: string, key: string | null) =>
       t.dataSource.query(
@@ -171,7 +187,7 @@ describe('database migrations on PostgreSQL (e2e)', () => {
     await t.dataSource.query('DELETE FROM retrain_jobs');
   });
 
-  it('number versions and definition revisions without gaps or errors when writers race', async () => {
+  it('number versions and definition revisions without gaps, and refuse an alias move that lost a race', async () => {
     const registry = t.app.get(ModelRegistryRepository);
     const version = (i: number) =>
       registry.createVersion({
@@ -193,6 +209,25 @@ describe('database migrations on PostgreSQL (e2e)', () => {
       ),
     );
     expect(rows.map((r) => r.revision).sort()).toEqual([1, 2, 3, 4]);
+    // Alias moves are compare-and-set: of two first champions at once, one wins and the other is refused (409).
+    const move = (toVersion: number) =>
+      registry.moveAlias({
+        modelName: 'race',
+        alias: 'champion',
+        fromVersion: null,
+        toVersion,
+        action: 'promote',
+        reason: 'race',
+        actor: 'test',
+        forced: false,
+      });
+    const results = await Promise.allSettled([move(1), move(2)]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(refused?.reason).toBeInstanceOf(AliasMovedError);
+    await expect(move(3)).rejects.toThrow(/moved while this change was decided \(expected none, found [12]\)/);
+    await t.dataSource.query(`DELETE FROM alias_events WHERE model_name = 'race'`);
+    await t.dataSource.query(`DELETE FROM model_aliases WHERE model_name = 'race'`);
     await t.dataSource.query(`DELETE FROM model_versions WHERE model_name = 'race'`);
     await t.dataSource.query(`DELETE FROM model_definitions WHERE name = 'race'`);
   });

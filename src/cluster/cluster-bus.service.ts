@@ -11,6 +11,7 @@ import { CLUSTER_CHANNEL, CLUSTER_EVENT, ClusterEvent, ClusterMessage } from './
 
 const MIN_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 30_000;
+const PING_MS = 15_000;
 
 /**
  * The processes sharing a PostgreSQL database tell each other what changed: `publish` sends a NOTIFY in the
@@ -66,7 +67,14 @@ export class ClusterBus implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   private async listen(): Promise<void> {
-    const client = new Client({ connectionString: this.config.DATABASE_URL, application_name: 'nest-mlops:listen' });
+    const client = new Client({
+      connectionString: this.config.DATABASE_URL,
+      application_name: 'nest-mlops:listen',
+      connectionTimeoutMillis: 10_000,
+      // A connection that died silently (a partition, a failover) is found by TCP keepalive and the ping below.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    });
     this.client = client;
     client.on('notification', (n) => this.receive(n.payload));
     client.on('error', (error) => this.lost(client, error));
@@ -82,7 +90,22 @@ export class ClusterBus implements OnApplicationBootstrap, OnApplicationShutdown
     this.backoffMs = MIN_BACKOFF_MS;
     this.connected = true;
     this.logger.log(`Listening for changes from other replicas (${this.instance})`);
+    this.ping(client);
     if (reconnected) this.events.emit(CLUSTER_EVENT.resync, new ClusterEvent('*', this.instance));
+  }
+
+  /** Every PING_MS, a query on the listening connection: one that does not answer within PING_MS is reopened. */
+  private ping(client: Client): void {
+    const timer = setInterval(() => {
+      if (client !== this.client || this.closed) return clearInterval(timer);
+      const timeout = setTimeout(() => this.lost(client, new Error('no answer to a ping')), PING_MS);
+      timeout.unref();
+      client.query('SELECT 1').then(
+        () => clearTimeout(timeout),
+        (error: unknown) => (clearTimeout(timeout), this.lost(client, error)),
+      );
+    }, PING_MS);
+    timer.unref();
   }
 
   /** The listening connection failed: reopen it after a growing delay (once per connection). */

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { defaults, types } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { PredictionEntity } from '../prediction/entities/prediction.entity';
 import { MIGRATIONS } from './migrations';
 
 /** pg's type id of `timestamp without time zone`. */
@@ -26,6 +27,7 @@ const MIGRATION_LOCK = 7_412_001;
         config.DATABASE_URL ? postgresOptions(config, config.DATABASE_URL) : sqliteOptions(config),
       dataSourceFactory: async (options?: DataSourceOptions) => {
         const dataSource = await new DataSource(options!).initialize();
+        if (dataSource.options.type === 'postgres') widenLogIds(dataSource);
         await migrate(dataSource);
         return dataSource;
       },
@@ -68,7 +70,6 @@ function postgresOptions(config: AppConfig, url: string): TypeOrmModuleOptions {
       max: config.DATABASE_POOL_SIZE,
       options: '-c TimeZone=UTC',
       connectionTimeoutMillis: 10_000,
-      statement_timeout: 60_000,
     },
     applicationName: `nest-mlops:${config.SERVICE_ROLE}`,
     autoLoadEntities: true,
@@ -76,6 +77,16 @@ function postgresOptions(config: AppConfig, url: string): TypeOrmModuleOptions {
     migrationsRun: false,
     synchronize: false,
   };
+}
+
+/**
+ * The prediction log gets one row per request: at a few thousand requests a second a 32-bit id runs out within
+ * days, and pruning does not give ids back. SQLite's rowid is 64-bit already; on PostgreSQL the column is `bigint`
+ * (BIGSERIAL). The entity cannot say so for one dialect only (SQLite allows AUTOINCREMENT on INTEGER alone), so the
+ * column's metadata is widened here, before the migrations and the schema check read it.
+ */
+function widenLogIds(dataSource: DataSource): void {
+  for (const column of dataSource.getMetadata(PredictionEntity).primaryColumns) column.type = 'bigint';
 }
 
 /** Runs the pending migrations, each in its own transaction; on PostgreSQL one process at a time. */

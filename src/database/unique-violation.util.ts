@@ -11,12 +11,14 @@ export function isUniqueViolation(error: unknown): boolean {
  * Runs `insert` (which numbers a new row from the current maximum, in a transaction) again when a concurrent writer
  * — another replica — took the same number first: the next attempt reads the new maximum.
  */
-export async function withNumberingRetry<T>(insert: () => Promise<T>, attempts = 5): Promise<T> {
+export async function withNumberingRetry<T>(insert: () => Promise<T>, attempts = 10): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await insert();
     } catch (error) {
       if (attempt >= attempts || !isUniqueViolation(error)) throw error;
+      // A short random pause, so writers that collided do not collide again in lockstep.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
     }
   }
 }

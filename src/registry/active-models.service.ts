@@ -5,6 +5,8 @@ import { DataService } from '../data/data.service';
 import { ServiceMetrics } from '../monitoring/service-metrics';
 import { ArtifactStore } from '../training/artifact-store.service';
 import { ModelVersionEntity } from './entities/model-version.entity';
+import { InvalidInputError } from '../ml/invalid-input.error';
+import { ModelFormatError } from '../ml/model-format.error';
 import { ArtifactLoadError, ModelNotReadyError } from './registry.errors';
 import { ServedModel } from './served-model';
 
@@ -59,7 +61,7 @@ export class ActiveModels {
       const pipeline = this.data.forDefinition(definition).pipeline(artifact.preprocessing, artifact.classes);
       const features = pipeline.spec.features.map((f) => f.name);
       if (artifact.features.join(',') !== features.join(',')) {
-        throw new Error(
+        throw new ModelFormatError(
           `its features (${artifact.features.length}) differ from those of its definition (${features.length})`,
         );
       }
@@ -81,7 +83,9 @@ export class ActiveModels {
       this.logger.error(`Refused to load ${name} version ${version.version}: ${message}`);
       this.metrics.loadFailed(name);
       this.failures.set(name, { version: version.version, message, at: new Date().toISOString() });
-      throw new ArtifactLoadError(`Model ${name} version ${version.version} cannot be loaded: ${message}`);
+      const refused = new ArtifactLoadError(`Model ${name} version ${version.version} cannot be loaded: ${message}`);
+      refused.permanent = error instanceof ModelFormatError || error instanceof InvalidInputError;
+      throw refused;
     }
   }
 
@@ -96,6 +100,11 @@ export class ActiveModels {
     if (this.served.delete(event.name)) this.logger.log(`Stopped serving ${event.name}: retired`);
     this.failures.delete(event.name);
     this.sequences.delete(event.name);
+  }
+
+  /** Records that the served version of `name` is the champion as of `sequence` (when it is newer). */
+  acknowledge(name: string, sequence: number): void {
+    if (this.served.has(name) && sequence > this.sequence(name)) this.sequences.set(name, sequence);
   }
 
   /** The alias-event sequence of the served champion of `name` (0 when unknown). */

@@ -6,6 +6,7 @@ import { ModelCatalog } from '../definitions/model-catalog.service';
 import { ServiceMetrics } from '../monitoring/service-metrics';
 import { ActiveModels } from './active-models.service';
 import { ChampionState, ModelRegistryRepository } from './model-registry.repository';
+import { ArtifactLoadError } from './registry.errors';
 
 /**
  * Keeps this process serving the champion the shared database names, whoever moved it: on another replica's
@@ -71,7 +72,11 @@ export class ChampionSync implements OnApplicationBootstrap, OnModuleDestroy {
 
   private behind(state: ChampionState): boolean {
     const served = this.active.get(state.model);
-    if (served?.version === state.version) return false;
+    if (served?.version === state.version) {
+      // Served already (say, moved away and back): the newer sequence still fences off older swaps in flight.
+      this.active.acknowledge(state.model, state.sequence);
+      return false;
+    }
     return state.sequence > this.active.sequence(state.model) && this.refused.get(state.model) !== state.sequence;
   }
 
@@ -85,8 +90,10 @@ export class ChampionSync implements OnApplicationBootstrap, OnModuleDestroy {
         this.metrics.championSynced(state.model, via);
         this.logger.log(`Champion of ${state.model} is version ${state.version} (moved by another process; ${via})`);
       }
-    } catch {
-      this.refused.set(state.model, state.sequence); // ActiveModels logged and counted it
+    } catch (error) {
+      // ActiveModels logged and counted it. A bad artifact is not tried again until the champion moves; a failed
+      // read (the database, the disk) is, at the next sync.
+      if (!(error instanceof ArtifactLoadError) || error.permanent) this.refused.set(state.model, state.sequence);
     }
   }
 

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { ClusterBus } from '../cluster/cluster-bus.service';
-import { withNumberingRetry } from '../database/unique-violation.util';
+import { isUniqueViolation, withNumberingRetry } from '../database/unique-violation.util';
+import { AliasMovedError } from './registry.errors';
 import { AliasEventEntity } from './entities/alias-event.entity';
 import { Alias, ModelAliasEntity } from './entities/model-alias.entity';
 import { ModelVersionEntity } from './entities/model-version.entity';
@@ -76,25 +77,46 @@ export class ModelRegistryRepository {
   }
 
   /**
-   * Points the alias at `toVersion` and appends the event, atomically; the other replicas are told when it
-   * commits.
+   * Points the alias at `toVersion` and appends the event, atomically, if the alias still points at `fromVersion`
+   * (compare-and-set: the alias row is read locked on PostgreSQL; SQLite serialises writers). A move that lost a
+   * race with another process's move is refused (409) rather than recorded against a champion it never saw. The
+   * other replicas are told when it commits.
    */
-  moveAlias(move: AliasMove): Promise<AliasEventEntity> {
-    return this.dataSource.transaction(async (manager) => {
-      if (move.toVersion === null) {
-        await manager.delete(ModelAliasEntity, { modelName: move.modelName, alias: move.alias });
-      } else {
-        await manager.save(ModelAliasEntity, {
-          modelName: move.modelName,
-          alias: move.alias,
-          version: move.toVersion,
-          updatedAt: new Date(),
-        });
-      }
-      const event = await manager.save(AliasEventEntity, manager.create(AliasEventEntity, move));
-      await this.bus.publish({ type: 'alias', model: move.modelName }, manager);
-      return event;
-    });
+  async moveAlias(move: AliasMove): Promise<AliasEventEntity> {
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const read = manager
+          .getRepository(ModelAliasEntity)
+          .createQueryBuilder('a')
+          .where('a.model_name = :model AND a.alias = :alias', { model: move.modelName, alias: move.alias });
+        if (manager.connection.options.type === 'postgres') read.setLock('pessimistic_write');
+        const current = (await read.getOne())?.version ?? null;
+        if (current !== move.fromVersion) throw new AliasMovedError(move, current);
+        if (move.toVersion === null) {
+          await manager.delete(ModelAliasEntity, { modelName: move.modelName, alias: move.alias });
+        } else if (current === null) {
+          await manager.insert(ModelAliasEntity, {
+            modelName: move.modelName,
+            alias: move.alias,
+            version: move.toVersion,
+            updatedAt: new Date(),
+          });
+        } else {
+          await manager.update(
+            ModelAliasEntity,
+            { modelName: move.modelName, alias: move.alias },
+            { version: move.toVersion, updatedAt: new Date() },
+          );
+        }
+        const event = await manager.save(AliasEventEntity, manager.create(AliasEventEntity, move));
+        await this.bus.publish({ type: 'alias', model: move.modelName }, manager);
+        return event;
+      });
+    } catch (error) {
+      // Two first champions at once: the second insert meets the first's row.
+      if (isUniqueViolation(error)) throw new AliasMovedError(move, undefined);
+      throw error;
+    }
   }
 
   /** The alias history of a model, oldest first. */

@@ -34,4 +34,23 @@ export class ModelNotReadyError extends DomainError {
 export class ArtifactLoadError extends DomainError {
   readonly code = 'REGISTRY.ARTIFACT_REFUSED';
   readonly kind = 'unprocessable';
+  /**
+   * True when the artifact itself is bad (altered, malformed, not matching its definition): loading it again will
+   * not help. False when reading it failed (the database or the disk), which a later attempt may get past.
+   */
+  permanent = true;
+}
+
+/** An alias moved (by another process) between the moment a promotion read it and the moment it wrote it. */
+export class AliasMovedError extends DomainError {
+  readonly code = 'REGISTRY.ALIAS_MOVED';
+  readonly kind = 'conflict';
+
+  constructor(move: { modelName: string; alias: string; fromVersion: number | null }, now: number | null | undefined) {
+    super(
+      `The ${move.alias} of ${move.modelName} moved while this change was decided (expected ` +
+        `${move.fromVersion ?? 'none'}, found ${now === undefined ? 'a concurrent move' : (now ?? 'none')}); ` +
+        'read it again and retry',
+    );
+  }
 }

@@ -109,7 +109,9 @@ export class RegistryService {
     let skipped: string | undefined;
     if (alias === 'champion' && current !== undefined && !options.force) {
       const run = await this.runs.findRun(version.runId);
-      const champion = this.active.get(name) ?? (await this.active.load(await this.version(name, current)));
+      // The champion the database names (another process may have moved it since this one last served it).
+      const served = this.active.get(name);
+      const champion = served?.version === current ? served : await this.active.load(await this.version(name, current));
       skipped = incomparable(candidate.definition, champion.definition);
       if (run && !skipped) comparison = await this.evaluator.compare(run, candidate, champion);
       const margin = candidate.definition.gate.margin ?? this.config.PROMOTION_MARGIN;

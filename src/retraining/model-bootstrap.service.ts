@@ -39,22 +39,21 @@ export class ModelBootstrapService implements OnApplicationBootstrap {
 
   private async bootstrapAll(): Promise<void> {
     const champions = new Map((await this.repository.championStates()).map((s) => [s.model, s]));
-    await Promise.all(
-      this.data.names.map(async (name) => {
-        try {
-          const champion = champions.get(name);
-          if (champion) {
-            if (!this.config.serves) return; // a worker loads versions only to gate them
-            const model = await this.active.load(await this.registry.version(name, champion.version));
-            this.active.activate(model, champion.sequence);
-          } else {
-            await this.train(name);
-          }
-        } catch (error) {
-          this.logger.error(`Could not serve ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    // One model after another, as a first start always trained them (the training thread and the memory are one).
+    for (const name of this.data.names) {
+      try {
+        const champion = champions.get(name);
+        if (champion) {
+          if (!this.config.serves) continue; // a worker loads versions only to gate them
+          const model = await this.active.load(await this.registry.version(name, champion.version));
+          this.active.activate(model, champion.sequence);
+        } else {
+          await this.train(name);
         }
-      }),
-    );
+      } catch (error) {
+        this.logger.error(`Could not serve ${name}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
   }
 
   private async train(name: string): Promise<void> {

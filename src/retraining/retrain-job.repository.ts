@@ -70,6 +70,8 @@ export class RetrainJobRepository {
         claimedBy: claimant,
         leaseExpiresAt: Date.now() + ttlMs,
         attempts: () => '"attempts" + 1',
+        error: null, // a previous attempt's interruption; this attempt writes its own
+        errorDetails: null,
       })
       .where(`"id" = (${pick.getQuery()}) AND "status" = 'queued'`)
       .setParameters(pick.getParameters())
@@ -87,6 +89,11 @@ export class RetrainJobRepository {
       { leaseExpiresAt: Date.now() + ttlMs },
     );
     return (result.affected ?? 0) > 0;
+  }
+
+  /** Whether `claimant` still holds the running job `id`. */
+  holds(id: string, claimant: string): Promise<boolean> {
+    return this.jobs.existsBy({ id, claimedBy: claimant, status: 'running' });
   }
 
   /** Records how the attempt of `claimant` ended; false when the job was no longer its own. */

@@ -141,7 +141,10 @@ export class RetrainScheduler implements OnApplicationBootstrap {
       onTick: () => {
         const tick = next ?? new Date();
         next = job.nextDate().toJSDate();
-        void onTick(tick);
+        // A database outage while a tick waits for its jobs is logged, never an unhandled rejection.
+        onTick(tick).catch((error: unknown) =>
+          this.logger.error(`Scheduled retraining ${key} failed: ${String(error)}`),
+        );
       },
     });
     this.scheduler.addCronJob(key, job);

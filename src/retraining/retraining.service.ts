@@ -6,6 +6,7 @@ import { CLUSTER_EVENT } from '../cluster/cluster.events';
 import { DomainError } from '../common/errors/domain.error';
 import { AppConfig } from '../config/app-config';
 import { DataService } from '../data/data.service';
+import { ModelCatalog } from '../definitions/model-catalog.service';
 import { ServiceMetrics } from '../monitoring/service-metrics';
 import { bestRun } from '../registry/best-run.util';
 import { PromotionRefusedError } from '../registry/registry.errors';
@@ -43,8 +44,11 @@ export interface RetrainRequest {
 @Injectable()
 export class RetrainingService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RetrainingService.name);
-  /** Jobs running in this process, by id, with the token of their claim. */
-  private readonly running = new Map<string, { done: Promise<RetrainJobEntity>; claimant: string }>();
+  /**
+   * Jobs running in this process, by id, with the token of their claim and whether they have started to commit
+   * their result (register, promote): from then on a shutdown waits for them instead of giving them back.
+   */
+  private readonly running = new Map<string, RunningJob>();
   private sweeper?: NodeJS.Timeout;
   private poller?: NodeJS.Timeout;
   private polling = false;
@@ -59,6 +63,7 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
     private readonly jobs: RetrainJobRepository,
     private readonly metrics: ServiceMetrics,
     private readonly bus: ClusterBus,
+    private readonly catalog: ModelCatalog,
   ) {}
 
   private get ttlMs(): number {
@@ -83,7 +88,11 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
     this.closing = true;
     clearInterval(this.sweeper);
     clearInterval(this.poller);
-    for (const [id, { claimant }] of this.running) {
+    for (const [id, { claimant, committing, done }] of this.running) {
+      if (committing) {
+        await done.catch(() => undefined); // registering or promoting: a few ms, and then recorded
+        continue;
+      }
       const job = await this.jobs.find(id);
       if (job?.status !== 'running' || job.claimedBy !== claimant) continue;
       await this.takeBack(job, 'the service shut down before the job finished', claimant); // now, not at expiry
@@ -182,8 +191,9 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /**
-   * Claims and runs queued jobs, one at a time per process: a process that trains claims the next job only when
-   * it runs none (the training worker thread is one).
+   * Claims and runs queued jobs, one at a time: a process that trains claims a queued job only when it runs none,
+   * so a worker's CPU goes to one training at a time. (A job this process queues itself, with role `all` or
+   * `worker`, is claimed at once, as a retraining always started: two models may then train side by side.)
    */
   async poll(): Promise<void> {
     if (this.polling || this.closing || !this.config.trains) return;
@@ -208,8 +218,9 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
     const job = await this.jobs.claim(claimant, this.ttlMs, id);
     if (!job) return null;
     this.logger.log(`Retraining job ${job.id} of ${job.modelName} claimed (attempt ${job.attempts}, ${claimant})`);
-    const done = this.run(job, claimant).finally(() => this.running.delete(job.id));
-    this.running.set(job.id, { done, claimant });
+    const entry: RunningJob = { claimant, committing: false, lost: false, done: Promise.resolve(job) };
+    entry.done = this.run(job, entry).finally(() => this.running.delete(job.id));
+    this.running.set(job.id, entry);
     return job;
   }
 
@@ -251,11 +262,25 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
     }
   }
 
-  private async run(job: RetrainJobEntity, claimant: string): Promise<RetrainJobEntity> {
+  /**
+   * Before a job commits anything (a version, an alias move), it must still be this process's: not given back at
+   * shutdown, not taken back by another process after a lost lease. From then on a shutdown waits for it.
+   */
+  private async startCommitting(job: RetrainJobEntity, entry: RunningJob): Promise<void> {
+    const held = !this.closing && !entry.lost && (await this.jobs.holds(job.id, entry.claimant));
+    if (!held || this.closing || entry.lost) {
+      throw new JobLostError(this.closing ? 'the service is shutting down' : 'another process took the job back');
+    }
+    entry.committing = true;
+  }
+
+  private async run(job: RetrainJobEntity, entry: RunningJob): Promise<RetrainJobEntity> {
+    const { claimant } = entry;
     const model = job.modelName;
     const heartbeat = setInterval(() => {
       void this.jobs.renew(job.id, claimant, this.ttlMs).then(
-        (kept) => kept || this.logger.error(`Retraining job ${job.id} of ${model} lost its lease`),
+        (kept) =>
+          kept || ((entry.lost = true), this.logger.error(`Retraining job ${job.id} of ${model} lost its lease`)),
         (error: unknown) => this.logger.warn(`Lease heartbeat of job ${job.id} failed: ${String(error)}`),
       );
     }, this.ttlMs / 3);
@@ -270,6 +295,8 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
     };
     let outcome: RetrainOutcome = 'failed';
     try {
+      // The definition may have been set on another replica a moment ago: read it before training it.
+      await this.catalog.sync(model);
       const prepared = await stage('data', () => this.data.prepare(model));
       job.datasetVersion = prepared.dataset.version;
       const runs = await stage('train', () =>
@@ -278,6 +305,7 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
       job.runIds = runs.map((r) => r.id);
       const best = bestRun(prepared.model.definition.gate.metric, runs);
       job.bestRunId = best.id;
+      await this.startCommitting(job, entry);
       const version = await stage('register', () => this.registry.register(model, best.id, prepared.model.definition));
       job.version = version.version;
       // A model's first training is the system's, as it was before jobs (the alias history says `bootstrap`).
@@ -301,14 +329,19 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
       job.status = 'failed';
       job.error = error instanceof Error ? error.message : String(error);
       job.errorDetails = error instanceof DomainError && error.errors?.length ? error.errors.slice(0, 100) : null;
-      this.logger.error(`Retraining job ${job.id} of ${model} failed: ${job.error}`);
+      if (error instanceof JobLostError) {
+        this.logger.warn(`Retraining job ${job.id} of ${model} stopped before registering: ${error.message}`);
+      } else {
+        this.logger.error(`Retraining job ${job.id} of ${model} failed: ${job.error}`);
+      }
     } finally {
       clearInterval(heartbeat);
     }
     job.outcome = outcome;
     job.finishedAt = new Date();
     const seconds = (job.finishedAt.getTime() - (job.claimedAt ?? job.startedAt).getTime()) / 1000;
-    if (this.closing) return job; // onModuleDestroy gave the job back; the database is closing
+    // Given back at shutdown, or taken back by another process: whoever has it now records it.
+    if (!entry.committing && (this.closing || entry.lost)) return job;
     this.metrics.retrained(model, outcome, seconds, job.status === 'succeeded');
     if (!(await this.jobs.finish(job, claimant))) {
       this.logger.error(
@@ -327,5 +360,16 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
     return job;
   }
 }
+
+interface RunningJob {
+  claimant: string;
+  done: Promise<RetrainJobEntity>;
+  committing: boolean;
+  /** The heartbeat found the lease gone (another process took the job back). */
+  lost: boolean;
+}
+
+/** A job this process may no longer commit (it gave it back, or lost it): its result is not recorded. */
+class JobLostError extends Error {}
 
 const round = (seconds: number): number => Math.round(seconds * 1000) / 1000;

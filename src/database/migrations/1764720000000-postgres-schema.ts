@@ -3,7 +3,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * The whole schema on PostgreSQL, as the SQLite migrations before it leave it (a PostgreSQL database starts at
  * this release, so it needs no history of its own), plus the content-addressed artifact store that lets replicas
- * share model artifacts without a shared volume. Timestamps are written and read as UTC (see DatabaseModule).
+ * share model artifacts without a shared volume. Timestamps are written and read as UTC, and the prediction log's ids
+are 64-bit (see DatabaseModule).
  */
 export class PostgresSchema1764720000000 implements MigrationInterface {
   name = 'PostgresSchema1764720000000';
@@ -24,7 +25,7 @@ const UP = [
   `CREATE INDEX "IDX_runs_model_started" ON "runs"("model_name", "started_at") `,
   `CREATE TABLE "model_definitions" ("id" SERIAL NOT NULL, "name" character varying(64) NOT NULL, "revision" integer NOT NULL, "action" character varying(16) NOT NULL, "document" json, "actor" character varying(128) NOT NULL, "reason" character varying(500), "created_at" TIMESTAMP NOT NULL DEFAULT now(), CONSTRAINT "PK_096dc87a22868518847dc45d1be" PRIMARY KEY ("id"))`,
   `CREATE UNIQUE INDEX "UQ_model_definitions_name_revision" ON "model_definitions"("name", "revision") `,
-  `CREATE TABLE "predictions" ("id" SERIAL NOT NULL, "created_at" TIMESTAMP NOT NULL, "model_name" character varying(64) NOT NULL, "model_version" integer NOT NULL, "request_id" character varying(128) NOT NULL, "row_count" integer NOT NULL DEFAULT '1', "inputs" json NOT NULL, "outputs" json NOT NULL, "latency_ms" double precision NOT NULL, CONSTRAINT "PK_b92c9e4db595214b289f5e28adc" PRIMARY KEY ("id"))`,
+  `CREATE TABLE "predictions" ("id" BIGSERIAL NOT NULL, "created_at" TIMESTAMP NOT NULL, "model_name" character varying(64) NOT NULL, "model_version" integer NOT NULL, "request_id" character varying(128) NOT NULL, "row_count" integer NOT NULL DEFAULT '1', "inputs" json NOT NULL, "outputs" json NOT NULL, "latency_ms" double precision NOT NULL, CONSTRAINT "PK_b92c9e4db595214b289f5e28adc" PRIMARY KEY ("id"))`,
   `CREATE INDEX "IDX_predictions_model_time" ON "predictions"("model_name", "created_at") `,
   `CREATE TABLE "alias_events" ("id" SERIAL NOT NULL, "model_name" character varying(64) NOT NULL, "alias" character varying(16) NOT NULL, "from_version" integer, "to_version" integer, "action" character varying(16) NOT NULL, "reason" character varying(1024) NOT NULL, "actor" character varying(128) NOT NULL, "forced" boolean NOT NULL DEFAULT false, "created_at" TIMESTAMP NOT NULL DEFAULT now(), CONSTRAINT "PK_25ec29c97704ca4016e7aeca759" PRIMARY KEY ("id"))`,
   `CREATE INDEX "IDX_alias_events_model" ON "alias_events"("model_name", "id") `,

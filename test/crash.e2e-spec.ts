@@ -1,21 +1,13 @@
 import Database from 'better-sqlite3';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HOUSING_SPEC } from './support/builtin-models';
-import { freePort } from './support/free-port';
-import { realHousingCsvPath, REPO_ROOT } from './support/housing-data';
+import { buildService, PROCESS_ADMIN_KEY, ServiceProcess, sleep, startService } from './support/service-process';
 
-const ADMIN_KEY = 'crash-test-admin-key-0123456789';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const ADMIN_KEY = PROCESS_ADMIN_KEY;
 
-interface Service {
-  child: ChildProcess;
-  base: string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output: () => string;
-}
+type Service = ServiceProcess;
 
 /**
  * Real processes on one data directory, killed the hard way: the registry stays consistent, interrupted work is
@@ -26,41 +18,9 @@ describe('crash safety with real processes (e2e)', () => {
   const running: Service[] = [];
 
   async function start(env: Record<string, string> = {}): Promise<Service> {
-    const port = await freePort();
-    let output = '';
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'main.js')], {
-      cwd: dir,
-      env: {
-        PATH: process.env.PATH ?? '',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        HOUSING_CSV_PATH: realHousingCsvPath(),
-        ADMIN_API_KEY: ADMIN_KEY,
-        LOG_LEVEL: 'warn',
-        RETRAIN_CRON: 'off',
-        RETRAIN_LEASE_TTL_S: '5',
-        DRIFT_CHECK_INTERVAL_S: '0',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.once('exit', (code, signal) => resolve({ code, signal })),
-    );
-    const service = { child, base: `http://127.0.0.1:${port}`, exited, output: () => output };
+    const service = await startService(dir, { RETRAIN_LEASE_TTL_S: '5', ...env }, { timeoutMs: 120_000 });
     running.push(service);
-    for (let i = 0; i < 480; i++) {
-      const ready = await fetch(`${service.base}/health/ready`).then(
-        (r) => r.status === 200,
-        () => false,
-      );
-      if (ready) return service;
-      if (child.exitCode !== null) break;
-      await sleep(250);
-    }
-    throw new Error(`the service did not become ready:\n${output}`);
+    return service;
   }
 
   const predict = async (service: Service, id: string): Promise<number> => {
@@ -108,7 +68,7 @@ describe('crash safety with real processes (e2e)', () => {
   };
 
   beforeAll(() => {
-    execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build-if-needed.mjs')], { cwd: REPO_ROOT });
+    buildService();
     dir = mkdtempSync(join(tmpdir(), 'nest-mlops-crash-'));
   }, 180_000);
 

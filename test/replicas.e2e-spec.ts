@@ -92,6 +92,14 @@ describe('replicas and a training worker on PostgreSQL (e2e)', () => {
   };
   const predictVersion = async (service: ServiceProcess) =>
     (await call(service, '/predict/housing', HOUSING_SPEC.example)).version;
+  /** Milliseconds from `since` until `service` answers with `version` (Infinity after 5 s). */
+  const servedAfter = async (service: ServiceProcess, version: number, since: number): Promise<number> => {
+    while (Date.now() - since < 5000) {
+      if ((await predictVersion(service)) === version) return Date.now() - since;
+      await sleep(20);
+    }
+    return Infinity;
+  };
 
   beforeAll(async () => {
     buildService();
@@ -144,27 +152,13 @@ describe('replicas and a training worker on PostgreSQL (e2e)', () => {
     const committed = Date.now();
     const promoted = await call(a, `/models/${HOUSING}/versions/2/promote`, { force: true, reason: 'replica test' });
     expect(promoted.status).toBe(200);
-    let seenAfter = Infinity;
-    while (Date.now() - committed < 5000) {
-      if ((await predictVersion(b)) === 2) {
-        seenAfter = Date.now() - committed;
-        break;
-      }
-      await sleep(20);
-    }
+    const seenAfter = await servedAfter(b, 2, committed);
     expect(seenAfter).toBeLessThan(1000);
     expect(await predictVersion(a)).toBe(2);
 
     const rolledBack = Date.now();
     expect((await call(b, `/models/${HOUSING}/rollback`, { reason: 'back' })).status).toBe(200);
-    let backAfter = Infinity;
-    while (Date.now() - rolledBack < 5000) {
-      if ((await predictVersion(a)) === 1) {
-        backAfter = Date.now() - rolledBack;
-        break;
-      }
-      await sleep(20);
-    }
+    const backAfter = await servedAfter(a, 1, rolledBack);
     expect(backAfter).toBeLessThan(1000);
     process.stdout.write(
       `replicas: promotion on A served by B after ${seenAfter} ms, rollback on B by A after ${backAfter} ms\n`,
@@ -180,14 +174,7 @@ describe('replicas and a training worker on PostgreSQL (e2e)', () => {
     expect(rowCount).toBe(3);
     const committed = Date.now();
     expect((await call(a, `/models/${HOUSING}/versions/2/promote`, { force: true })).status).toBe(200);
-    let seenAfter = Infinity;
-    while (Date.now() - committed < 5000) {
-      if ((await predictVersion(b)) === 2) {
-        seenAfter = Date.now() - committed;
-        break;
-      }
-      await sleep(20);
-    }
+    const seenAfter = await servedAfter(b, 2, committed);
     expect(seenAfter).toBeLessThan(2000); // reconnect (first retry after 250 ms) + the resync it triggers
     const metrics = await fetch(`${b.base}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/^cluster_listener_up 1$/m);

@@ -38,7 +38,7 @@ export class ClusterBus implements OnApplicationBootstrap, OnApplicationShutdown
     /** Absent in the command-line tools, which have no /metrics. */
     @Optional() private readonly metrics?: ServiceMetrics,
   ) {
-    metrics?.onScrape(() => metrics.clusterListening(this.config.DATABASE_URL ? this.connected : undefined));
+    metrics?.onScrape(() => metrics.clusterListening(this.connected));
   }
 
   /** Whether messages travel between processes (PostgreSQL). */

@@ -131,7 +131,7 @@ export const METRICS = {
   clusterListening: {
     kind: 'gauge',
     name: 'cluster_listener_up',
-    help: "1 while this process listens for other replicas' changes (PostgreSQL LISTEN), 0 while it reconnects",
+    help: "1 while this process listens for other replicas' changes (PostgreSQL LISTEN); 0 while it reconnects, and on SQLite",
     labelNames: [],
   },
   clusterMessages: {

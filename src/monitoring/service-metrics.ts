@@ -118,10 +118,9 @@ export class ServiceMetrics {
     this.rateLimitFailOpen.inc();
   }
 
-  /** Whether the notification connection is up (undefined: no shared database, the series is absent). */
-  clusterListening(up: boolean | undefined): void {
-    if (up === undefined) this.clusterListener.reset();
-    else this.clusterListener.set(up ? 1 : 0);
+  /** Whether the notification connection is up (false on SQLite, where there is none). */
+  clusterListening(up: boolean): void {
+    this.clusterListener.set(up ? 1 : 0);
   }
 
   /** A change notification of `type` arrived from another replica. */

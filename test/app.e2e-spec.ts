@@ -45,6 +45,18 @@ describe('service (e2e)', () => {
     });
   });
 
+  it('exports the per-model counters at 0 before anything happens, so increase() alerts work from the first scrape', async () => {
+    const metrics = (await t.app.inject({ url: '/metrics' })).body;
+    for (const model of ['california-housing', 'iris']) {
+      for (const outcome of ['promoted', 'not_promoted', 'failed', 'interrupted']) {
+        expect(metrics).toContain(`retrain_runs_total{model="${model}",outcome="${outcome}"} 0\n`);
+      }
+      expect(metrics).toContain(`model_swaps_total{model="${model}"} 0\n`);
+      expect(metrics).toContain(`model_load_failures_total{model="${model}"} 0\n`);
+      expect(metrics).toContain(`champion_syncs_total{model="${model}",via="periodic"} 0\n`);
+    }
+  });
+
   it('lists nothing before any dataset is prepared', async () => {
     const res = await get('/datasets');
     expect(res.statusCode).toBe(200);

@@ -160,11 +160,14 @@ describe('GradientBoostedTrees', () => {
     for (const json of bad) {
       expect(() => GradientBoostedTrees.fromJSON(json)).toThrow(ModelFormatError);
     }
+    let thrown: unknown;
     try {
       GradientBoostedTrees.fromJSON({});
-    } catch (err) {
-      expect((err as ModelFormatError).code).toBe('ML.INVALID_MODEL_FORMAT');
+    } catch (error) {
+      thrown = error;
     }
+    expect(thrown).toBeInstanceOf(ModelFormatError);
+    expect((thrown as ModelFormatError).code).toBe('ML.INVALID_MODEL_FORMAT');
   });
 
   it('rejects bad input shapes and parameters', () => {

@@ -66,8 +66,24 @@ export class ServiceMetrics {
     this.predictionDuration.labels(model, String(version), 'error').observe(seconds);
   }
 
+  /**
+   * Exports the per-model counters of `model` at 0 until something happens (Prometheus' advice on missing
+   * metrics: `increase()` and `rate()` alerts then work from the first scrape). Idempotent; run at each scrape.
+   */
+  declareModel(model: string): void {
+    this.modelSwaps.labels(model).inc(0);
+    this.modelLoadFailures.labels(model).inc(0);
+    for (const via of ['notification', 'periodic']) this.aliasSyncs.labels(model, via).inc(0);
+  }
+
+  /** Exports `retrain_runs_total` of `model` at 0 for every outcome the pipeline can report. */
+  declareRetrainOutcomes(model: string, outcomes: readonly string[]): void {
+    for (const outcome of outcomes) this.retrainRuns.labels(model, outcome).inc(0);
+  }
+
   /** `model` now serves `version` as its champion (replacing `previous`, if any). */
   swapped(model: string, version: number, previous: number | undefined): void {
+    for (const outcome of ['ok', 'error']) this.predictions.labels(model, String(version), outcome).inc(0);
     if (previous !== undefined) this.modelInfo.remove(model, String(previous), 'champion');
     this.modelInfo.labels(model, String(version), 'champion').set(1);
     this.modelSwaps.labels(model).inc();

@@ -36,7 +36,10 @@ export class ActiveModels {
     private readonly artifacts: ArtifactStore,
   ) {
     metrics.onScrape(() => {
-      for (const name of data.names) metrics.ready(name, this.served.has(name));
+      for (const name of data.names) {
+        metrics.ready(name, this.served.has(name));
+        metrics.declareModel(name);
+      }
     });
   }
 

@@ -13,7 +13,7 @@ import { PromotionRefusedError } from '../registry/registry.errors';
 import { RegistryService } from '../registry/registry.service';
 import { RunRepository } from '../training/run.repository';
 import { TrainingService } from '../training/training.service';
-import { RetrainJobEntity, RetrainOutcome, RetrainTrigger } from './entities/retrain-job.entity';
+import { RETRAIN_OUTCOMES, RetrainJobEntity, RetrainOutcome, RetrainTrigger } from './entities/retrain-job.entity';
 import { RetrainJobRepository } from './retrain-job.repository';
 import { RetrainDuplicateError, RetrainInProgressError, RetrainJobNotFoundError } from './retraining.errors';
 
@@ -64,7 +64,11 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
     private readonly metrics: ServiceMetrics,
     private readonly bus: ClusterBus,
     private readonly catalog: ModelCatalog,
-  ) {}
+  ) {
+    metrics.onScrape(() => {
+      for (const name of catalog.names) metrics.declareRetrainOutcomes(name, RETRAIN_OUTCOMES);
+    });
+  }
 
   private get ttlMs(): number {
     return this.config.RETRAIN_LEASE_TTL_S * 1000;

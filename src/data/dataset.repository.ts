@@ -1,14 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
+import { isUniqueViolation } from '../database/unique-violation.util';
 import { DatasetSplitEntity } from './entities/dataset-split.entity';
 import { DatasetEntity } from './entities/dataset.entity';
 
 type NewDataset = Omit<DatasetEntity, 'id' | 'createdAt' | 'splits'>;
 type NewSplit = Omit<DatasetSplitEntity, 'id' | 'createdAt' | 'dataset'>;
-
-const isUniqueViolation = (error: unknown): boolean =>
-  error instanceof QueryFailedError && /UNIQUE|duplicate key/i.test(error.message);
 
 /** Dataset versions and their splits. Creation is idempotent, also when two processes race to create a row. */
 @Injectable()

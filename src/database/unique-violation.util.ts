@@ -1,6 +1,9 @@
 import { QueryFailedError } from 'typeorm';
 
-/** Whether a database error is a unique-constraint violation (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE). */
+/**
+ * Whether a database error is a unique-constraint violation (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE):
+ * the one error a find-or-create or a numbered insert answers by reading (or numbering) again; any other is thrown.
+ */
 export function isUniqueViolation(error: unknown): boolean {
   if (!(error instanceof QueryFailedError)) return false;
   const { code } = error.driverError as { code?: unknown };

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
+import { isUniqueViolation } from '../database/unique-violation.util';
 import { ExperimentEntity } from './entities/experiment.entity';
 import { RunEntity, RunStatus } from './entities/run.entity';
 
@@ -25,7 +26,7 @@ export class RunRepository {
     try {
       return await this.experiments.save(this.experiments.create({ name }));
     } catch (error) {
-      if (!(error instanceof QueryFailedError)) throw error;
+      if (!isUniqueViolation(error)) throw error; // another process created it first
       return this.experiments.findOneByOrFail({ name });
     }
   }

@@ -1,3 +1,4 @@
+import { isUniqueViolation } from '../src/database/unique-violation.util';
 import { DefinitionRepository } from '../src/definitions/definition.repository';
 import { ModelRegistryRepository } from '../src/registry/model-registry.repository';
 import { AliasMovedError } from '../src/registry/registry.errors';
@@ -28,6 +29,18 @@ describe('database migrations on SQLite (e2e)', () => {
   it('produce exactly the schema the entities describe (no pending changes)', async () => {
     const pending = await t.dataSource.driver.createSchemaBuilder().log();
     expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+  });
+
+  it('tell a unique-key conflict from any other error (the one error a find-or-create retries)', async () => {
+    await t.dataSource.query(`INSERT INTO experiments (name) VALUES ('dup')`);
+    const conflict: unknown = await t.dataSource
+      .query(`INSERT INTO experiments (name) VALUES ('dup')`)
+      .catch((e: unknown) => e);
+    expect(isUniqueViolation(conflict)).toBe(true);
+    const other: unknown = await t.dataSource.query(`INSERT INTO no_such_table VALUES (1)`).catch((e: unknown) => e);
+    expect(other).toBeInstanceOf(Error);
+    expect(isUniqueViolation(other)).toBe(false);
+    await t.dataSource.query(`DELETE FROM experiments WHERE name = 'dup'`);
   });
 
   it('use a WAL journal and a busy timeout on the SQLite file', async () => {
@@ -230,6 +243,18 @@ describe('database migrations on PostgreSQL (e2e)', () => {
     await t.dataSource.query(`DELETE FROM model_aliases WHERE model_name = 'race'`);
     await t.dataSource.query(`DELETE FROM model_versions WHERE model_name = 'race'`);
     await t.dataSource.query(`DELETE FROM model_definitions WHERE name = 'race'`);
+  });
+
+  it('tell a unique-key conflict from any other error (the one error a find-or-create retries)', async () => {
+    await t.dataSource.query(`INSERT INTO experiments (name) VALUES ('dup')`);
+    const conflict: unknown = await t.dataSource
+      .query(`INSERT INTO experiments (name) VALUES ('dup')`)
+      .catch((e: unknown) => e);
+    expect(isUniqueViolation(conflict)).toBe(true);
+    const other: unknown = await t.dataSource.query(`INSERT INTO no_such_table VALUES (1)`).catch((e: unknown) => e);
+    expect(other).toBeInstanceOf(Error);
+    expect(isUniqueViolation(other)).toBe(false);
+    await t.dataSource.query(`DELETE FROM experiments WHERE name = 'dup'`);
   });
 
   it('store timestamps as UTC whatever the time zone of the session', async () => {

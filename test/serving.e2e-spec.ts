@@ -161,6 +161,24 @@ describe('registry and serving (e2e)', () => {
     const v2version = await post('/v2/models/california-housing/versions/2/infer', { inputs: tensors });
     expect(v2version.json().model_version).toBe('2');
     expect(v2version.json().outputs[0].data[0]).not.toBeCloseTo(single, 6);
+    // The version in the path is a name: one the model does not have is a 404 in the protocol's shape, whatever it
+    // looks like (MLServer answers so); an unknown model too.
+    for (const version of ['99', 'abc', '0', '1.5', '-1', '99999999999', 'v2', '%20']) {
+      for (const [method, suffix] of [
+        ['POST', '/infer'],
+        ['GET', ''],
+        ['GET', '/ready'],
+      ] as const) {
+        const url = `/v2/models/california-housing/versions/${version}${suffix}`;
+        const res = method === 'POST' ? await post(url, { inputs: tensors }) : await get(url);
+        expect([url, res.statusCode]).toEqual([url, 404]);
+        expect(Object.keys(res.json())).toEqual(['error']);
+        expect(res.json().error).toContain('has no version');
+      }
+    }
+    const unknownModel = await post('/v2/models/nope/versions/abc/infer', { inputs: tensors });
+    expect(unknownModel.statusCode).toBe(404);
+    expect(unknownModel.json().error).toContain('nope');
   });
 
   it('serves iris with class probabilities, also as one [n, 4] tensor', async () => {

@@ -44,7 +44,7 @@ export class V2Controller {
 
   @Get('models/:name/versions/:version')
   versionMetadata(@Param() params: V2ModelVersionParamDto): Promise<object> {
-    return this.v2.metadata(params.name, params.version);
+    return this.v2.metadata(params.name, this.v2.versionNamed(params.name, params.version));
   }
 
   @Get('models/:name/ready')
@@ -54,7 +54,7 @@ export class V2Controller {
 
   @Get('models/:name/versions/:version/ready')
   versionReady(@Param() params: V2ModelVersionParamDto): Promise<{ name: string; ready: boolean }> {
-    return this.v2.modelReady(params.name, params.version);
+    return this.v2.modelReady(params.name, this.v2.versionNamed(params.name, params.version));
   }
 
   /** Inference with the served version. */
@@ -78,6 +78,6 @@ export class V2Controller {
     @Body() body: unknown,
     @RequestId() id: string,
   ): Promise<object> {
-    return this.v2.infer(params.name, body, id, params.version);
+    return this.v2.infer(params.name, body, id, this.v2.versionNamed(params.name, params.version));
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { APP_VERSION } from '../common/app-version';
 import { ModelCatalog } from '../definitions/model-catalog.service';
 import { ActiveModels } from '../registry/active-models.service';
-import { ModelNotReadyError } from '../registry/registry.errors';
+import { ModelNotReadyError, ModelVersionNotFoundError } from '../registry/registry.errors';
 import { RegistryService } from '../registry/registry.service';
 import { ServedModel } from '../registry/served-model';
 import { InputValidators } from './model-input.validator';
@@ -37,6 +37,16 @@ export class V2Service {
 
   server(): { name: string; version: string; extensions: string[] } {
     return { name: 'nest-mlops', version: APP_VERSION, extensions: [] };
+  }
+
+  /**
+   * The registered version a path's version name stands for: its number. A name that is no version number of a
+   * model the service knows is ModelVersionNotFoundError (404), like a number the model has no version for.
+   */
+  versionNamed(name: string, version: string): number {
+    this.registry.requireModel(name);
+    if (!/^[1-9][0-9]{0,8}$/.test(version)) throw new ModelVersionNotFoundError(name, version);
+    return Number(version);
   }
 
   /** Ready exactly when /health/ready is (database, every model served, disk); 503 naming the failing checks. */

@@ -4,8 +4,10 @@ export class ModelVersionNotFoundError extends DomainError {
   readonly code = 'REGISTRY.VERSION_NOT_FOUND';
   readonly kind = 'not_found';
 
-  constructor(name: string, version: number) {
-    super(`Model ${name} has no version ${version}`);
+  constructor(name: string, version: number | string) {
+    super(
+      `Model ${name} has no version ${typeof version === 'number' ? version : JSON.stringify(version.slice(0, 80))}`,
+    );
   }
 }
 

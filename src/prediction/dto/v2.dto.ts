@@ -1,15 +1,18 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, Min } from 'class-validator';
+import { IsString, MaxLength } from 'class-validator';
 import { ModelNameParamDto } from '../../definitions/dto/model-name.dto';
 
 export class V2ModelParamDto extends ModelNameParamDto {}
 
+/**
+ * The version in an Open Inference path is a name (the protocol's `model_version` is a string): whatever it looks
+ * like, one the model does not have is a 404 in the protocol's error shape, as MLServer answers, not a 400.
+ */
 export class V2ModelVersionParamDto extends V2ModelParamDto {
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  version!: number;
+  @ApiProperty({ example: '1', description: "A registered version's name (its number)" })
+  @MaxLength(1024)
+  @IsString()
+  version!: string;
 }
 
 export class V2InferenceResponseDto {

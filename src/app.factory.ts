@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { APP_VERSION } from './common/app-version';
 import { AppConfig } from './config/app-config';
 import { ModelCatalog } from './definitions/model-catalog.service';
+import { CsvBody } from './prediction/mlflow-payload.util';
 import { withModelRoutes } from './prediction/openapi/model-routes.openapi';
 import { ActiveModels } from './registry/active-models.service';
 import type { IncomingMessage } from 'node:http';
@@ -27,9 +28,35 @@ const DEFINITION_URL = /^\/models\/[^/?]+\/definition(\?|$)/;
 class UnsupportedMediaTypeError extends Error {
   readonly statusCode = 415;
 
-  constructor(contentType: string | undefined) {
-    super(`Request bodies must be JSON (content-type application/json), not ${contentType ?? 'unspecified'}`);
+  constructor(contentType: string | undefined, message?: string) {
+    super(
+      message ?? `Request bodies must be JSON (content-type application/json), not ${contentType ?? 'unspecified'}`,
+    );
   }
+}
+
+const INVOCATIONS_URL = /^\/invocations(\?|$)/;
+
+/**
+ * MLflow's scoring server reads `application/json` and `text/csv` bodies, in UTF-8 only, and refuses any other
+ * content-type parameter (`mlflow/pyfunc/scoring_server`'s `invocations`); its messages, as 415.
+ */
+function invocationsTypeProblem(contentType: string): string | undefined {
+  const [mime, ...parameters] = contentType.split(';').map((part) => part.trim());
+  const values = new Map(
+    parameters
+      .filter(Boolean)
+      .map((p) => [p.split('=')[0].trim().toLowerCase(), p.split('=').slice(1).join('=').trim()]),
+  );
+  if ((values.get('charset') ?? 'utf-8').replace(/^"|"$/g, '').toLowerCase() !== 'utf-8') {
+    return 'The scoring server only supports UTF-8';
+  }
+  const unexpected = [...values.keys()].filter((key) => key !== 'charset');
+  if (unexpected.length > 0) return `Unrecognized content type parameters: ${unexpected.join(', ')}`;
+  if (!['application/json', 'text/csv'].includes(mime.toLowerCase())) {
+    return `This predictor only supports the following content types: application/json, text/csv. Got '${contentType || 'none'}'.`;
+  }
+  return undefined;
 }
 
 /** A route a worker process does not serve (it serves health and metrics only): 404 in the one error shape. */
@@ -96,7 +123,7 @@ function enforceRequestTimeout(adapter: FastifyAdapter, ms: number): void {
 
 /**
  * Fastify options shared by the service and the e2e tests: request ids, a 1 MiB body limit (413), JSON bodies only
- * (415), and REQUEST_TIMEOUT_MS to receive a whole request (408; 0 = none).
+ * (415; also YAML for definitions, and CSV for MLflow's /invocations, which follows MLflow's content-type rules), and REQUEST_TIMEOUT_MS to receive a whole request (408; 0 = none).
  */
 export function createAdapter(options: { requestTimeoutMs?: number } = {}): FastifyAdapter {
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
@@ -111,12 +138,22 @@ export function createAdapter(options: { requestTimeoutMs?: number } = {}): Fast
   adapter.getInstance().addHook('onRequest', (request, _reply, done) => {
     const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'];
     const type = request.headers['content-type'] ?? '';
+    if (hasBody && INVOCATIONS_URL.test(request.url)) {
+      const problem = invocationsTypeProblem(type);
+      return done(problem ? new UnsupportedMediaTypeError(type, problem) : undefined);
+    }
     const accepted = JSON_TYPE.test(type) || (YAML_TYPE.test(type) && DEFINITION_URL.test(request.url));
     done(hasBody && !accepted ? new UnsupportedMediaTypeError(type || undefined) : undefined);
   });
   adapter
     .getInstance()
     .addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  // CSV (a header and rows), for MLflow's /invocations only: the onRequest hook refuses it elsewhere.
+  adapter
+    .getInstance()
+    .addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) =>
+      done(null, new CsvBody(body as string)),
+    );
   return adapter;
 }
 

@@ -316,7 +316,7 @@ describe('registry and serving (e2e)', () => {
       expect(mlflow.statusCode).toBe(400);
       expect(mlflow.json()).toMatchObject({
         error_code: 'BAD_REQUEST',
-        message: expect.stringContaining('exactly one of the keys'),
+        message: expect.stringContaining("exactly one of the input fields {'dataframe_split'"),
       });
       const mlflowRow = await post('/invocations', { dataframe_records: [{ ...row, latitude: 99 }] });
       expect(mlflowRow.json().errors).toEqual([expect.objectContaining({ field: 'rows[0].latitude', rule: 'max' })]);
@@ -325,6 +325,70 @@ describe('registry and serving (e2e)', () => {
       });
       expect(v2.statusCode).toBe(400);
       expect(v2.json()).toEqual({ error: 'inputs[0].data has 1 elements but shape [2] needs 2' });
+    });
+
+    it('MLflow /invocations reads bodies as mlflow models serve does: CSV, content-type rules, members', async () => {
+      const invoke = (body: string, type: string) =>
+        t.app.inject({
+          method: 'POST',
+          url: '/invocations',
+          headers: { ...ADMIN, 'content-type': type },
+          payload: body,
+        });
+      const records = [row, { ...row, median_income: 2.5, ocean_proximity: 'INLAND' }];
+      const expected = (await post('/invocations', { dataframe_records: records })).json().predictions as number[];
+      // text/csv: a header and rows, as pandas.DataFrame.to_csv(index=False) writes them.
+      const fields = Object.keys(row);
+      const csv = [
+        fields.join(','),
+        ...records.map((r) => fields.map((f) => String(r[f as keyof typeof r])).join(',')),
+      ];
+      const fromCsv = await invoke(`${csv.join('\n')}\n`, 'text/csv; charset=utf-8');
+      expect(fromCsv.statusCode).toBe(200);
+      expect(fromCsv.json().predictions).toEqual(expected);
+      // A cell the definition cannot read is named like in JSON; broken CSV is MLflow's 400.
+      const badCell = await invoke(
+        `${fields.join(',')}\n${fields.map((f) => (f === 'latitude' ? 'north' : String(row[f as keyof typeof row]))).join(',')}\n`,
+        'text/csv',
+      );
+      expect(badCell.statusCode).toBe(400);
+      expect(badCell.json().errors[0]).toMatchObject({ field: 'rows[0].latitude' });
+      const broken = await invoke('a,b\n1,2,3\n', 'text/csv');
+      expect(broken.statusCode).toBe(400);
+      expect(broken.json().message).toContain('Failed to parse input as a Pandas DataFrame');
+      // Content types and their parameters, as MLflow refuses them: 415, a client error in MLflow's shape.
+      const body = JSON.stringify({ dataframe_records: records });
+      expect((await invoke(body, 'application/json; charset=UTF-8')).statusCode).toBe(200);
+      for (const [type, message] of [
+        ['application/json; charset=latin-1', 'The scoring server only supports UTF-8'],
+        ['application/json; format=pandas-split', 'Unrecognized content type parameters: format'],
+        ['application/x-yaml', 'only supports the following content types'],
+        ['application/vnd.api+json', 'only supports the following content types'],
+      ]) {
+        const res = await invoke(body, type);
+        expect([type, res.statusCode]).toEqual([type, 415]);
+        expect(res.json()).toMatchObject({ error_code: 'BAD_REQUEST', message: expect.stringContaining(message) });
+      }
+      // CSV is for /invocations only.
+      expect(
+        (
+          await t.app.inject({
+            method: 'POST',
+            url: '/predict/housing',
+            headers: { 'content-type': 'text/csv' },
+            payload: 'a\n1\n',
+          })
+        ).statusCode,
+      ).toBe(415);
+      // Members: MLflow ignores what sits beside the one format (params too); none, two or a list are refused.
+      const beside = await post('/invocations', { dataframe_records: records, params: { x: 1 }, note: 'ignored' });
+      expect(beside.json().predictions).toEqual(expected);
+      const two = await post('/invocations', { dataframe_records: records, instances: records });
+      expect(two.statusCode).toBe(400);
+      expect(two.json().message).toContain('Received dictionary with input fields: ["dataframe_records", "instances"]');
+      const list = await post('/invocations', records);
+      expect(list.statusCode).toBe(400);
+      expect(list.json().message).toContain('Received a list');
     });
 
     it('refuses registering a failed, foreign or already registered run', async () => {

@@ -7,6 +7,8 @@ const MLFLOW_CODES: Record<number, string> = {
   400: 'BAD_REQUEST',
   404: 'RESOURCE_DOES_NOT_EXIST',
   413: 'BAD_REQUEST',
+  // MLflow answers these in plain text; a client error either way, never INTERNAL_ERROR.
+  415: 'BAD_REQUEST',
   503: 'TEMPORARILY_UNAVAILABLE',
 };
 

@@ -1,6 +1,10 @@
+import { parse } from 'csv-parse/sync';
+import type { ModelDefinition } from '../definitions/model-definition';
 import { PayloadFormatError } from './prediction.errors';
 
 const FORMATS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
+/** MLflow's message for a body without exactly one format (its `REQUIRED_INPUT_FORMAT`). */
+const REQUIRED_INPUT_FORMAT = `The input must be a JSON dictionary with exactly one of the input fields {${FORMATS.map((f) => `'${f}'`).join(', ')}}`;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -17,18 +21,23 @@ function fromColumns(columns: Record<string, unknown>, key: string): Record<stri
 }
 
 /**
- * Turns an MLflow scoring request into rows of input fields, accepting the four formats of MLflow's scoring
- * server: `dataframe_split` ({columns, data, index?}), `dataframe_records` ([{…}]), `instances` ([{…}] or
- * columns) and `inputs` ([{…}] or columns). `params` may accompany them and is ignored.
+ * Turns an MLflow scoring request into rows of input fields, as MLflow's scoring server reads it
+ * (`mlflow/pyfunc/scoring_server`): a JSON object with exactly one of `dataframe_split` ({columns, data, index?}),
+ * `dataframe_records` ([{…}]), `instances` and `inputs` ([{…}] or columns). Other members beside it, `params`
+ * among them, are ignored, as MLflow ignores them; none or two formats, or a body that is not an object, are
+ * refused with MLflow's own wording.
  */
 export function mlflowRows(body: unknown): unknown[] {
-  if (!isRecord(body)) throw new PayloadFormatError('The body must be a JSON object');
-  const present = FORMATS.filter((key) => key in body);
-  const extra = Object.keys(body).filter((key) => !(FORMATS as readonly string[]).includes(key) && key !== 'params');
-  if (present.length !== 1 || extra.length > 0) {
+  if (!isRecord(body)) {
     throw new PayloadFormatError(
-      `The body must have exactly one of the keys ${FORMATS.join(', ')}` +
-        (extra.length > 0 ? `; unknown key(s): ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', …' : ''}` : ''),
+      `${REQUIRED_INPUT_FORMAT}. ${Array.isArray(body) ? 'Received a list' : `Received unexpected input type '${body === null ? 'null' : typeof body}'`}.`,
+    );
+  }
+  const present = FORMATS.filter((key) => key in body);
+  if (present.length !== 1) {
+    const keys = Object.keys(body).slice(0, 10);
+    throw new PayloadFormatError(
+      `${REQUIRED_INPUT_FORMAT}. Received dictionary with input fields: [${keys.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}${Object.keys(body).length > 10 ? ', …' : ''}].`,
     );
   }
   const [key] = present;
@@ -55,4 +64,37 @@ export function mlflowRows(body: unknown): unknown[] {
       if (isRecord(value)) return fromColumns(value, key);
       throw new PayloadFormatError(`"${key}" must be an array of row objects or an object of columns`);
   }
+}
+
+/** A `text/csv` body as received (not a JSON string literal, which is a JSON body MLflow refuses). */
+export class CsvBody {
+  constructor(readonly text: string) {}
+}
+
+/**
+ * A `text/csv` body (a header, then one line per row, as `pandas.DataFrame.to_csv(index=False)` writes it) as rows
+ * of input fields. pandas would infer each column's type; here the model's definition says it: a number or integer
+ * field's cell that reads as a number becomes one, an empty cell is missing, anything else stays text for the
+ * validator to name. Unparseable CSV is MLflow's 400.
+ */
+export function csvRows(text: string, definition: ModelDefinition): Record<string, unknown>[] {
+  let records: Record<string, string>[];
+  try {
+    records = parse<Record<string, string>>(text, { columns: true, skip_empty_lines: true, bom: true, trim: true });
+  } catch (error) {
+    throw new PayloadFormatError(
+      'Failed to parse input as a Pandas DataFrame. Ensure that the input is a valid CSV-formatted Pandas DataFrame ' +
+        `produced using the \`pandas.DataFrame.to_csv()\` method. Error: '${(error as Error).message.slice(0, 200)}'`,
+    );
+  }
+  const numeric = new Set(definition.features.filter((f) => f.type !== 'category').map((f) => f.name));
+  return records.map((record): Record<string, unknown> =>
+    Object.fromEntries(
+      Object.entries(record).map(([field, cell]): [string, unknown] => {
+        if (cell === '') return [field, null];
+        if (numeric.has(field) && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(cell)) return [field, Number(cell)];
+        return [field, cell];
+      }),
+    ),
+  );
 }

@@ -5,7 +5,7 @@ import { ModelCatalog } from '../definitions/model-catalog.service';
 import { ActiveModels } from '../registry/active-models.service';
 import { MlflowAnswerDto } from './dto/mlflow.dto';
 import { PredictionApiService } from './prediction-api.service';
-import { mlflowRows } from './mlflow-payload.util';
+import { CsvBody, csvRows, mlflowRows } from './mlflow-payload.util';
 import { MODEL_VERSION } from './model-version-header.interceptor';
 import { PayloadFormatError } from './prediction.errors';
 import { PredictionService } from './prediction.service';
@@ -24,7 +24,7 @@ export class MlflowService {
   /** `model` is a name or alias; DEFAULT_MODEL when absent. */
   invocations(model: string | undefined, body: unknown, requestId: string): MlflowAnswerDto {
     const name = this.catalog.resolve(model ?? this.config.DEFAULT_MODEL);
-    const rows = mlflowRows(body);
+    const rows = body instanceof CsvBody ? csvRows(body.text, this.catalog.require(name)) : mlflowRows(body);
     if (rows.length === 0) throw new PayloadFormatError('The request holds no rows');
     this.predictions.checkBatchSize(rows.length);
     const { served, valid } = this.api.validated(name, rows, (i) => `rows[${i}]`);

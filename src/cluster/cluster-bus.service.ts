@@ -129,7 +129,8 @@ export class ClusterBus implements OnApplicationBootstrap, OnApplicationShutdown
       this.logger.warn(`Ignored a malformed notification: ${String(payload).slice(0, 200)}`);
       return;
     }
-    if (message.origin === this.instance || !(message.type in CLUSTER_EVENT)) return;
+    const known = message?.type === 'alias' || message?.type === 'definition' || message?.type === 'job';
+    if (!known || typeof message.model !== 'string' || message.origin === this.instance) return;
     this.metrics?.clusterMessage(message.type);
     this.events.emit(CLUSTER_EVENT[message.type], new ClusterEvent(message.model, String(message.origin)));
   }

@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { isUniqueViolation } from '../src/database/unique-violation.util';
 import { DefinitionRepository } from '../src/definitions/definition.repository';
 import { ModelRegistryRepository } from '../src/registry/model-registry.repository';
@@ -8,6 +9,19 @@ import { createTestApp, TestApp } from './support/test-app';
 const parse = (text: unknown): unknown => JSON.parse(text as string);
 /** The local PostgreSQL (CI and development machines run one); TEST_DATABASE_URL names another. */
 const POSTGRES_ADMIN_URL = TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** A duplicate insert is a unique-key conflict to `isUniqueViolation`; an unrelated failure is not. */
+async function expectUniqueConflictsTold(dataSource: DataSource): Promise<void> {
+  await dataSource.query(`INSERT INTO experiments (name) VALUES ('dup')`);
+  const conflict: unknown = await dataSource
+    .query(`INSERT INTO experiments (name) VALUES ('dup')`)
+    .catch((e: unknown) => e);
+  expect(isUniqueViolation(conflict)).toBe(true);
+  const other: unknown = await dataSource.query(`INSERT INTO no_such_table VALUES (1)`).catch((e: unknown) => e);
+  expect(other).toBeInstanceOf(Error);
+  expect(isUniqueViolation(other)).toBe(false);
+  await dataSource.query(`DELETE FROM experiments WHERE name = 'dup'`);
+}
 
 describe('database migrations on SQLite (e2e)', () => {
   let t: TestApp;
@@ -31,17 +45,8 @@ describe('database migrations on SQLite (e2e)', () => {
     expect(pending.upQueries.map((q) => q.query)).toEqual([]);
   });
 
-  it('tell a unique-key conflict from any other error (the one error a find-or-create retries)', async () => {
-    await t.dataSource.query(`INSERT INTO experiments (name) VALUES ('dup')`);
-    const conflict: unknown = await t.dataSource
-      .query(`INSERT INTO experiments (name) VALUES ('dup')`)
-      .catch((e: unknown) => e);
-    expect(isUniqueViolation(conflict)).toBe(true);
-    const other: unknown = await t.dataSource.query(`INSERT INTO no_such_table VALUES (1)`).catch((e: unknown) => e);
-    expect(other).toBeInstanceOf(Error);
-    expect(isUniqueViolation(other)).toBe(false);
-    await t.dataSource.query(`DELETE FROM experiments WHERE name = 'dup'`);
-  });
+  it('tell a unique-key conflict from any other error (the one error a find-or-create retries)', () =>
+    expectUniqueConflictsTold(t.dataSource));
 
   it('use a WAL journal and a busy timeout on the SQLite file', async () => {
     const [{ journal_mode }] = await t.dataSource.query<{ journal_mode: string }[]>('PRAGMA journal_mode');
@@ -245,17 +250,8 @@ describe('database migrations on PostgreSQL (e2e)', () => {
     await t.dataSource.query(`DELETE FROM model_definitions WHERE name = 'race'`);
   });
 
-  it('tell a unique-key conflict from any other error (the one error a find-or-create retries)', async () => {
-    await t.dataSource.query(`INSERT INTO experiments (name) VALUES ('dup')`);
-    const conflict: unknown = await t.dataSource
-      .query(`INSERT INTO experiments (name) VALUES ('dup')`)
-      .catch((e: unknown) => e);
-    expect(isUniqueViolation(conflict)).toBe(true);
-    const other: unknown = await t.dataSource.query(`INSERT INTO no_such_table VALUES (1)`).catch((e: unknown) => e);
-    expect(other).toBeInstanceOf(Error);
-    expect(isUniqueViolation(other)).toBe(false);
-    await t.dataSource.query(`DELETE FROM experiments WHERE name = 'dup'`);
-  });
+  it('tell a unique-key conflict from any other error (the one error a find-or-create retries)', () =>
+    expectUniqueConflictsTold(t.dataSource));
 
   it('store timestamps as UTC whatever the time zone of the session', async () => {
     const at = new Date('2026-06-01T12:34:56.789Z');

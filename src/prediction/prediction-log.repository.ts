@@ -27,6 +27,19 @@ const PRUNE_BATCH = 5000;
 const INSERT_COLUMNS =
   'INSERT INTO "predictions" ("created_at", "model_name", "model_version", "request_id", "row_count", "inputs", "outputs", "latency_ms")';
 const INSERT = `${INSERT_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+/** The values of INSERT_COLUMNS for one entry, with its time as the driver takes it. */
+const columnValues = (r: NewPrediction, createdAt: Date | string): unknown[] => [
+  createdAt,
+  r.modelName,
+  r.modelVersion,
+  r.requestId,
+  r.rowCount,
+  r.inputsJson,
+  r.outputsJson,
+  r.latencyMs,
+];
+const COLUMNS = 8;
+
 /** Requests per PostgreSQL INSERT: 8 parameters each, well under the protocol's 65,535. */
 const POSTGRES_ROWS_PER_INSERT = 1000;
 
@@ -57,17 +70,8 @@ export class PredictionLogRepository {
       const chunk = rows.slice(start, start + POSTGRES_ROWS_PER_INSERT);
       const params: unknown[] = [];
       const tuples = chunk.map((r) => {
-        const n = params.push(
-          r.createdAt,
-          r.modelName,
-          r.modelVersion,
-          r.requestId,
-          r.rowCount,
-          r.inputsJson,
-          r.outputsJson,
-          r.latencyMs,
-        );
-        return `($${n - 7}, $${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
+        const n = params.push(...columnValues(r, r.createdAt));
+        return `(${Array.from({ length: COLUMNS }, (_, i) => `$${n - COLUMNS + 1 + i}`).join(', ')})`;
       });
       await this.predictions.query(`${INSERT_COLUMNS} VALUES ${tuples.join(', ')}`, params);
     }
@@ -79,16 +83,7 @@ export class PredictionLogRepository {
     const when = (date: Date): string => date.toISOString().replace('T', ' ').replace('Z', '');
     return db.transaction((rows: readonly NewPrediction[]) => {
       for (const r of rows) {
-        statement.run(
-          when(r.createdAt),
-          r.modelName,
-          r.modelVersion,
-          r.requestId,
-          r.rowCount,
-          r.inputsJson,
-          r.outputsJson,
-          r.latencyMs,
-        );
+        statement.run(...columnValues(r, when(r.createdAt)));
       }
     });
   }

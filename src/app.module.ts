@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
-import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ApiKeyGuard } from './common/auth/api-key.guard';
 import { PredictionThrottlerGuard } from './common/http/prediction-throttler.guard';
 import { RedisThrottlerStorage } from './common/http/redis-throttler.storage';
+import { DomainEventsModule } from './common/events/domain-events';
 import { AppConfig } from './config/app-config';
 import { AllExceptionsFilter, PROTOCOL_ERROR_FILTERS } from './common/http/all-exceptions.filter';
 import { MlflowExceptionFilter } from './prediction/mlflow-exception.filter';
@@ -19,8 +19,8 @@ import { DataModule } from './data/data.module';
 import { DefinitionsModule } from './definitions/definitions.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
-import { MetricsModule } from './monitoring/metrics.module';
-import { ServiceMetrics } from './monitoring/service-metrics';
+import { MetricsModule } from './metrics/metrics.module';
+import { ServiceMetrics } from './metrics/service-metrics';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { PredictionModule } from './prediction/prediction.module';
 import { RegistryModule } from './registry/registry.module';
@@ -34,7 +34,7 @@ import { TrainingModule } from './training/training.module';
 @Module({
   imports: [
     ConfigModule,
-    EventEmitterModule.forRoot(),
+    DomainEventsModule,
     ThrottlerModule.forRootAsync({
       inject: [AppConfig, ServiceMetrics],
       useFactory: (config: AppConfig, metrics: ServiceMetrics) => ({
@@ -44,7 +44,9 @@ import { TrainingModule } from './training/training.module';
         skipIf: () => config.RATE_LIMIT === 0,
         // With REDIS_URL the counts are shared by every replica; without it, @nestjs/throttler's in-memory storage.
         storage:
-          config.REDIS_URL && config.RATE_LIMIT > 0 ? new RedisThrottlerStorage(config.REDIS_URL, metrics) : undefined,
+          config.REDIS_URL && config.RATE_LIMIT > 0
+            ? new RedisThrottlerStorage(config.REDIS_URL, () => metrics.rateLimitFailedOpen())
+            : undefined,
       }),
     }),
     MetricsModule,

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { EventEmitterModule } from '@nestjs/event-emitter';
+import { DomainEventsModule } from '../common/events/domain-events';
 import { ClusterModule } from '../cluster/cluster.module';
 import { ConfigModule } from '../config/config.module';
 import { DataModule } from '../data/data.module';
@@ -8,6 +8,6 @@ import { TrainingModule } from '../training/training.module';
 
 /** The modules the command-line tools need: no HTTP server. */
 @Module({
-  imports: [ConfigModule, EventEmitterModule.forRoot(), DatabaseModule, ClusterModule, DataModule, TrainingModule],
+  imports: [ConfigModule, DomainEventsModule, DatabaseModule, ClusterModule, DataModule, TrainingModule],
 })
 export class CliModule {}

@@ -1,13 +1,13 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
+import { DomainEvents } from '../common/events/domain-events';
 import { AppConfig } from '../config/app-config';
-import { ServiceMetrics } from '../monitoring/service-metrics';
-import { CLUSTER_CHANNEL, CLUSTER_EVENT, ClusterEvent, ClusterMessage } from './cluster.events';
+import { ServiceMetrics } from '../metrics/service-metrics';
+import { CLUSTER_CHANNEL, ClusterEvent, ClusterMessage } from './cluster.events';
 
 const MIN_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 30_000;
@@ -17,7 +17,7 @@ const PING_MS = 15_000;
  * The processes sharing a PostgreSQL database tell each other what changed: `publish` sends a NOTIFY in the
  * caller's transaction (PostgreSQL delivers it when that transaction commits, never before or for a rollback), and
  * a dedicated connection LISTENs and re-emits each message from another process as a local event
- * (`CLUSTER_EVENT`). A dropped connection is reopened with exponential backoff and announced as `resync`, since
+ * (`cluster.<type>` domain events). A dropped connection is reopened with exponential backoff and announced as `resync`, since
  * messages may have been missed meanwhile. On SQLite there are no other replicas to tell: publishing does nothing.
  */
 @Injectable()
@@ -34,7 +34,7 @@ export class ClusterBus implements OnApplicationBootstrap, OnApplicationShutdown
   constructor(
     private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEvents,
     /** Absent in the command-line tools, which have no /metrics. */
     @Optional() private readonly metrics?: ServiceMetrics,
   ) {
@@ -91,7 +91,7 @@ export class ClusterBus implements OnApplicationBootstrap, OnApplicationShutdown
     this.connected = true;
     this.logger.log(`Listening for changes from other replicas (${this.instance})`);
     this.ping(client);
-    if (reconnected) this.events.emit(CLUSTER_EVENT.resync, new ClusterEvent('*', this.instance));
+    if (reconnected) this.events.emit('cluster.resync', new ClusterEvent('*', this.instance));
   }
 
   /** Every PING_MS, a query on the listening connection: one that does not answer within PING_MS is reopened. */
@@ -132,6 +132,6 @@ export class ClusterBus implements OnApplicationBootstrap, OnApplicationShutdown
     const known = message?.type === 'alias' || message?.type === 'definition' || message?.type === 'job';
     if (!known || typeof message.model !== 'string' || message.origin === this.instance) return;
     this.metrics?.clusterMessage(message.type);
-    this.events.emit(CLUSTER_EVENT[message.type], new ClusterEvent(message.model, String(message.origin)));
+    this.events.emit(`cluster.${message.type}`, new ClusterEvent(message.model, String(message.origin)));
   }
 }

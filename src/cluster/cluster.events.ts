@@ -13,14 +13,19 @@ export type ClusterMessage =
   /** A retraining job was queued: workers look for work. */
   | { type: 'job'; model: string };
 
-/** Local (EventEmitter2) event names under which received messages are delivered in each process. */
-export const CLUSTER_EVENT = {
-  alias: 'cluster.alias',
-  definition: 'cluster.definition',
-  job: 'cluster.job',
-  /** The notification connection was (re)established: anything may have been missed, so sync everything. */
-  resync: 'cluster.resync',
-} as const;
+/**
+ * Domain events under which received messages are delivered in each process: `cluster.<type>` for each message
+ * type, and `cluster.resync` when the notification connection was re-established (anything may have been missed,
+ * so sync everything).
+ */
+declare module '../common/events/domain-events' {
+  interface DomainEventMap {
+    'cluster.alias': ClusterEvent;
+    'cluster.definition': ClusterEvent;
+    'cluster.job': ClusterEvent;
+    'cluster.resync': ClusterEvent;
+  }
+}
 
 /** A received message, as delivered locally. */
 export class ClusterEvent {

@@ -28,12 +28,3 @@ export class DatasetNotFoundError extends DomainError {
     super(`No dataset with version ${version}`);
   }
 }
-
-export class UnknownDatasetError extends DomainError {
-  readonly code = 'DATA.UNKNOWN_DATASET';
-  readonly kind = 'not_found';
-
-  constructor(name: string, known: readonly string[]) {
-    super(`Unknown dataset '${name}'; known: ${known.join(', ')}`);
-  }
-}

@@ -5,7 +5,6 @@ import { dirname } from 'node:path';
 import { defaults, types } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import { PredictionEntity } from '../prediction/entities/prediction.entity';
 import { MIGRATIONS } from './migrations';
 
 /** pg's type id of `timestamp without time zone`. */
@@ -86,8 +85,11 @@ function postgresOptions(config: AppConfig, url: string): TypeOrmModuleOptions {
  * column's metadata is widened here, before the migrations and the schema check read it.
  */
 function widenLogIds(dataSource: DataSource): void {
-  for (const column of dataSource.getMetadata(PredictionEntity).primaryColumns) column.type = 'bigint';
+  for (const column of dataSource.getMetadata(PREDICTION_LOG_TABLE).primaryColumns) column.type = 'bigint';
 }
+
+/** The prediction log's table (its entity belongs to the prediction module, above this one). */
+const PREDICTION_LOG_TABLE = 'predictions';
 
 /** Runs the pending migrations, each in its own transaction; on PostgreSQL one process at a time. */
 async function migrate(dataSource: DataSource): Promise<void> {

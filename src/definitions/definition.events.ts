@@ -2,10 +2,14 @@ import type { ModelDefinition } from './model-definition';
 
 /**
  * Domain events of the definitions catalog. Modules that must react to a new, changed or retired model (serving,
- * retraining, its schedule) listen with `@OnEvent(...)` instead of being called by the catalog.
+ * retraining, its schedule) listen with `@OnDomainEvent(...)` instead of being called by the catalog.
  */
-export const DEFINITION_CHANGED = 'definition.changed';
-export const DEFINITION_RETIRED = 'definition.retired';
+declare module '../common/events/domain-events' {
+  interface DomainEventMap {
+    'definition.changed': DefinitionChangedEvent;
+    'definition.retired': DefinitionRetiredEvent;
+  }
+}
 
 /** A definition came into force at run time (admin API): new model, or a changed one. */
 export class DefinitionChangedEvent {

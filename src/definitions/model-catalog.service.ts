@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { ClusterBus } from '../cluster/cluster-bus.service';
-import { CLUSTER_EVENT, ClusterEvent } from '../cluster/cluster.events';
+import { ClusterEvent } from '../cluster/cluster.events';
+import { DomainEvents, OnDomainEvent } from '../common/events/domain-events';
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, isAbsolute, join } from 'node:path';
 import type { FieldProblem } from '../common/errors/domain.error';
@@ -9,12 +9,7 @@ import { AppConfig } from '../config/app-config';
 import { DefinitionRepository } from './definition.repository';
 import { parseDefinition, parseDefinitionText } from './definition-document';
 import { DefinitionConflictError, InvalidDefinitionError, ModelNotFoundError } from './definition.errors';
-import {
-  DEFINITION_CHANGED,
-  DEFINITION_RETIRED,
-  DefinitionChangedEvent,
-  DefinitionRetiredEvent,
-} from './definition.events';
+import { DefinitionChangedEvent, DefinitionRetiredEvent } from './definition.events';
 import type { ModelDefinitionEntity } from './entities/model-definition.entity';
 import type { ModelDefinition } from './model-definition';
 
@@ -68,7 +63,7 @@ export class ModelCatalog implements OnModuleInit, OnApplicationBootstrap, OnMod
   constructor(
     private readonly config: AppConfig,
     private readonly repository: DefinitionRepository,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEvents,
     private readonly bus: ClusterBus,
   ) {}
 
@@ -135,12 +130,12 @@ export class ModelCatalog implements OnModuleInit, OnApplicationBootstrap, OnMod
     clearInterval(this.syncer);
   }
 
-  @OnEvent(CLUSTER_EVENT.definition)
+  @OnDomainEvent('cluster.definition')
   async onRemoteDefinition(event: ClusterEvent): Promise<void> {
     await this.sync(event.model);
   }
 
-  @OnEvent(CLUSTER_EVENT.resync)
+  @OnDomainEvent('cluster.resync')
   async onResync(): Promise<void> {
     await this.sync();
   }
@@ -168,7 +163,7 @@ export class ModelCatalog implements OnModuleInit, OnApplicationBootstrap, OnMod
         if (!this.entries.has(name)) continue;
         this.remove(name);
         this.logger.log(`Retired ${name} (${row.actor}, on another replica)`);
-        this.events.emit(DEFINITION_RETIRED, new DefinitionRetiredEvent(name, row.actor, true));
+        this.events.emit('definition.retired', new DefinitionRetiredEvent(name, row.actor, true));
         continue;
       }
       const parsed = parseDefinition(row.document);
@@ -190,7 +185,7 @@ export class ModelCatalog implements OnModuleInit, OnApplicationBootstrap, OnMod
         `${previous ? 'Replaced' : 'Added'} the definition of ${name} (revision ${revision}, on another replica)`,
       );
       this.events.emit(
-        DEFINITION_CHANGED,
+        'definition.changed',
         new DefinitionChangedEvent(name, parsed.definition, previous?.definition, row.actor, true),
       );
     }
@@ -276,7 +271,7 @@ export class ModelCatalog implements OnModuleInit, OnApplicationBootstrap, OnMod
     this.logger.log(
       `${previous ? 'Replaced' : 'Added'} the definition of ${name} (revision ${row.revision}, ${actor})`,
     );
-    this.events.emit(DEFINITION_CHANGED, new DefinitionChangedEvent(name, definition, previous, actor));
+    this.events.emit('definition.changed', new DefinitionChangedEvent(name, definition, previous, actor));
     await this.bus.publish({ type: 'definition', model: name });
     return entry;
   }
@@ -288,7 +283,7 @@ export class ModelCatalog implements OnModuleInit, OnApplicationBootstrap, OnMod
     this.applied.set(name, row.revision);
     this.remove(name);
     this.logger.log(`Retired ${name} (${actor})`);
-    this.events.emit(DEFINITION_RETIRED, new DefinitionRetiredEvent(name, actor));
+    this.events.emit('definition.retired', new DefinitionRetiredEvent(name, actor));
     await this.bus.publish({ type: 'definition', model: name });
   }
 

@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { DomainEvents } from '../common/events/domain-events';
 import { AppConfig } from '../config/app-config';
 import { DataService } from '../data/data.service';
 import type { FeatureProfile } from '../data/profile.util';
@@ -12,7 +13,8 @@ import { parseSplitLabel } from '../training/split-label.util';
 import { DriftStatus, ks, psi, worst } from './drift.util';
 import { DriftReportDto, FeatureDriftDto } from './dto/monitoring.dto';
 import { DriftReferenceMissingError } from './monitoring.errors';
-import { ServiceMetrics } from './service-metrics';
+import { DriftCheckedEvent } from './monitoring.events';
+import { ServiceMetrics } from '../metrics/service-metrics';
 
 const STATUS_VALUE: Record<DriftStatus, 0 | 1 | 2> = { ok: 0, warn: 1, drift: 2 };
 
@@ -36,7 +38,6 @@ export class DriftService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(DriftService.name);
   private timer?: NodeJS.Timeout;
   private checking = false;
-  private readonly listeners: ((report: DriftReportDto) => void)[] = [];
 
   constructor(
     private readonly config: AppConfig,
@@ -46,6 +47,7 @@ export class DriftService implements OnModuleInit, OnModuleDestroy {
     private readonly data: DataService,
     private readonly log: PredictionLogService,
     private readonly metrics: ServiceMetrics,
+    private readonly events: DomainEvents,
   ) {}
 
   onModuleInit(): void {
@@ -59,12 +61,10 @@ export class DriftService implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.timer);
   }
 
-  /** Calls `listener` with each report of the periodic checks (the drift retraining trigger listens). */
-  onPeriodicReport(listener: (report: DriftReportDto) => void): void {
-    this.listeners.push(listener);
-  }
-
-  /** Checks every served model; a failure is logged and the next interval tries again. */
+  /**
+   * Checks every served model and announces each report (`drift.checked`: the drift retraining trigger listens); a
+   * failure is logged and the next interval tries again.
+   */
   async checkAll(): Promise<DriftReportDto[]> {
     if (this.checking) return [];
     this.checking = true;
@@ -75,7 +75,7 @@ export class DriftService implements OnModuleInit, OnModuleDestroy {
         try {
           const report = await this.report(name);
           reports.push(report);
-          for (const listener of this.listeners) listener(report);
+          this.events.emit('drift.checked', new DriftCheckedEvent(report));
         } catch (error) {
           this.logger.warn(`Drift check of ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
         }
@@ -105,9 +105,8 @@ export class DriftService implements OnModuleInit, OnModuleDestroy {
         : null;
     if (!run || !reference) throw new DriftReferenceMissingError(model, served.version, run?.split ?? 'unknown');
 
-    await this.log.flush(); // judge what has been answered, not only what the writer has reached
     const size = this.config.DRIFT_WINDOW_ROWS;
-    const entries = await this.log.latestRows(model, served.version, size);
+    const entries = await this.log.latestAnswered(model, served.version, size);
     const inputs = entries.flatMap((entry) => expandInputs(entry.inputs)).slice(0, size);
     const X = served.features(inputs);
     const width = served.spec.features.length;

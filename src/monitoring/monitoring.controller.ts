@@ -9,7 +9,7 @@ import {
   TimeseriesQueryDto,
   TrafficPointDto,
 } from './dto/monitoring.dto';
-import { ServiceMetrics } from './service-metrics';
+import { ServiceMetrics } from '../metrics/service-metrics';
 
 @ApiTags('monitoring')
 @Controller('monitoring')

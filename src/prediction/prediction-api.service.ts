@@ -9,11 +9,11 @@ import {
   LoggedPredictionDto,
   PredictionDto,
   RecentPredictionsQueryDto,
+  RowsEnvelopeDto,
 } from './dto/prediction.dto';
 import { InputValidators } from './model-input.validator';
 import { PredictionLogService } from './prediction-log.service';
 import { PredictionService } from './prediction.service';
-import { PayloadFormatError } from './prediction.errors';
 
 /**
  * The HTTP face of the prediction routes: one row, a batch, or rows of any model by name or alias. Rows are
@@ -38,19 +38,15 @@ export class PredictionApiService {
     return { model: name, version: served.version, alias: 'champion', requestId, prediction: result.rows[0] };
   }
 
-  /** A `{"rows": [...]}` batch (field errors named `rows.<i>.<field>`). */
-  batch(model: string | undefined, rows: readonly unknown[], requestId: string): BatchPredictionDto {
-    return this.rows(model ?? this.config.DEFAULT_MODEL, rows, requestId, (i) => `rows.${i}`);
-  }
-
-  /** `POST /models/:name/predict`: `{"inputs": row}` or `{"inputs": [rows]}` (errors named `inputs[<i>].<field>`). */
-  generic(model: string, inputs: unknown, requestId: string): BatchPredictionDto {
-    if (typeof inputs !== 'object' || inputs === null) {
-      throw new PayloadFormatError(
-        'Body must be {"inputs": {…}} or {"inputs": [{…}, …]} with the model\'s input fields',
-      );
-    }
-    return this.rows(model, Array.isArray(inputs) ? inputs : [inputs], requestId, (i) => `inputs[${i}]`);
+  /**
+   * The rows of a `{"rows": [...]}` envelope, or of its alias `{"inputs": [...]}` / `{"inputs": {...}}` (field errors
+   * named after the member sent: `rows.<i>.<field>`, `inputs[<i>].<field>`). `model` undefined: DEFAULT_MODEL.
+   */
+  batch(model: string | undefined, body: RowsEnvelopeDto, requestId: string): BatchPredictionDto {
+    const name = model ?? this.config.DEFAULT_MODEL;
+    if (body.rows !== undefined) return this.rows(name, body.rows, requestId, (i) => `rows.${i}`);
+    const { inputs } = body;
+    return this.rows(name, Array.isArray(inputs) ? inputs : [inputs], requestId, (i) => `inputs[${i}]`);
   }
 
   async recent(query: RecentPredictionsQueryDto): Promise<LoggedPredictionDto[]> {

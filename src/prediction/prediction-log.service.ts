@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { ServiceMetrics } from '../monitoring/service-metrics';
+import { ServiceMetrics } from '../metrics/service-metrics';
 import { PredictionEntity } from './entities/prediction.entity';
 import { NewPrediction, PredictionLogRepository } from './prediction-log.repository';
 
@@ -97,7 +97,12 @@ export class PredictionLogService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The newest logged entries of one model version holding at least `rows` rows (see the repository). */
-  latestRows(model: string, version: number, rows: number): Promise<PredictionEntity[]> {
+  /**
+   * The most recent entries of a version holding at least `rows` rows, including every answer given so far: the
+   * queue is written first, so a reader (drift) judges what was answered, not only what the writer has reached.
+   */
+  async latestAnswered(model: string, version: number, rows: number): Promise<PredictionEntity[]> {
+    await this.flush();
     return this.repository.latestRows(model, version, rows);
   }
 

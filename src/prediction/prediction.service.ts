@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { ServiceMetrics } from '../monitoring/service-metrics';
+import { ServiceMetrics } from '../metrics/service-metrics';
 import { ActiveModels } from '../registry/active-models.service';
 import { Predictions, ServedModel } from '../registry/served-model';
 import { PredictionLogService } from './prediction-log.service';

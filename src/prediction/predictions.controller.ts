@@ -11,14 +11,13 @@ import {
 import { RequestId } from '../common/http/request-id.decorator';
 import { ModelNameParamDto } from '../definitions/dto/model-name.dto';
 import {
-  BatchPredictDto,
   BatchPredictionDto,
   ClassPredictionDto,
-  GenericPredictDto,
   LoggedPredictionDto,
   PredictionDto,
   PredictRowBody,
   RecentPredictionsQueryDto,
+  RowsEnvelopeDto,
   ValuePredictionDto,
 } from './dto/prediction.dto';
 import { ModelVersionHeaderInterceptor } from './model-version-header.interceptor';
@@ -48,13 +47,13 @@ export class PredictionsController {
     return this.api.one(undefined, body, requestId);
   }
 
-  /** Rows of the default model. */
+  /** Rows of the default model: `{"rows": [...]}` (or the alias `{"inputs": ...}`). */
   @Post('batch_predict')
   @HttpCode(200)
   @ApiOkResponse({ type: BatchPredictionDto })
   @ApiPayloadTooLargeResponse({ description: 'More rows than MAX_BATCH_ROWS' })
-  batchDefault(@Body() body: BatchPredictDto, @RequestId() requestId: string): BatchPredictionDto {
-    return this.api.batch(undefined, body.rows, requestId);
+  batchDefault(@Body() body: RowsEnvelopeDto, @RequestId() requestId: string): BatchPredictionDto {
+    return this.api.batch(undefined, body, requestId);
   }
 
   /** One row of a model, by name or alias (`/predict/housing`, `/predict/iris`, `/predict/diabetes`). */
@@ -70,29 +69,29 @@ export class PredictionsController {
     return this.api.one(params.name, body, requestId);
   }
 
-  /** Up to MAX_BATCH_ROWS rows of a model, by name or alias. */
+  /** Up to MAX_BATCH_ROWS rows of a model, by name or alias: `{"rows": [...]}` (or the alias `{"inputs": ...}`). */
   @Post('predict/:name/batch')
   @HttpCode(200)
   @ApiOkResponse({ type: BatchPredictionDto })
   @ApiPayloadTooLargeResponse({ description: 'More rows than MAX_BATCH_ROWS' })
   batch(
     @Param() params: ModelNameParamDto,
-    @Body() body: BatchPredictDto,
+    @Body() body: RowsEnvelopeDto,
     @RequestId() requestId: string,
   ): BatchPredictionDto {
-    return this.api.batch(params.name, body.rows, requestId);
+    return this.api.batch(params.name, body, requestId);
   }
 
-  /** Any model by name: `{"inputs": {…}}` or `{"inputs": [{…}, …]}` in its input fields. */
+  /** Any model by name, the same envelope as the batch route: `{"rows": [...]}`, `{"inputs": [...]}` or `{"inputs": {…}}`. */
   @Post('models/:name/predict')
   @HttpCode(200)
   @ApiOkResponse({ type: BatchPredictionDto })
   generic(
     @Param() params: ModelNameParamDto,
-    @Body() body: GenericPredictDto,
+    @Body() body: RowsEnvelopeDto,
     @RequestId() requestId: string,
   ): BatchPredictionDto {
-    return this.api.generic(params.name, body.inputs, requestId);
+    return this.api.batch(params.name, body, requestId);
   }
 
   /** The most recent logged predictions (the log is written in batches, a fraction of a second behind). */

@@ -5,7 +5,7 @@ import { inheritedKeyProblems } from '../common/http/inherited-keys.util';
 import { precheckOf } from '../common/http/validation.pipe';
 import type { FeatureSpec, InputField } from '../data/feature-spec';
 import { HOUSING_SPEC, IRIS_SPEC } from '../../test/support/builtin-models';
-import { BatchPredictDto } from './dto/prediction.dto';
+import { RowsEnvelopeDto } from './dto/prediction.dto';
 import { buildInputDto } from './model-input.validator';
 import { compileRowCheck } from './row-check.util';
 
@@ -111,18 +111,21 @@ describe('compileRowCheck', () => {
   });
 });
 
-describe("BatchPredictDto's precheck", () => {
-  it('accepts exactly the batch bodies the pipe accepts (the rows are validated by the model afterwards)', () => {
-    const check = precheckOf(BatchPredictDto) as (value: unknown) => boolean;
+describe("RowsEnvelopeDto's precheck", () => {
+  it('accepts exactly the envelopes the pipe accepts (the rows are validated by the model afterwards)', () => {
+    const check = precheckOf(RowsEnvelopeDto) as (value: unknown) => boolean;
+    const rows = fc.array(rowOf(HOUSING_SPEC), { maxLength: 3 });
+    const member = fc.oneof(rows, rowOf(HOUSING_SPEC), odd, fc.array(odd));
     const body = fc.oneof(
-      { weight: 4, arbitrary: fc.record({ rows: fc.array(rowOf(HOUSING_SPEC), { maxLength: 3 }) }) },
-      { weight: 1, arbitrary: fc.dictionary(fc.constantFrom('rows', 'inputs', 'x'), fc.oneof(odd, fc.array(odd))) },
+      { weight: 3, arbitrary: fc.record({ rows }) },
+      { weight: 2, arbitrary: fc.record({ inputs: fc.oneof(rows, rowOf(HOUSING_SPEC)) }) },
+      { weight: 2, arbitrary: fc.dictionary(fc.constantFrom('rows', 'inputs', 'x'), member) },
       { weight: 1, arbitrary: odd },
     );
     let accepted = 0;
     fc.assert(
       fc.property(body, (value) => {
-        const expected = classValidatorAccepts(BatchPredictDto, value);
+        const expected = classValidatorAccepts(RowsEnvelopeDto, value);
         if (expected) accepted++;
         expect(check(value)).toBe(expected);
       }),

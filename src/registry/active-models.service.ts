@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
-import { DEFINITION_RETIRED, DefinitionRetiredEvent } from '../definitions/definition.events';
+import { OnDomainEvent } from '../common/events/domain-events';
+import { DefinitionRetiredEvent } from '../definitions/definition.events';
 import { DataService } from '../data/data.service';
-import { ServiceMetrics } from '../monitoring/service-metrics';
+import { ServiceMetrics } from '../metrics/service-metrics';
 import { ArtifactStore } from '../training/artifact-store.service';
 import { ModelVersionEntity } from './entities/model-version.entity';
 import { InvalidInputError } from '../ml/invalid-input.error';
@@ -98,7 +98,7 @@ export class ActiveModels {
   }
 
   /** Stops serving a retired model (its requests answer 404 from then on). */
-  @OnEvent(DEFINITION_RETIRED)
+  @OnDomainEvent('definition.retired')
   retire(event: DefinitionRetiredEvent): void {
     if (this.served.delete(event.name)) this.logger.log(`Stopped serving ${event.name}: retired`);
     this.failures.delete(event.name);

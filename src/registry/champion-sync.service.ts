@@ -1,9 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
-import { CLUSTER_EVENT, ClusterEvent } from '../cluster/cluster.events';
+import { ClusterEvent } from '../cluster/cluster.events';
+import { OnDomainEvent } from '../common/events/domain-events';
 import { AppConfig } from '../config/app-config';
 import { ModelCatalog } from '../definitions/model-catalog.service';
-import { ServiceMetrics } from '../monitoring/service-metrics';
+import { ServiceMetrics } from '../metrics/service-metrics';
 import { ActiveModels } from './active-models.service';
 import { ChampionState, ModelRegistryRepository } from './model-registry.repository';
 import { ArtifactLoadError } from './registry.errors';
@@ -42,12 +42,12 @@ export class ChampionSync implements OnApplicationBootstrap, OnModuleDestroy {
     clearInterval(this.timer);
   }
 
-  @OnEvent(CLUSTER_EVENT.alias)
+  @OnDomainEvent('cluster.alias')
   async onAlias(event: ClusterEvent): Promise<void> {
     await this.sync('notification', event.model);
   }
 
-  @OnEvent(CLUSTER_EVENT.resync)
+  @OnDomainEvent('cluster.resync')
   async onResync(): Promise<void> {
     await this.sync('notification');
   }

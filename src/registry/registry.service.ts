@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
-import { DEFINITION_RETIRED, DefinitionRetiredEvent } from '../definitions/definition.events';
+import { OnDomainEvent } from '../common/events/domain-events';
+import { DefinitionRetiredEvent } from '../definitions/definition.events';
 import type { ModelDefinition } from '../definitions/model-definition';
 import { AppConfig } from '../config/app-config';
 import { DataService } from '../data/data.service';
@@ -187,7 +187,7 @@ export class RegistryService {
    * A retired model loses its aliases (audited as `retire`): its versions stay, and a definition set for the name
    * later starts like a first start instead of being gated against a model that no longer exists.
    */
-  @OnEvent(DEFINITION_RETIRED)
+  @OnDomainEvent('definition.retired')
   async onRetired(event: DefinitionRetiredEvent): Promise<void> {
     if (event.remote) return; // the replica that retired it cleared the aliases
     for (const alias of ALIASES) {

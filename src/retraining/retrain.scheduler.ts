@@ -1,17 +1,12 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
+import { OnDomainEvent } from '../common/events/domain-events';
 import { AppConfig } from '../config/app-config';
-import {
-  DEFINITION_CHANGED,
-  DEFINITION_RETIRED,
-  DefinitionChangedEvent,
-  DefinitionRetiredEvent,
-} from '../definitions/definition.events';
+import { DefinitionChangedEvent, DefinitionRetiredEvent } from '../definitions/definition.events';
 import { ModelCatalog } from '../definitions/model-catalog.service';
-import { DriftService } from '../monitoring/drift.service';
 import type { DriftReportDto } from '../monitoring/dto/monitoring.dto';
+import { DriftCheckedEvent } from '../monitoring/monitoring.events';
 import type { RetrainJobEntity } from './entities/retrain-job.entity';
 import { RetrainDuplicateError, RetrainInProgressError } from './retraining.errors';
 import { RetrainingService } from './retraining.service';
@@ -45,7 +40,6 @@ export class RetrainScheduler implements OnApplicationBootstrap {
     private readonly config: AppConfig,
     private readonly catalog: ModelCatalog,
     private readonly retraining: RetrainingService,
-    private readonly drift: DriftService,
     private readonly scheduler: SchedulerRegistry,
   ) {}
 
@@ -57,7 +51,6 @@ export class RetrainScheduler implements OnApplicationBootstrap {
       this.schedule(RETRAIN_CRON_JOB, expression, (tick) => this.runScheduled(tick));
     }
     for (const name of this.catalog.names) this.scheduleModel(name);
-    this.drift.onPeriodicReport((report) => void this.onDrift(report));
   }
 
   /**
@@ -82,7 +75,7 @@ export class RetrainScheduler implements OnApplicationBootstrap {
    * retraining of the model is running, this one waits for it and then starts, so the definition in force is
    * always the one trained last; definitions set while it waits share that one retraining.
    */
-  @OnEvent(DEFINITION_CHANGED)
+  @OnDomainEvent('definition.changed')
   async onDefinitionChanged(event: DefinitionChangedEvent): Promise<void> {
     this.scheduleModel(event.name);
     // The replica that took the definition queues its retraining; the others only follow its schedule.
@@ -114,7 +107,7 @@ export class RetrainScheduler implements OnApplicationBootstrap {
     }
   }
 
-  @OnEvent(DEFINITION_RETIRED)
+  @OnDomainEvent('definition.retired')
   onDefinitionRetired(event: DefinitionRetiredEvent): void {
     this.unschedule(modelCronJob(event.name));
     this.driftStreak.delete(event.name);
@@ -157,6 +150,12 @@ export class RetrainScheduler implements OnApplicationBootstrap {
     if (!this.scheduler.doesExist('cron', key)) return;
     void this.scheduler.getCronJob(key).stop();
     this.scheduler.deleteCronJob(key);
+  }
+
+  /** Each periodic drift report: RETRAIN_DRIFT_CHECKS consecutive `drift` reports outside the cooldown retrain. */
+  @OnDomainEvent('drift.checked')
+  async onDriftChecked({ report }: DriftCheckedEvent): Promise<void> {
+    await this.onDrift(report);
   }
 
   private async onDrift(report: DriftReportDto): Promise<void> {

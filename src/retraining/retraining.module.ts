@@ -3,7 +3,6 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataModule } from '../data/data.module';
 import { DefinitionsModule } from '../definitions/definitions.module';
-import { MonitoringModule } from '../monitoring/monitoring.module';
 import { RegistryModule } from '../registry/registry.module';
 import { TrainingModule } from '../training/training.module';
 import { RetrainJobEntity } from './entities/retrain-job.entity';
@@ -23,7 +22,6 @@ import { RetrainingService } from './retraining.service';
     DefinitionsModule,
     TrainingModule,
     RegistryModule,
-    MonitoringModule,
   ],
   controllers: [RetrainingController],
   providers: [RetrainingService, RetrainScheduler, RetrainJobRepository, ModelBootstrapService],

@@ -1,13 +1,13 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import { ClusterBus } from '../cluster/cluster-bus.service';
-import { CLUSTER_EVENT } from '../cluster/cluster.events';
+import '../cluster/cluster.events';
+import { OnDomainEvent } from '../common/events/domain-events';
 import { DomainError } from '../common/errors/domain.error';
 import { AppConfig } from '../config/app-config';
 import { DataService } from '../data/data.service';
 import { ModelCatalog } from '../definitions/model-catalog.service';
-import { ServiceMetrics } from '../monitoring/service-metrics';
+import { ServiceMetrics } from '../metrics/service-metrics';
 import { bestRun } from '../registry/best-run.util';
 import { PromotionRefusedError } from '../registry/registry.errors';
 import { RegistryService } from '../registry/registry.service';
@@ -189,7 +189,7 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /** Another process queued a job: look for work. */
-  @OnEvent(CLUSTER_EVENT.job)
+  @OnDomainEvent('cluster.job')
   onJobQueued(): void {
     if (this.config.trains) void this.poll();
   }

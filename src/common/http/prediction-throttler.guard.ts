@@ -1,7 +1,7 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
-import { isPredictionRoute } from '../../monitoring/http-metrics.hook';
+import { isPredictionRoute } from './prediction-routes';
 import { DomainError } from '../errors/domain.error';
 
 export class RateLimitedError extends DomainError {

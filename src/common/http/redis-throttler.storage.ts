@@ -2,7 +2,6 @@ import { Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { Redis } from 'ioredis';
-import type { ServiceMetrics } from '../../monitoring/service-metrics';
 
 type ThrottlerRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
@@ -34,7 +33,8 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, On
 
   constructor(
     url: string,
-    private readonly metrics: ServiceMetrics,
+    /** Called for each request let through because Redis did not answer (the service counts it in a metric). */
+    private readonly onFailOpen: () => void,
   ) {
     this.redis = new Redis(url, {
       keyPrefix: THROTTLE_KEY_PREFIX,
@@ -68,7 +68,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, On
     try {
       return await this.counts.increment(key, ttl, limit, blockDuration, name);
     } catch (error) {
-      this.metrics.rateLimitFailedOpen();
+      this.onFailOpen();
       this.warn(`Prediction let through without a rate-limit count (Redis: ${(error as Error).message})`);
       return { totalHits: 0, timeToExpire: Math.ceil(ttl / 1000), isBlocked: false, timeToBlockExpire: 0 };
     }

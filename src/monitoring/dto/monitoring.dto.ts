@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { MODEL_NAME_PATTERN } from '../../definitions/dto/model-name.dto';
-import { STATS_RETENTION_SECONDS } from '../request-stats';
+import { STATS_RETENTION_SECONDS } from '../../metrics/request-stats';
 
 export class DriftQueryDto {
   @ApiProperty({ example: 'california-housing', description: 'Registered model name' })

@@ -1,26 +1,79 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { Allow, ArrayNotEmpty, IsArray, IsInt, IsObject, IsOptional, Max, Min, Matches } from 'class-validator';
+import {
+  ArrayNotEmpty,
+  IsArray,
+  IsInt,
+  IsObject,
+  IsOptional,
+  Matches,
+  Max,
+  Min,
+  registerDecorator,
+  ValidateIf,
+  ValidationArguments,
+} from 'class-validator';
 import { MODEL_NAME_PATTERN } from '../../definitions/dto/model-name.dto';
 import { Prechecked } from '../../common/http/validation.pipe';
 import { PredictionEntity } from '../entities/prediction.entity';
 import { expandInputs } from '../prediction-log.codec';
 
-/**
- * A batch body the pipe would accept: `{rows}` with rows that are objects without keys named like Object.prototype
- * members. Such a body skips class-transformer and class-validator; its rows are validated by the model's rules.
- */
-const isBatchBody = (value: unknown): boolean => {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  for (const key in value) if (key !== 'rows' || !Object.hasOwn(value, key)) return false;
-  const rows = (value as { rows?: unknown }).rows;
-  if (!Array.isArray(rows) || rows.length === 0) return false;
-  for (const row of rows) {
-    if (typeof row !== 'object' || row === null || Array.isArray(row)) return false;
-    for (const key in row) if (key in Object.prototype) return false;
-  }
+/** A row object the fast path may pass on as it is: no key named like an Object.prototype member. */
+const isPlainRow = (row: unknown): boolean => {
+  if (typeof row !== 'object' || row === null || Array.isArray(row)) return false;
+  for (const key in row) if (key in Object.prototype) return false;
   return true;
 };
+
+const isRowList = (rows: unknown): boolean => Array.isArray(rows) && rows.length > 0 && rows.every(isPlainRow);
+
+/**
+ * A rows envelope the pipe would accept: exactly one own member, `rows` (a non-empty list of row objects) or
+ * `inputs` (the same, or one row object), and rows without keys named like Object.prototype members. Such a body
+ * skips class-transformer and class-validator; its rows are validated by the model's rules.
+ */
+const isRowsEnvelope = (value: unknown): boolean => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  for (const key in value) if ((key !== 'rows' && key !== 'inputs') || !Object.hasOwn(value, key)) return false;
+  const { rows, inputs } = value as { rows?: unknown; inputs?: unknown };
+  if ((rows === undefined) === (inputs === undefined)) return false; // neither or both: the pipe names the rule
+  return rows !== undefined ? isRowList(rows) : isRowList(inputs) || isPlainRow(inputs);
+};
+
+/** `inputs`: one row object, or a non-empty list of row objects. */
+function IsRowOrRows(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isRowOrRows',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: {
+        validate: (value: unknown) =>
+          Array.isArray(value)
+            ? value.length > 0 && value.every((row) => typeof row === 'object' && row !== null && !Array.isArray(row))
+            : typeof value === 'object' && value !== null,
+        defaultMessage: (args?: ValidationArguments) =>
+          `${args?.property} must be a row object or a non-empty array of row objects`,
+      },
+    });
+}
+
+/** Refuses the member when the other envelope member is present too. */
+function NotWith(other: string): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'notWith',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      constraints: [other],
+      validator: {
+        validate: (_value: unknown, args?: ValidationArguments) =>
+          (args?.object as Record<string, unknown>)[other] === undefined,
+        defaultMessage: (args?: ValidationArguments) =>
+          `${args?.property} and ${other} are the same envelope: send one of them`,
+      },
+    });
+}
 
 /**
  * `POST /predict/<model>`: one row. Whatever was sent passes the pipe untouched: the served version's validator
@@ -30,24 +83,30 @@ const isBatchBody = (value: unknown): boolean => {
 @Prechecked(() => true)
 export class PredictRowBody {}
 
-/** `POST /predict/<model>/batch`: the rows of one request. */
-@Prechecked(isBatchBody)
-export class BatchPredictDto {
+/**
+ * The body of every multi-row route (`/predict/<model>/batch`, `/batch_predict`, `/models/<model>/predict`):
+ * `{"rows": [row, …]}`, or the alias `{"inputs": [row, …]}` / `{"inputs": row}`. Exactly one of the two.
+ */
+@Prechecked(isRowsEnvelope)
+export class RowsEnvelopeDto {
   /** Up to MAX_BATCH_ROWS rows of the model's input fields (see its schema under `models`). */
-  @ApiProperty({ type: 'array', items: { type: 'object' } })
-  @IsArray()
-  @ArrayNotEmpty()
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, description: 'The rows (the envelope)' })
+  // class-validator runs the decorators bottom-up: with stopAtFirstError, the first rule broken is the one named.
+  @ValidateIf((body: RowsEnvelopeDto) => body.inputs === undefined)
   @IsObject({ each: true })
-  rows!: object[];
-}
+  @ArrayNotEmpty()
+  @IsArray({ message: 'rows must be an array of row objects (or send inputs)' })
+  rows?: object[];
 
-export class GenericPredictDto {
-  /** One row (an object of input fields) or a list of rows, in the model's input fields. */
-  @ApiProperty({
+  /** Alias of `rows`, as KServe V1 and MLflow name it: a list of rows, or one row object. */
+  @ApiPropertyOptional({
     oneOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }],
+    description: 'Alias of rows: a list of rows or one row object',
   })
-  @Allow() // each row is validated against the served version's input rules
-  inputs!: unknown;
+  @ValidateIf((body: RowsEnvelopeDto) => body.inputs !== undefined)
+  @IsRowOrRows()
+  @NotWith('rows')
+  inputs?: unknown;
 }
 
 export class RecentPredictionsQueryDto {

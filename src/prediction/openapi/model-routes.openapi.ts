@@ -91,33 +91,34 @@ export function withModelRoutes(document: OpenAPIObject, catalog: ModelCatalog, 
       requestBody: body,
       responses: ok(response),
     });
+    // One envelope for every multi-row route: {"rows": [...]}, or exactly one alias member {"inputs": ...}.
+    const envelope = jsonBody(
+      {
+        type: 'object',
+        oneOf: [
+          { properties: { rows: { type: 'array', items: ref, minItems: 1 } }, required: ['rows'] },
+          {
+            properties: { inputs: { oneOf: [ref, { type: 'array', items: ref, minItems: 1 }] } },
+            required: ['inputs'],
+          },
+        ],
+      },
+      example && { rows: [example] },
+    );
+    const batchResponse = '#/components/schemas/BatchPredictionDto';
     for (const name of [definition.name, ...definition.aliases]) {
       paths[`/predict/${name}`] = {
         post: operation(`One ${definition.name} row`, jsonBody(ref, example), '#/components/schemas/PredictionDto'),
       };
       paths[`/predict/${name}/batch`] = {
-        post: operation(
-          `Rows of ${definition.name} (up to MAX_BATCH_ROWS)`,
-          jsonBody(
-            { type: 'object', properties: { rows: { type: 'array', items: ref, minItems: 1 } }, required: ['rows'] },
-            example && { rows: [example] },
-          ),
-          '#/components/schemas/BatchPredictionDto',
-        ),
+        post: operation(`Rows of ${definition.name} (up to MAX_BATCH_ROWS)`, envelope, batchResponse),
       };
     }
     paths[`/models/${definition.name}/predict`] = {
       post: operation(
-        `${definition.name} rows in {"inputs": row or [rows]}`,
-        jsonBody(
-          {
-            type: 'object',
-            properties: { inputs: { oneOf: [ref, { type: 'array', items: ref }] } },
-            required: ['inputs'],
-          },
-          example && { inputs: example },
-        ),
-        '#/components/schemas/BatchPredictionDto',
+        `${definition.name} rows: {"rows": [rows]} or {"inputs": row or [rows]}`,
+        envelope,
+        batchResponse,
       ),
     };
     paths[`/v2/models/${definition.name}/infer`] = {

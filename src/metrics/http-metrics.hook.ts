@@ -1,12 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import { isPredictionRoute } from '../common/http/prediction-routes';
 import { ServiceMetrics } from './service-metrics';
-
-/** Route patterns that serve predictions: their requests feed `GET /monitoring/summary`. */
-export function isPredictionRoute(route: string): boolean {
-  return /^\/(predict|batch_predict|invocations)(\/|$)|\/predict$|\/infer$/.test(route);
-}
 
 /**
  * Counts every answered request by method, route pattern and status (`http_requests_total`,

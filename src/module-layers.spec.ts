@@ -81,4 +81,57 @@ describe('module layers', () => {
     }
     expect(outside).toEqual([]);
   });
+
+  describe("the README's architecture section", () => {
+    const readme = readFileSync(join(SRC, '..', 'README.md'), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('## Architecture'),
+      readme.indexOf('\n## ', readme.indexOf('## Architecture') + 1),
+    );
+    const classOf = (text: string, at: number): string =>
+      [...text.slice(0, at).matchAll(/export class (\w+)/g)].pop()?.[1] ?? '?';
+
+    it('lists every module folder, lowest layer first', () => {
+      const tree = section.slice(section.indexOf('```'), section.indexOf('```', section.indexOf('```') + 3));
+      const listed = [...tree.matchAll(/^ {2}([a-z]+)\/[ ,]/gm)].map((m) => m[1]);
+      const modules = [...new Set(files.map(moduleOf))].filter((m) => m !== '.' && m !== 'types');
+      expect([...listed].sort()).toEqual([...modules].sort());
+      const ranks = listed.map((m) => rank.get(m) ?? -1);
+      expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    });
+
+    it('has one row per domain event with its payload, emitters and handlers as the code has them', () => {
+      const declared = new Map<string, string>();
+      const handlers = new Map<string, Set<string>>();
+      const emitters = new Map<string, Set<string>>();
+      const add = (map: Map<string, Set<string>>, key: string, value: string) =>
+        map.set(key, new Set([...(map.get(key) ?? []), value]));
+      for (const file of files) {
+        const text = readFileSync(file, 'utf8');
+        for (const block of text.matchAll(/declare module '[^']*domain-events' \{([\s\S]*?)\n\}/g)) {
+          for (const m of block[1].matchAll(/'([a-z.]+)': (\w+);/g)) declared.set(m[1], m[2]);
+        }
+        for (const m of text.matchAll(/@OnDomainEvent\('([a-z.]+)'\)/g)) add(handlers, m[1], classOf(text, m.index));
+        for (const m of text.matchAll(/events\.emit\(\s*'([a-z.]+)'/g)) add(emitters, m[1], classOf(text, m.index));
+      }
+      const rows = new Map(
+        [...section.matchAll(/^\| `([a-z.]+)` +\| `(\w+)` +\|([^|]*)\|([^|]*)\|$/gm)].map((m) => [
+          m[1],
+          { payload: m[2], emitted: m[3], handled: new Set([...m[4].matchAll(/`(\w+)`/g)].map((c) => c[1])) },
+        ]),
+      );
+      expect(declared.size).toBeGreaterThanOrEqual(7);
+      expect(Object.fromEntries([...rows].map(([name, row]) => [name, row.payload]))).toEqual(
+        Object.fromEntries(declared),
+      );
+      for (const [name, row] of rows) {
+        expect({ name, handled: [...row.handled].sort() }).toEqual({
+          name,
+          handled: [...(handlers.get(name) ?? [])].sort(),
+        });
+        for (const emitter of emitters.get(name) ?? [])
+          expect({ name, emitted: row.emitted }).toEqual({ name, emitted: expect.stringContaining(`\`${emitter}\``) });
+      }
+    });
+  });
 });

@@ -27,7 +27,7 @@ export interface GbdtFitOptions {
 export interface GbdtFitResult {
   nClasses: number;
   baseScore: Float64Array;
-  /** K trees per round (K = 1 for regression, nClasses otherwise), rounds after the best one removed. */
+  /** nClasses trees per round (nClasses = 1 for regression), class-major within a round; rounds after the best one removed. */
   trees: FlatTree[];
   /** Summed split gain per feature over the kept trees (not normalised). */
   gains: Float64Array;
@@ -36,82 +36,90 @@ export interface GbdtFitResult {
 }
 
 /** Fits boosted trees; see GradientBoostedTrees.fit for the public entry point. */
-export function trainGbdt(data: TrainingData, p: GbdtParams, options: GbdtFitOptions = {}): GbdtFitResult {
-  const classification = p.task === 'classification';
-  const nClassesSeen = validateTrainingData(data, p.task);
-  const { nFeatures: nF } = data;
-  const rng = new Rng(p.seed);
-  const { train, valid } = splitForEarlyStopping(data, p, rng, options);
-  const K = classification ? Math.max(nClassesSeen, maxLabel(valid?.y) + 1, options.nClasses ?? 0) : 1;
-  const n = train.y.length;
+export function trainGbdt(data: TrainingData, params: GbdtParams, options: GbdtFitOptions = {}): GbdtFitResult {
+  const classification = params.task === 'classification';
+  const nClassesSeen = validateTrainingData(data, params.task);
+  const { nFeatures } = data;
+  const rng = new Rng(params.seed);
+  const { train, valid } = splitForEarlyStopping(data, params, rng, options);
+  /** Trees per round: 1 for regression, one per class otherwise. */
+  const nOutputs = classification ? Math.max(nClassesSeen, maxLabel(valid?.y) + 1, options.nClasses ?? 0) : 1;
+  const nRows = train.y.length;
 
-  const binner = QuantileBinner.fit(train.X, nF, { maxBins: p.maxBins });
-  const matrix = { binned: binner.transform(train.X, n), nRows: n, nFeatures: nF, thresholds: binner.thresholds };
-  const builder = new TreeBuilder(matrix, 1, { ...p, maxFeaturesPerSplit: nF });
+  const binner = QuantileBinner.fit(train.X, nFeatures, { maxBins: params.maxBins });
+  const binned = binner.transform(train.X, nRows);
+  const matrix = { binned, nRows, nFeatures, thresholds: binner.thresholds };
+  const builder = new TreeBuilder(matrix, 1, { ...params, maxFeaturesPerSplit: nFeatures });
   const nBins = Int32Array.from(binner.thresholds, (t) => t.length + 1);
 
-  const baseScore = initialScores(train.y, K, classification);
-  const raw = filledScores(n, baseScore);
-  const validRaw = valid ? filledScores(valid.y.length, baseScore) : null;
-  const grad = new Float64Array(n * K);
-  const hess = new Float64Array(n * K);
-  const prob = new Float64Array(K);
-  const scratch = new Int32Array(Math.max(n, nF));
-  const allFeatures = range(nF);
-  const nSample = Math.max(1, Math.round(p.subsample * n));
-  const nCols = Math.max(1, Math.round(p.colsampleByTree * nF));
-  const offsets = range(K);
+  const baseScore = initialScores(train.y, nOutputs, classification);
+  const rawScores = filledScores(nRows, baseScore);
+  const validRawScores = valid ? filledScores(valid.y.length, baseScore) : null;
+  // Class-major: the gradients and hessians of output k are [k * nRows, (k + 1) * nRows).
+  const gradients = new Float64Array(nRows * nOutputs);
+  const hessians = new Float64Array(nRows * nOutputs);
+  const probabilities = new Float64Array(nOutputs);
+  const scratch = new Int32Array(Math.max(nRows, nFeatures));
+  const allFeatures = range(nFeatures);
+  const nSampledRows = Math.max(1, Math.round(params.subsample * nRows));
+  const nSampledFeatures = Math.max(1, Math.round(params.colsampleByTree * nFeatures));
+  const outputOfTree = range(nOutputs);
 
   const trees: FlatTree[] = [];
-  const gains = new Float64Array(nF);
-  let bestGains = new Float64Array(nF);
+  const gains = new Float64Array(nFeatures);
+  let bestGains = new Float64Array(nFeatures);
   const trainLoss: number[] = [];
   const validationLoss: number[] = [];
   let bestRound = -1;
   let bestLoss = Infinity;
-  for (let round = 0; round < p.nEstimators; round++) {
-    if (classification) softmaxGradients(raw, train.y as Int32Array, K, grad, hess, prob);
-    else squaredErrorGradients(raw, train.y as Float64Array, grad, hess);
-    const rows = nSample < n ? sampleWithoutReplacement(n, nSample, rng, scratch) : range(n);
-    const features = nCols < nF ? sampleWithoutReplacement(nF, nCols, rng, scratch) : allFeatures;
+  for (let round = 0; round < params.nEstimators; round++) {
+    if (classification) {
+      softmaxGradients(rawScores, train.y as Int32Array, nOutputs, gradients, hessians, probabilities);
+    } else {
+      squaredErrorGradients(rawScores, train.y as Float64Array, gradients, hessians);
+    }
+    const rows = nSampledRows < nRows ? sampleWithoutReplacement(nRows, nSampledRows, rng, scratch) : range(nRows);
+    const features =
+      nSampledFeatures < nFeatures ? sampleWithoutReplacement(nFeatures, nSampledFeatures, rng, scratch) : allFeatures;
     const roundTrees: FlatTree[] = [];
-    for (let k = 0; k < K; k++) {
+    for (let k = 0; k < nOutputs; k++) {
       const { tree, splitBin } = builder.build({
-        grad: grad.subarray(k * n, (k + 1) * n),
-        hess: hess.subarray(k * n, (k + 1) * n),
+        gradients: gradients.subarray(k * nRows, (k + 1) * nRows),
+        hessians: hessians.subarray(k * nRows, (k + 1) * nRows),
         rows,
         features,
-        leafScale: p.learningRate,
+        leafScale: params.learningRate,
         rng,
         importance: gains,
       });
-      addBinnedPredictions(tree, splitBin, matrix.binned, nF, nBins, raw, K, k);
+      addBinnedPredictions(tree, splitBin, binned, nFeatures, nBins, rawScores, nOutputs, k);
       roundTrees.push(tree);
     }
     trees.push(...roundTrees);
-    trainLoss.push(loss(raw, train.y, K, classification));
-    if (valid && validRaw) {
-      new TreeEnsemble(roundTrees, offsets, 1, nF, K).accumulate(valid.X, valid.y.length, validRaw);
-      validationLoss.push(loss(validRaw, valid.y, K, classification));
+    trainLoss.push(loss(rawScores, train.y, nOutputs, classification));
+    if (valid && validRawScores) {
+      const roundEnsemble = new TreeEnsemble(roundTrees, outputOfTree, 1, nFeatures, nOutputs);
+      roundEnsemble.accumulate(valid.X, valid.y.length, validRawScores);
+      validationLoss.push(loss(validRawScores, valid.y, nOutputs, classification));
     }
     const current = validationLoss[round] ?? trainLoss[round];
-    if (current < bestLoss - p.tol || bestRound < 0) {
+    if (current < bestLoss - params.tol || bestRound < 0) {
       bestLoss = current;
       bestRound = round;
       bestGains = gains.slice();
     }
-    options.onProgress?.(round + 1, p.nEstimators, {
+    options.onProgress?.(round + 1, params.nEstimators, {
       trainLoss: trainLoss[round],
       validationLoss: validationLoss[round],
     });
-    if (valid && p.nIterNoChange > 0 && round - bestRound >= p.nIterNoChange) break;
+    if (valid && params.nIterNoChange > 0 && round - bestRound >= params.nIterNoChange) break;
   }
-  const keep = valid && p.nIterNoChange > 0 ? bestRound + 1 : trees.length / K;
+  const keptRounds = valid && params.nIterNoChange > 0 ? bestRound + 1 : trees.length / nOutputs;
   return {
-    nClasses: K,
+    nClasses: nOutputs,
     baseScore,
-    trees: trees.slice(0, keep * K),
-    gains: keep * K === trees.length ? gains : bestGains,
+    trees: trees.slice(0, keptRounds * nOutputs),
+    gains: keptRounds * nOutputs === trees.length ? gains : bestGains,
     trainLoss,
     validationLoss,
   };
@@ -124,24 +132,24 @@ interface Part {
 
 function splitForEarlyStopping(
   data: TrainingData,
-  p: GbdtParams,
+  params: GbdtParams,
   rng: Rng,
   options: GbdtFitOptions,
 ): { train: Part; valid: Part | null } {
   if (options.validation) {
-    const v = options.validation;
-    if (v.X.length !== v.y.length * data.nFeatures || v.y.length === 0) {
+    const validation = options.validation;
+    if (validation.X.length !== validation.y.length * data.nFeatures || validation.y.length === 0) {
       throw new InvalidInputError('validation X and y do not match nFeatures');
     }
-    if (p.task === 'classification' && !(v.y instanceof Int32Array)) {
+    if (params.task === 'classification' && !(validation.y instanceof Int32Array)) {
       throw new InvalidInputError('validation labels must be an Int32Array');
     }
-    return { train: data, valid: v };
+    return { train: data, valid: validation };
   }
-  const n = data.y.length;
-  const nValid = Math.round(p.validationFraction * n);
-  if (p.nIterNoChange === 0 || nValid < 1 || n - nValid < 2) return { train: data, valid: null };
-  const perm = rng.shuffle(range(n));
+  const nRows = data.y.length;
+  const nValid = Math.round(params.validationFraction * nRows);
+  if (params.nIterNoChange === 0 || nValid < 1 || nRows - nValid < 2) return { train: data, valid: null };
+  const perm = rng.shuffle(range(nRows));
   const validRows = perm.slice(0, nValid).sort();
   const trainRows = perm.slice(nValid).sort();
   return {
@@ -162,32 +170,39 @@ function maxLabel(y: Float64Array | Int32Array | undefined): number {
   return max;
 }
 
-function loss(raw: Float64Array, y: Float64Array | Int32Array, K: number, classification: boolean): number {
-  return classification ? softmaxLogLoss(raw, y as Int32Array, K) : meanSquaredError(raw, y as Float64Array);
+function loss(
+  rawScores: Float64Array,
+  y: Float64Array | Int32Array,
+  nOutputs: number,
+  classification: boolean,
+): number {
+  return classification
+    ? softmaxLogLoss(rawScores, y as Int32Array, nOutputs)
+    : meanSquaredError(rawScores, y as Float64Array);
 }
 
-/** Adds the tree's output to raw[r * K + k] for every training row, walking the binned matrix. */
+/** Adds the tree's output to rawScores[row * nOutputs + output] for every training row, walking the binned matrix. */
 function addBinnedPredictions(
   tree: FlatTree,
   splitBin: Int32Array,
   binned: Uint8Array,
-  nF: number,
+  nFeatures: number,
   nBins: Int32Array,
-  raw: Float64Array,
-  K: number,
-  k: number,
+  rawScores: Float64Array,
+  nOutputs: number,
+  output: number,
 ): void {
   const { feature, left, defaultLeft, value } = tree;
-  const nRows = binned.length / nF;
-  for (let r = 0; r < nRows; r++) {
+  const nRows = binned.length / nFeatures;
+  for (let row = 0; row < nRows; row++) {
     let node = 0;
-    let f = feature[0];
-    while (f >= 0) {
-      const code = binned[r * nF + f];
-      const goLeft = code === nBins[f] ? defaultLeft[node] === 1 : code <= splitBin[node];
+    let splitFeature = feature[0];
+    while (splitFeature >= 0) {
+      const bin = binned[row * nFeatures + splitFeature];
+      const goLeft = bin === nBins[splitFeature] ? defaultLeft[node] === 1 : bin <= splitBin[node];
       node = goLeft ? left[node] : left[node] + 1;
-      f = feature[node];
+      splitFeature = feature[node];
     }
-    raw[r * K + k] += value[node];
+    rawScores[row * nOutputs + output] += value[node];
   }
 }

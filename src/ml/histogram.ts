@@ -3,20 +3,25 @@
  * `stride = nOutputs + 2` numbers: the gradient sums per output, the hessian sum and the row count.
  */
 export class HistogramLayout {
+  /** First slot of each feature; slot `offsets[f] + b` holds bin b, slot `offsets[f] + nBins[f]` the missing rows. */
   readonly offsets: Int32Array;
+  /** Slots over all features. */
   readonly totalSlots: number;
+  /** Numbers per slot: nOutputs gradient sums, the hessian sum, the row count. */
   readonly stride: number;
+  /** Numbers in one histogram (totalSlots × stride). */
   readonly size: number;
 
   constructor(
+    /** Value bins per feature (the missing-value code of feature f is nBins[f]). */
     readonly nBins: Int32Array,
     readonly nOutputs: number,
   ) {
     this.offsets = new Int32Array(nBins.length);
     let slots = 0;
-    for (let f = 0; f < nBins.length; f++) {
-      this.offsets[f] = slots;
-      slots += nBins[f] + 1;
+    for (let feature = 0; feature < nBins.length; feature++) {
+      this.offsets[feature] = slots;
+      slots += nBins[feature] + 1;
     }
     this.totalSlots = slots;
     this.stride = nOutputs + 2;
@@ -34,8 +39,8 @@ export class HistogramPool {
     return this.free.pop() ?? new Float64Array(this.size);
   }
 
-  release(hist: Float64Array): void {
-    this.free.push(hist);
+  release(histogram: Float64Array): void {
+    this.free.push(histogram);
   }
 }
 
@@ -43,53 +48,53 @@ export class HistogramPool {
 export interface GradientSource {
   binned: Uint8Array;
   nFeatures: number;
-  grad: Float64Array;
-  hess: Float64Array;
+  gradients: Float64Array;
+  hessians: Float64Array;
 }
 
-/** Zeroes `hist` and accumulates rows[start, end) over the active features. */
+/** Zeroes `histogram` and accumulates rows[start, end) over the first `nActive` of `features`. */
 export function buildHistogram(
-  hist: Float64Array,
+  histogram: Float64Array,
   layout: HistogramLayout,
-  src: GradientSource,
+  source: GradientSource,
   rows: Int32Array,
   start: number,
   end: number,
   features: Int32Array,
   nActive: number,
 ): void {
-  hist.fill(0);
-  const { binned, nFeatures: nF, grad, hess } = src;
+  histogram.fill(0);
+  const { binned, nFeatures, gradients, hessians } = source;
   const offsets = layout.offsets;
-  const K = layout.nOutputs;
-  if (K === 1) {
+  const nOutputs = layout.nOutputs;
+  if (nOutputs === 1) {
     for (let i = start; i < end; i++) {
-      const r = rows[i];
-      const g = grad[r];
-      const h = hess[r];
-      const base = r * nF;
+      const row = rows[i];
+      const gradient = gradients[row];
+      const hessian = hessians[row];
+      const rowBase = row * nFeatures;
       for (let j = 0; j < nActive; j++) {
-        const f = features[j];
-        const s = (offsets[f] + binned[base + f]) * 3;
-        hist[s] += g;
-        hist[s + 1] += h;
-        hist[s + 2] += 1;
+        const feature = features[j];
+        const slot = (offsets[feature] + binned[rowBase + feature]) * 3;
+        histogram[slot] += gradient;
+        histogram[slot + 1] += hessian;
+        histogram[slot + 2] += 1;
       }
     }
     return;
   }
-  const S = K + 2;
+  const stride = nOutputs + 2;
   for (let i = start; i < end; i++) {
-    const r = rows[i];
-    const h = hess[r];
-    const base = r * nF;
-    const gBase = r * K;
+    const row = rows[i];
+    const hessian = hessians[row];
+    const rowBase = row * nFeatures;
+    const gradientBase = row * nOutputs;
     for (let j = 0; j < nActive; j++) {
-      const f = features[j];
-      const s = (offsets[f] + binned[base + f]) * S;
-      for (let k = 0; k < K; k++) hist[s + k] += grad[gBase + k];
-      hist[s + K] += h;
-      hist[s + K + 1] += 1;
+      const feature = features[j];
+      const slot = (offsets[feature] + binned[rowBase + feature]) * stride;
+      for (let k = 0; k < nOutputs; k++) histogram[slot + k] += gradients[gradientBase + k];
+      histogram[slot + nOutputs] += hessian;
+      histogram[slot + nOutputs + 1] += 1;
     }
   }
 }

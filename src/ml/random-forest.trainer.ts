@@ -24,55 +24,57 @@ export interface RandomForestFitResult {
  */
 export function trainRandomForest(
   data: TrainingData,
-  p: RandomForestParams,
+  params: RandomForestParams,
   options: RandomForestFitOptions = {},
 ): RandomForestFitResult {
-  const classification = p.task === 'classification';
-  const nClasses = validateTrainingData(data, p.task);
-  const K = classification ? nClasses : 1;
-  const { X, y, nFeatures: nF } = data;
-  const n = y.length;
-  const binner = QuantileBinner.fit(X, nF, { maxBins: p.maxBins });
-  const matrix = { binned: binner.transform(X, n), nRows: n, nFeatures: nF, thresholds: binner.thresholds };
-  const builder = new TreeBuilder(matrix, K, {
-    maxDepth: p.maxDepth,
-    maxLeaves: p.maxLeaves,
-    minSamplesLeaf: p.minSamplesLeaf,
+  const classification = params.task === 'classification';
+  const nClasses = validateTrainingData(data, params.task);
+  /** Values per leaf: class frequencies, or the mean for regression. */
+  const nOutputs = classification ? nClasses : 1;
+  const { X, y, nFeatures } = data;
+  const nRows = y.length;
+  const binner = QuantileBinner.fit(X, nFeatures, { maxBins: params.maxBins });
+  const matrix = { binned: binner.transform(X, nRows), nRows, nFeatures, thresholds: binner.thresholds };
+  const builder = new TreeBuilder(matrix, nOutputs, {
+    maxDepth: params.maxDepth,
+    maxLeaves: params.maxLeaves,
+    minSamplesLeaf: params.minSamplesLeaf,
     minHessianLeaf: 0,
     lambda: 0,
     minGainToSplit: 0,
-    maxFeaturesPerSplit: featuresPerSplit(p.maxFeatures, nF),
+    maxFeaturesPerSplit: featuresPerSplit(params.maxFeatures, nFeatures),
   });
-  const rng = new Rng(p.seed);
-  const weight = new Int32Array(n);
-  const grad = new Float64Array(n * K);
-  const hess = new Float64Array(n);
-  const features = range(nF);
-  const gains = new Float64Array(nF);
+  const rng = new Rng(params.seed);
+  /** Times each row was drawn into the current tree's bootstrap sample. */
+  const timesDrawn = new Int32Array(nRows);
+  const gradients = new Float64Array(nRows * nOutputs);
+  const hessians = new Float64Array(nRows);
+  const features = range(nFeatures);
+  const gains = new Float64Array(nFeatures);
   const trees: FlatTree[] = [];
-  const nDraws = Math.max(1, Math.round(p.maxSamples * n));
-  for (let t = 0; t < p.nEstimators; t++) {
-    if (p.bootstrap) {
-      weight.fill(0);
-      for (let i = 0; i < nDraws; i++) weight[rng.int(n)]++;
+  const nDraws = Math.max(1, Math.round(params.maxSamples * nRows));
+  for (let t = 0; t < params.nEstimators; t++) {
+    if (params.bootstrap) {
+      timesDrawn.fill(0);
+      for (let i = 0; i < nDraws; i++) timesDrawn[rng.int(nRows)]++;
     } else {
-      weight.fill(1);
+      timesDrawn.fill(1);
     }
     let nUsed = 0;
-    for (let r = 0; r < n; r++) if (weight[r] > 0) nUsed++;
+    for (let row = 0; row < nRows; row++) if (timesDrawn[row] > 0) nUsed++;
     const rows = new Int32Array(nUsed);
-    grad.fill(0);
-    for (let r = 0, i = 0; r < n; r++) {
-      const w = weight[r];
-      if (w === 0) continue;
-      rows[i++] = r;
-      hess[r] = w;
-      if (classification) grad[r * K + y[r]] = -w;
-      else grad[r] = -w * y[r];
+    gradients.fill(0);
+    for (let row = 0, i = 0; row < nRows; row++) {
+      const weight = timesDrawn[row];
+      if (weight === 0) continue;
+      rows[i++] = row;
+      hessians[row] = weight;
+      if (classification) gradients[row * nOutputs + y[row]] = -weight;
+      else gradients[row] = -weight * y[row];
     }
-    const { tree } = builder.build({ grad, hess, rows, features, leafScale: 1, rng, importance: gains });
+    const { tree } = builder.build({ gradients, hessians, rows, features, leafScale: 1, rng, importance: gains });
     trees.push(tree);
-    options.onProgress?.(t + 1, p.nEstimators);
+    options.onProgress?.(t + 1, params.nEstimators);
   }
-  return { nClasses: K, trees, gains };
+  return { nClasses: nOutputs, trees, gains };
 }

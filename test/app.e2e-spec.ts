@@ -1,8 +1,10 @@
 import { realHousingCsvPath } from './support/housing-data';
 import { DataService } from '../src/data/data.service';
+import { HOUSING_DATASET } from './support/housing-dataset';
 import { createTestApp, TestApp } from './support/test-app';
 
-const HOUSING_VERSION = '8a3727f4cf54ac1a327f69b1d5b4db54c5834ea81c6e4efc0d163300022a685e';
+const HOUSING_VERSION = HOUSING_DATASET.sha256;
+const { split: SPLIT } = HOUSING_DATASET;
 
 describe('service (e2e)', () => {
   let t: TestApp;
@@ -73,14 +75,14 @@ describe('service (e2e)', () => {
       expect(dataset).toMatchObject({
         name: 'california-housing',
         version: HOUSING_VERSION,
-        rows_read: 20640,
+        rows_read: HOUSING_DATASET.rows,
         rows_rejected: 0,
-        values_imputed: 207,
+        values_imputed: HOUSING_DATASET.valuesImputed,
       });
       const splits = await t.dataSource.query<{ train_rows: number; test_rows: number; seed: number }[]>(
         'SELECT seed, train_rows, test_rows FROM dataset_splits',
       );
-      expect(splits).toEqual([{ seed: 42, train_rows: 16512, test_rows: 4128 }]);
+      expect(splits).toEqual([{ seed: SPLIT.seed, train_rows: SPLIT.trainRows, test_rows: SPLIT.testRows }]);
     });
 
     it('lists it at GET /datasets', async () => {
@@ -90,10 +92,17 @@ describe('service (e2e)', () => {
           name: 'california-housing',
           version: HOUSING_VERSION,
           source: realHousingCsvPath(),
-          rowsRead: 20640,
+          rowsRead: HOUSING_DATASET.rows,
           rowsRejected: 0,
-          valuesImputed: 207,
-          splits: [expect.objectContaining({ seed: 42, testFraction: 0.2, trainRows: 16512, testRows: 4128 })],
+          valuesImputed: HOUSING_DATASET.valuesImputed,
+          splits: [
+            expect.objectContaining({
+              seed: SPLIT.seed,
+              testFraction: SPLIT.testFraction,
+              trainRows: SPLIT.trainRows,
+              testRows: SPLIT.testRows,
+            }),
+          ],
         }),
       ]);
       expect((await get('/datasets?name=iris')).json()).toEqual([]);
@@ -109,7 +118,7 @@ describe('service (e2e)', () => {
         expect.arrayContaining(['MedInc', 'AveBedrms', 'Latitude', 'ocean_proximity=INLAND']),
       );
       for (const profile of split.profile) {
-        expect(profile.count).toBe(16512);
+        expect(profile.count).toBe(SPLIT.trainRows);
         const binned = profile.bins.counts.reduce((a: number, b: number) => a + b, 0);
         expect(binned + profile.missing).toBe(profile.count);
       }
@@ -121,7 +130,7 @@ describe('service (e2e)', () => {
     it('reuses the stored version and split when prepared again, and makes a new split for a new seed', async () => {
       const data = t.app.get(DataService);
       const again = await data.prepare('california-housing');
-      expect(again.split.trainIndices).toHaveLength(16512);
+      expect(again.split.trainIndices).toHaveLength(SPLIT.trainRows);
       const other = await data.prepare('california-housing', { seed: 7 });
       expect(other.split.testIndices).not.toEqual(again.split.testIndices);
       const [{ n }] = await t.dataSource.query<{ n: number }[]>('SELECT COUNT(*) AS n FROM datasets');

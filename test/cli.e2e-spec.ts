@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { realHousingCsvPath, REPO_ROOT } from './support/housing-data';
+import { HOUSING_DATASET } from './support/housing-dataset';
 
 const run = promisify(execFile);
 
@@ -25,9 +26,12 @@ describe('command-line tools (e2e)', () => {
 
   it('data:prepare prints rows read, rejected, imputed, the version and the split sizes', async () => {
     const { stdout } = await cli('data-prepare.js', ['--model', 'california-housing']);
-    expect(stdout).toContain('Version          8a3727f4cf54ac1a327f69b1d5b4db54c5834ea81c6e4efc0d163300022a685e');
-    expect(stdout).toMatch(/Rows read\s+20640\nRows rejected\s+0\nValues imputed\s+207/);
-    expect(stdout).toContain('Split sizes      16512 train / 4128 test');
+    const { rows, valuesImputed, split } = HOUSING_DATASET;
+    expect(stdout).toContain(`Version          ${HOUSING_DATASET.sha256}`);
+    expect(stdout).toMatch(
+      new RegExp(`Rows read\\s+${rows}\\nRows rejected\\s+0\\nValues imputed\\s+${valuesImputed}\\n`),
+    );
+    expect(stdout).toContain(`Split sizes      ${split.trainRows} train / ${split.testRows} test`);
   });
 
   it('train fits the requested candidates on a split file and prints the comparison table', async () => {

@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, QueryFailedError } from 'typeorm';
 import { isUniqueViolation } from '../src/database/unique-violation.util';
 import { DefinitionRepository } from '../src/definitions/definition.repository';
 import { ModelRegistryRepository } from '../src/registry/model-registry.repository';
@@ -18,7 +18,8 @@ async function expectUniqueConflictsTold(dataSource: DataSource): Promise<void> 
     .catch((e: unknown) => e);
   expect(isUniqueViolation(conflict)).toBe(true);
   const other: unknown = await dataSource.query(`INSERT INTO no_such_table VALUES (1)`).catch((e: unknown) => e);
-  expect(other).toBeInstanceOf(Error);
+  expect(other).toBeInstanceOf(QueryFailedError);
+  expect((other as QueryFailedError).message).toMatch(/no_such_table/);
   expect(isUniqueViolation(other)).toBe(false);
   await dataSource.query(`DELETE FROM experiments WHERE name = 'dup'`);
 }

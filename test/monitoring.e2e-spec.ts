@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { DataService } from '../src/data/data.service';
 import { HOUSING_SPEC } from './support/builtin-models';
 import { Rng } from '../src/ml/random';
+import { PredictionLogService } from '../src/prediction/prediction-log.service';
 import { TrainingService } from '../src/training/training.service';
 import { REPO_ROOT } from './support/housing-data';
+import { HOUSING_DATASET } from './support/housing-dataset';
 import { ADMIN, createTestApp, TestApp } from './support/test-app';
 
 // Requests carry the admin key: admin endpoints need it (security.e2e-spec.ts tests the refusals).
@@ -68,52 +70,85 @@ function exportedNames(text: string): Set<string> {
   return names;
 }
 
+/** Requests to a test app, as an admin. */
+function client(app: () => TestApp) {
+  const get = (url: string) => app().app.inject({ method: 'GET', url });
+  const post = (url: string, payload: unknown) =>
+    app().app.inject({ method: 'POST', url, headers: json, payload: JSON.stringify(payload) });
+  return { get, post };
+}
+
+/** Trains gbdt for both built-in models, registers it and promotes it: the state after a first start. */
+async function serveFirstVersions(t: TestApp): Promise<void> {
+  const { post } = client(() => t);
+  for (const model of ['california-housing', 'iris']) {
+    const [run] = await t.app.get(TrainingService).train(model, { candidates: ['gbdt'] });
+    const version = await post(`/models/${model}/versions`, { runId: run.id });
+    expect(version.statusCode).toBe(201);
+    expect((await post(`/models/${model}/versions/${version.json().version}/promote`, {})).statusCode).toBe(200);
+  }
+}
+
 describe('monitoring: metrics, drift, summary, health (e2e)', () => {
   let t: TestApp;
   let training: Record<string, unknown>[];
-
-  const get = (url: string) => t.app.inject({ method: 'GET', url });
-  const post = (url: string, payload: unknown) =>
-    t.app.inject({ method: 'POST', url, headers: json, payload: JSON.stringify(payload) });
+  const { get, post } = client(() => t);
+  /** The version `model` serves now (blocks may promote another). */
+  const servedVersion = async (model: string): Promise<number> => {
+    const served = (await get(`/models/${model}`)).json().servedVersion as number | null;
+    expect(served).toEqual(expect.any(Number));
+    return served as number;
+  };
 
   beforeAll(async () => {
     t = await createTestApp({ DRIFT_CHECK_INTERVAL_S: '0' });
     const prepared = await t.app.get(DataService).prepare('california-housing');
     training = prepared.train.map((r) => r.values);
-  }, 60_000);
+    await serveFirstVersions(t);
+  }, 120_000);
 
   afterAll(async () => {
     await t.close();
   });
 
   it('is live at once, and not ready (503 naming the check) until every model is served', async () => {
-    expect((await get('/health/live')).statusCode).toBe(200);
-    for (const url of ['/health/ready', '/health']) {
-      const res = await get(url);
-      expect(res.statusCode).toBe(503);
-      expect(res.json().message).toMatch(/^Not ready: models \(not served yet: california-housing, iris\)/);
-      expect(res.json().details.info).toMatchObject({ database: { status: 'up' }, disk: { status: 'up' } });
-    }
-    const v2 = await get('/v2/health/ready');
-    expect(v2.statusCode).toBe(503);
-    expect(v2.json().error).toContain('models (not served yet');
+    // A service of its own: in the shared one, the models are served from the start.
+    const fresh = await createTestApp({ DRIFT_CHECK_INTERVAL_S: '0' });
+    try {
+      const { get: freshGet } = client(() => fresh);
+      expect((await freshGet('/health/live')).statusCode).toBe(200);
+      for (const url of ['/health/ready', '/health']) {
+        const res = await freshGet(url);
+        expect(res.statusCode).toBe(503);
+        expect(res.json().message).toMatch(/^Not ready: models \(not served yet: california-housing, iris\)/);
+        expect(res.json().details.info).toMatchObject({ database: { status: 'up' }, disk: { status: 'up' } });
+      }
+      const v2 = await freshGet('/v2/health/ready');
+      expect(v2.statusCode).toBe(503);
+      expect(v2.json().error).toContain('models (not served yet');
 
-    for (const model of ['california-housing', 'iris']) {
-      const [run] = await t.app.get(TrainingService).train(model, { candidates: ['gbdt'] });
-      const version = await post(`/models/${model}/versions`, { runId: run.id });
-      expect((await post(`/models/${model}/versions/${version.json().version}/promote`, {})).statusCode).toBe(200);
+      await serveFirstVersions(fresh);
+      const ready = await freshGet('/health/ready');
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json().info.models).toMatchObject({
+        'california-housing': { served: true, version: 1, candidate: 'gbdt' },
+        iris: { served: true, version: 1 },
+      });
+      expect((await freshGet('/health')).statusCode).toBe(200);
+      expect((await freshGet('/v2/health/ready')).json()).toEqual({ ready: true });
+    } finally {
+      await fresh.close();
     }
-    const ready = await get('/health/ready');
-    expect(ready.statusCode).toBe(200);
-    expect(ready.json().info.models).toMatchObject({
-      'california-housing': { served: true, version: 1, candidate: 'gbdt' },
-      iris: { served: true, version: 1 },
-    });
-    expect((await get('/health')).statusCode).toBe(200);
-    expect((await get('/v2/health/ready')).json()).toEqual({ ready: true });
   }, 120_000);
 
   it('exports request, prediction and model metrics with bounded labels', async () => {
+    const housingVersion = String(await servedVersion('california-housing'));
+    const irisVersion = String(await servedVersion('iris'));
+    // Every champion move of this service swapped the served model (prom-client's registry is per process: a
+    // service another block boots counts its own swaps too).
+    const championMoves = (await get('/models/california-housing/history'))
+      .json()
+      .filter((e: { alias: string }) => e.alias === 'champion').length;
     const before = (await get('/metrics')).body;
     const sent = 7;
     for (let i = 0; i < sent; i++) expect((await post('/predict/housing', HOUSING_SPEC.example)).statusCode).toBe(200);
@@ -135,11 +170,11 @@ describe('monitoring: metrics, drift, summary, health (e2e)', () => {
     const delta = (name: string, labels: Record<string, string>) =>
       (metricValue(text, name, labels) ?? 0) - (metricValue(before, name, labels) ?? 0);
 
-    const housing = { model: 'california-housing', version: '1' };
+    const housing = { model: 'california-housing', version: housingVersion };
     expect(delta('predictions_total', { ...housing, outcome: 'ok' })).toBe(sent + 2);
     expect(delta('prediction_duration_seconds_count', { ...housing, outcome: 'ok' })).toBe(sent + 1);
     expect(delta('predicted_value_count', housing)).toBe(sent + 2);
-    expect(delta('predicted_class_total', { model: 'iris', version: '1', class: 'setosa' })).toBe(1);
+    expect(delta('predicted_class_total', { model: 'iris', version: irisVersion, class: 'setosa' })).toBe(1);
     // One route pattern for every model's single-row predictions: the 7 housing rows and the iris row.
     expect(delta('http_requests_total', { method: 'POST', route: '/predict/:name', status: '200' })).toBe(sent + 1);
     expect(delta('http_requests_total', { method: 'POST', route: '/predict/:name/batch', status: '200' })).toBe(1);
@@ -148,13 +183,20 @@ describe('monitoring: metrics, drift, summary, health (e2e)', () => {
     expect(delta('http_requests_total', { method: 'GET', route: '/models/:name', status: '200' })).toBe(1);
     expect(delta('http_request_duration_seconds_count', { route: '/predict/:name', status: '200' })).toBe(sent + 1);
     expect(metricValue(text, 'model_info', { ...housing, alias: 'champion' })).toBe(1);
-    expect(metricValue(text, 'model_swaps_total', { model: 'california-housing' })).toBeGreaterThanOrEqual(1);
+    expect(metricValue(text, 'model_swaps_total', { model: 'california-housing' })).toBeGreaterThanOrEqual(
+      championMoves,
+    );
     expect(metricValue(text, 'model_last_swap_timestamp_seconds', { model: 'iris' })).toBeGreaterThan(1.7e9);
-    expect(metricValue(text, 'prediction_log_queue_depth', {})).toBeGreaterThanOrEqual(0);
+    expect(metricValue(text, 'model_last_swap_timestamp_seconds', { model: 'iris' })).toBeLessThanOrEqual(
+      Date.now() / 1000,
+    );
     expect(metricValue(text, 'prediction_log_dropped_total', {})).toBe(0);
     expect(text).toContain('process_resident_memory_bytes');
     expect(text).toContain('nodejs_eventloop_lag_seconds');
     expect(text).not.toContain('12345'); // raw paths never become label values
+    // The queue depth is sampled at each scrape: empty once the log is flushed.
+    await t.app.get(PredictionLogService).flush();
+    expect(metricValue((await get('/metrics')).body, 'prediction_log_queue_depth', {})).toBe(0);
   });
 
   it('has a Grafana dashboard and alert rules that query only metrics the service exports', async () => {
@@ -185,6 +227,7 @@ describe('monitoring: metrics, drift, summary, health (e2e)', () => {
   });
 
   it('flags median_income × 1.5 as drift on MedInc while the untouched features stay ok', async () => {
+    const version = await servedVersion('california-housing');
     const rows = sample(
       training.filter((r) => Number(r.median_income) * 1.5 <= 15),
       1000,
@@ -197,10 +240,10 @@ describe('monitoring: metrics, drift, summary, health (e2e)', () => {
     const report = res.json();
     expect(report).toMatchObject({
       model: 'california-housing',
-      version: 1,
+      version,
       status: 'drift',
       window: { rows: 1000, size: 1000 },
-      reference: { split: 'seed:42/test:0.2', rows: 16512 },
+      reference: { split: HOUSING_DATASET.split.label, rows: HOUSING_DATASET.split.trainRows },
       thresholds: { psiWarn: 0.1, psiDrift: 0.25 },
     });
     const byName = new Map<string, { status: string; psi: number }>(
@@ -254,19 +297,51 @@ describe('monitoring: metrics, drift, summary, health (e2e)', () => {
   }, 60_000);
 
   it('summarises prediction traffic over a window: volume, errors, latency, per version', async () => {
-    const res = await get('/monitoring/summary?windowSeconds=600');
-    expect(res.statusCode).toBe(200);
-    const summary = res.json();
-    expect(summary.windowSeconds).toBe(600);
-    expect(summary.requests.total).toBeGreaterThanOrEqual(13);
-    expect(summary.requests.clientErrors).toBeGreaterThanOrEqual(1);
-    expect(summary.requests.serverErrors).toBe(0);
-    expect(summary.requests.errorRate).toBeCloseTo(summary.requests.clientErrors / summary.requests.total, 12);
-    expect(summary.requests.latencyMs.p99).toBeGreaterThan(0);
-    const v1 = summary.versions.find(
-      (v: { model: string; version: number }) => v.model === 'california-housing' && v.version === 1,
+    const version = await servedVersion('california-housing');
+    interface Summary {
+      windowSeconds: number;
+      requests: {
+        total: number;
+        clientErrors: number;
+        serverErrors: number;
+        errorRate: number;
+        latencyMs: { p50: number | null; p90: number | null; p99: number | null };
+      };
+      versions: { model: string; version: number; requests: number; rows: number }[];
+    }
+    // The whole hour the service keeps: the traffic of other blocks is in both summaries, this block's in one.
+    const summary = async (): Promise<Summary> => {
+      const res = await get('/monitoring/summary?windowSeconds=3600');
+      expect(res.statusCode).toBe(200);
+      return res.json();
+    };
+    const served = (s: Summary) =>
+      s.versions.find((v) => v.model === 'california-housing' && v.version === version) ?? { requests: 0, rows: 0 };
+    const before = await summary();
+    const singles = 4;
+    for (let i = 0; i < singles; i++)
+      expect((await post('/predict/housing', HOUSING_SPEC.example)).statusCode).toBe(200);
+    const batch = [HOUSING_SPEC.example, HOUSING_SPEC.example, HOUSING_SPEC.example];
+    expect((await post('/predict/housing/batch', { rows: batch })).statusCode).toBe(200);
+    expect((await post('/predict/housing', { ...HOUSING_SPEC.example, median_income: 'x' })).statusCode).toBe(400);
+    expect((await get('/models/california-housing')).statusCode).toBe(200); // not a prediction route
+    const after = await summary();
+
+    expect(after.windowSeconds).toBe(3600);
+    expect(after.requests.total - before.requests.total).toBe(singles + 2);
+    expect(after.requests.clientErrors - before.requests.clientErrors).toBe(1);
+    expect(after.requests.serverErrors - before.requests.serverErrors).toBe(0);
+    expect(after.requests.errorRate).toBeCloseTo(
+      (after.requests.clientErrors + after.requests.serverErrors) / after.requests.total,
+      12,
     );
-    expect(v1).toMatchObject({ requests: 10, rows: 2009 });
+    const { p50, p90, p99 } = after.requests.latencyMs;
+    expect(p50).toBeGreaterThan(0);
+    expect(p90).toBeGreaterThanOrEqual(p50 as number);
+    expect(p99).toBeGreaterThanOrEqual(p90 as number);
+    // Successful predictions only, per request and per row.
+    expect(served(after).requests - served(before).requests).toBe(singles + 1);
+    expect(served(after).rows - served(before).rows).toBe(singles + batch.length);
     expect((await get('/monitoring/summary?windowSeconds=0')).statusCode).toBe(400);
     expect((await get('/monitoring/summary?windowSeconds=99999')).statusCode).toBe(400);
   });

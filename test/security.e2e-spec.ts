@@ -137,7 +137,9 @@ describe('security (e2e)', () => {
         statuses.push(last.statusCode);
       }
       expect(statuses).toEqual([400, 400, 400, 429, 429]);
+      // Seconds until the 60 s window frees a request: never 0, never past the window.
       expect(Number(last?.headers['retry-after'])).toBeGreaterThan(0);
+      expect(Number(last?.headers['retry-after'])).toBeLessThanOrEqual(60);
       expect(last?.json()).toMatchObject({ statusCode: 429, code: 'HTTP.RATE_LIMITED' });
       expect(last?.json().message).toContain('at most 3 prediction requests per 60 s');
       // Another client (IP) has its own budget; reads are not limited.

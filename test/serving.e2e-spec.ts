@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { HOUSING_SPEC } from './support/builtin-models';
 import { PredictionLogService } from '../src/prediction/prediction-log.service';
 import { TrainingService } from '../src/training/training.service';
+import { HOUSING_DATASET } from './support/housing-dataset';
 import { ADMIN, createTestApp, TestApp } from './support/test-app';
 
 const row = { ...HOUSING_SPEC.example };
@@ -12,23 +13,63 @@ const json = { 'content-type': 'application/json', ...ADMIN };
 /** A JSON column as read back: text on SQLite, already parsed on PostgreSQL. */
 const column = (value: unknown): unknown => (typeof value === 'string' ? JSON.parse(value) : value);
 
-describe('registry and serving (e2e)', () => {
-  let t: TestApp;
-  const runIds: Record<string, string> = {};
+interface AliasEvent {
+  action: string;
+  fromVersion: number | null;
+  toVersion: number;
+  forced: boolean;
+  reason: string;
+}
+const moves = (events: AliasEvent[]) => events.map((e) => [e.action, e.fromVersion, e.toVersion, e.forced]);
 
+/** Requests to a test app (as an admin), and the reads of its housing registry that blocks start from. */
+function client(app: () => TestApp) {
   const post = (url: string, payload: unknown, headers: Record<string, string> = json) =>
-    t.app.inject({
+    app().app.inject({
       method: 'POST',
       url,
       headers,
       payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
     });
-  const get = (url: string) => t.app.inject({ method: 'GET', url });
+  const get = (url: string) => app().app.inject({ method: 'GET', url });
+  /** The version that answers a housing prediction (its header agrees). */
   const predictVersion = async () => {
     const res = await post('/predict/housing', row);
     expect(res.statusCode).toBe(200);
     expect(res.headers['x-model-version']).toBe(String(res.json().version));
     return res.json().version as number;
+  };
+  const history = async (): Promise<AliasEvent[]> => (await get('/models/california-housing/history')).json();
+  return { post, get, predictVersion, history };
+}
+
+describe('registry and serving (e2e)', () => {
+  let t: TestApp;
+  const runIds: Record<string, string> = {};
+  /** The versions of california-housing registered at the start: a linear one and a better gbdt one. */
+  const versions = { linear: 0, gbdt: 0 };
+  const { post, get, predictVersion, history } = client(() => t);
+
+  /** Set-up of a block: makes `version` the served champion (a forced promotion unless it already is). */
+  const serve = async (version: number): Promise<void> => {
+    const model = (await get('/models/california-housing')).json();
+    if (model.champion !== version) {
+      const promoted = await post(`/models/california-housing/versions/${version}/promote`, {
+        force: true,
+        reason: 'test set-up',
+      });
+      expect(promoted.statusCode).toBe(200);
+    }
+    expect((await get('/models/california-housing')).json()).toMatchObject({
+      champion: version,
+      servedVersion: version,
+    });
+  };
+  const forcedEvents = async (): Promise<number> => {
+    const [{ n }] = await t.dataSource.query<{ n: number | string }[]>(
+      'SELECT COUNT(*) AS n FROM alias_events WHERE forced = TRUE',
+    );
+    return Number(n);
   };
 
   beforeAll(async () => {
@@ -37,6 +78,11 @@ describe('registry and serving (e2e)', () => {
     for (const run of runs) runIds[run.candidate] = run.id;
     const [irisRun] = await t.app.get(TrainingService).train('iris', { candidates: ['gbdt'] });
     runIds.iris = irisRun.id;
+    for (const candidate of ['linear', 'gbdt'] as const) {
+      const registered = await post('/models/california-housing/versions', { runId: runIds[candidate] });
+      expect(registered.statusCode).toBe(201);
+      versions[candidate] = registered.json().version;
+    }
   }, 120_000);
 
   afterAll(async () => {
@@ -44,79 +90,98 @@ describe('registry and serving (e2e)', () => {
   });
 
   it('answers 503 while no version is served', async () => {
-    const res = await post('/predict/housing', row);
-    expect(res.statusCode).toBe(503);
-    expect(res.json()).toMatchObject({ code: 'REGISTRY.MODEL_NOT_READY' });
-    const v2 = await get('/v2/models/california-housing/ready');
-    expect(v2.statusCode).toBe(503);
-    expect(v2.json()).toEqual({ error: expect.stringContaining('not ready') });
+    // A service of its own: nothing is ever promoted in it.
+    const fresh = await createTestApp();
+    try {
+      const { post: freshPost, get: freshGet } = client(() => fresh);
+      const res = await freshPost('/predict/housing', row);
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ code: 'REGISTRY.MODEL_NOT_READY' });
+      const v2 = await freshGet('/v2/models/california-housing/ready');
+      expect(v2.statusCode).toBe(503);
+      expect(v2.json()).toEqual({ error: expect.stringContaining('not ready') });
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('train → register → promote → predict → promote a better version → rollback', async () => {
-    const v1 = await post('/models/california-housing/versions', { runId: runIds.linear });
-    expect(v1.statusCode).toBe(201);
-    expect(v1.json()).toMatchObject({ version: 1, candidate: 'linear', runId: runIds.linear });
-    const first = await post('/models/california-housing/versions/1/promote', {});
-    expect(first.statusCode).toBe(200);
-    expect(first.json()).toMatchObject({ fromVersion: null, toVersion: 1, forced: false });
-    expect(await predictVersion()).toBe(1);
+    // A service of its own: its registry starts empty, so the first versions and promotion are this block's.
+    const fresh = await createTestApp();
+    try {
+      const own = client(() => fresh);
+      const trained = await fresh.app
+        .get(TrainingService)
+        .train('california-housing', { candidates: ['linear', 'gbdt'] });
+      const runOf = (candidate: string) => trained.find((run) => run.candidate === candidate)?.id;
+      const [linear, gbdt] = [runOf('linear'), runOf('gbdt')];
+      const v1 = await own.post('/models/california-housing/versions', { runId: linear });
+      expect(v1.statusCode).toBe(201);
+      expect(v1.json()).toMatchObject({ version: 1, candidate: 'linear', runId: linear });
+      const first = await own.post('/models/california-housing/versions/1/promote', {});
+      expect(first.statusCode).toBe(200);
+      expect(first.json()).toMatchObject({ fromVersion: null, toVersion: 1, forced: false });
+      expect(await own.predictVersion()).toBe(1);
 
-    expect((await post('/models/california-housing/versions', { runId: runIds.gbdt })).json().version).toBe(2);
-    const second = await post('/models/california-housing/versions/2/promote', { reason: 'gbdt beats linear' });
-    expect(second.statusCode).toBe(200);
-    const { comparison } = second.json();
-    expect(comparison).toMatchObject({ metric: 'rmse', rows: 4128 });
-    expect(comparison.candidate).toBeLessThan(comparison.champion);
-    expect(await predictVersion()).toBe(2);
+      expect((await own.post('/models/california-housing/versions', { runId: gbdt })).json().version).toBe(2);
+      const second = await own.post('/models/california-housing/versions/2/promote', { reason: 'gbdt beats linear' });
+      expect(second.statusCode).toBe(200);
+      const { comparison } = second.json();
+      expect(comparison).toMatchObject({ metric: 'rmse', rows: HOUSING_DATASET.split.testRows });
+      expect(comparison.candidate).toBeLessThan(comparison.champion);
+      expect(await own.predictVersion()).toBe(2);
 
-    const back = await post('/models/california-housing/rollback', {});
-    expect(back.statusCode).toBe(200);
-    expect(back.json()).toMatchObject({ fromVersion: 2, toVersion: 1 });
-    expect(await predictVersion()).toBe(1);
-    expect((await get('/models/california-housing')).json()).toMatchObject({ champion: 1, servedVersion: 1 });
+      const back = await own.post('/models/california-housing/rollback', {});
+      expect(back.statusCode).toBe(200);
+      expect(back.json()).toMatchObject({ fromVersion: 2, toVersion: 1 });
+      expect(await own.predictVersion()).toBe(1);
+      expect((await own.get('/models/california-housing')).json()).toMatchObject({ champion: 1, servedVersion: 1 });
+      expect(moves(await own.history())).toEqual([
+        ['promote', null, 1, false],
+        ['promote', 1, 2, false],
+        ['rollback', 2, 1, false],
+      ]);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('refuses a promotion that loses the gate with 409, both scores in the message, and changes nothing', async () => {
-    // Champion is now version 1 (linear); make version 2 (gbdt) champion again, then try to bring back 1.
-    expect((await post('/models/california-housing/versions/2/promote', {})).statusCode).toBe(200);
-    const before = (await get('/models/california-housing/history')).json();
-    const refused = await post('/models/california-housing/versions/1/promote', {});
+    // The better version (gbdt) is champion; bringing back the linear one loses the gate.
+    await serve(versions.gbdt);
+    const before = await history();
+    const refused = await post(`/models/california-housing/versions/${versions.linear}/promote`, {});
     expect(refused.statusCode).toBe(409);
     expect(refused.json().code).toBe('REGISTRY.PROMOTION_REFUSED');
     expect(refused.json().message).toMatch(
-      /^Version 1 \(rmse 0\.\d{4}\) does not beat champion version 2 \(rmse 0\.\d{4}\) by the margin 0 on the same 4128 holdout rows/,
+      new RegExp(
+        `^Version ${versions.linear} \\(rmse 0\\.\\d{4}\\) does not beat champion version ${versions.gbdt} ` +
+          `\\(rmse 0\\.\\d{4}\\) by the margin 0 on the same ${HOUSING_DATASET.split.testRows} holdout rows`,
+      ),
     );
-    expect((await get('/models/california-housing/history')).json()).toEqual(before);
-    expect(await predictVersion()).toBe(2);
+    expect(await history()).toEqual(before);
+    expect(await predictVersion()).toBe(versions.gbdt);
   });
 
   it('records a forced promotion as forced in the audit trail', async () => {
-    const forced = await post('/models/california-housing/versions/1/promote', { force: true, reason: 'drill' });
+    await serve(versions.gbdt);
+    const before = await history();
+    const forcedBefore = await forcedEvents();
+    const forced = await post(`/models/california-housing/versions/${versions.linear}/promote`, {
+      force: true,
+      reason: 'drill',
+    });
     expect(forced.statusCode).toBe(200);
-    expect(await predictVersion()).toBe(1);
-    const history = (await get('/models/california-housing/history')).json();
-    expect(
-      history.map((e: { action: string; fromVersion: number | null; toVersion: number; forced: boolean }) => [
-        e.action,
-        e.fromVersion,
-        e.toVersion,
-        e.forced,
-      ]),
-    ).toEqual([
-      ['promote', null, 1, false],
-      ['promote', 1, 2, false],
-      ['rollback', 2, 1, false],
-      ['promote', 1, 2, false],
-      ['promote', 2, 1, true],
-    ]);
-    expect(history[4].reason).toContain('drill; forced');
-    const rows = await t.dataSource.query<{ n: number }[]>(
-      'SELECT COUNT(*) AS n FROM alias_events WHERE forced = TRUE',
-    );
-    expect(rows[0].n).toBe(1);
+    expect(forced.json()).toMatchObject({ fromVersion: versions.gbdt, toVersion: versions.linear, forced: true });
+    expect(await predictVersion()).toBe(versions.linear);
+    const added = (await history()).slice(before.length);
+    expect(moves(added)).toEqual([['promote', versions.gbdt, versions.linear, true]]);
+    expect(added[0].reason).toContain('drill; forced');
+    expect(await forcedEvents()).toBe(forcedBefore + 1);
   });
 
   it('serves batches, the generic route, MLflow /invocations and Open Inference /v2 with the same answers', async () => {
+    await serve(versions.linear);
     const single = (await post('/predict/housing', row)).json().prediction.value as number;
     const batch = await post('/predict/housing/batch', { rows: [row, { ...row, median_income: 2 }] });
     expect(batch.statusCode).toBe(200);
@@ -140,7 +205,7 @@ describe('registry and serving (e2e)', () => {
       const res = await post('/invocations', body);
       expect(res.statusCode).toBe(200);
       expect(res.json().predictions[0]).toBeCloseTo(single, 10);
-      expect(res.headers['x-model-version']).toBe('1');
+      expect(res.headers['x-model-version']).toBe(String(versions.linear));
     }
 
     const tensors = Object.entries(row).map(([name, value]) => ({
@@ -153,13 +218,13 @@ describe('registry and serving (e2e)', () => {
     expect(v2.statusCode).toBe(200);
     expect(v2.json()).toEqual({
       model_name: 'california-housing',
-      model_version: '1',
+      model_version: String(versions.linear),
       id: 'abc',
       outputs: [{ name: 'predictions', shape: [1], datatype: 'FP64', data: [expect.closeTo(single, 10)] }],
     });
     // A registered version that is not served is loaded on demand.
-    const v2version = await post('/v2/models/california-housing/versions/2/infer', { inputs: tensors });
-    expect(v2version.json().model_version).toBe('2');
+    const v2version = await post(`/v2/models/california-housing/versions/${versions.gbdt}/infer`, { inputs: tensors });
+    expect(v2version.json().model_version).toBe(String(versions.gbdt));
     expect(v2version.json().outputs[0].data[0]).not.toBeCloseTo(single, 6);
     // The version in the path is a name: one the model does not have is a 404 in the protocol's shape, whatever it
     // looks like (MLServer answers so); an unknown model too.
@@ -182,8 +247,10 @@ describe('registry and serving (e2e)', () => {
   });
 
   it('serves iris with class probabilities, also as one [n, 4] tensor', async () => {
-    await post('/models/iris/versions', { runId: runIds.iris });
-    await post('/models/iris/versions/1/promote', {});
+    // The only block that registers and serves iris.
+    const registered = await post('/models/iris/versions', { runId: runIds.iris });
+    expect(registered.statusCode).toBe(201);
+    expect((await post(`/models/iris/versions/${registered.json().version}/promote`, {})).statusCode).toBe(200);
     const res = await post('/predict/iris', iris);
     expect(res.statusCode).toBe(200);
     const { prediction } = res.json();
@@ -201,6 +268,7 @@ describe('registry and serving (e2e)', () => {
   });
 
   it('logs every prediction with its version, inputs, output and request id (one log row per request)', async () => {
+    await serve(versions.linear);
     const single = (await post('/predict/housing', row, { ...json, 'x-request-id': 'log-check-1' })).json();
     const rows3 = [row, { ...row, median_income: 2.5 }, { ...row, total_bedrooms: null }];
     const batch = (
@@ -211,8 +279,8 @@ describe('registry and serving (e2e)', () => {
       "SELECT request_id, model_name, model_version, row_count, inputs, outputs FROM predictions WHERE request_id LIKE 'log-check-%' ORDER BY id",
     );
     expect(logged.map((r) => [r.request_id, r.model_name, r.model_version, r.row_count])).toEqual([
-      ['log-check-1', 'california-housing', 1, 1],
-      ['log-check-2', 'california-housing', 1, 3],
+      ['log-check-1', 'california-housing', versions.linear, 1],
+      ['log-check-2', 'california-housing', versions.linear, 3],
     ]);
     const fields = Object.keys(row);
     expect(column(logged[0].inputs)).toEqual({ fields, rows: [Object.values(row)] });
@@ -223,7 +291,7 @@ describe('registry and serving (e2e)', () => {
     expect(recent).toEqual([
       expect.objectContaining({
         requestId: 'log-check-2',
-        version: 1,
+        version: versions.linear,
         rowCount: 3,
         inputs: rows3,
         outputs: batch.predictions.map((p: { value: number }) => p.value),
@@ -276,6 +344,7 @@ describe('registry and serving (e2e)', () => {
     });
 
     it('accepts a missing total_bedrooms (imputed)', async () => {
+      await serve(versions.linear);
       const { total_bedrooms: _omit, ...withoutBedrooms } = row;
       expect((await post('/predict/housing', withoutBedrooms)).statusCode).toBe(200);
       expect((await post('/predict/housing', { ...row, total_bedrooms: null })).statusCode).toBe(200);
@@ -312,6 +381,7 @@ describe('registry and serving (e2e)', () => {
     });
 
     it('MLflow and V2 errors come in their own shapes', async () => {
+      await serve(versions.linear); // the V2 route reads the served version's inputs
       const mlflow = await post('/invocations', { records: [row] });
       expect(mlflow.statusCode).toBe(400);
       expect(mlflow.json()).toMatchObject({
@@ -328,6 +398,7 @@ describe('registry and serving (e2e)', () => {
     });
 
     it('MLflow /invocations reads bodies as mlflow models serve does: CSV, content-type rules, members', async () => {
+      await serve(versions.linear);
       const invoke = (body: string, type: string) =>
         t.app.inject({
           method: 'POST',
@@ -394,14 +465,25 @@ describe('registry and serving (e2e)', () => {
     it('refuses registering a failed, foreign or already registered run', async () => {
       expect((await post('/models/iris/versions', { runId: runIds.linear })).statusCode).toBe(409);
       expect((await post('/models/california-housing/versions', { runId: runIds.gbdt })).json().message).toContain(
-        'already version 2',
+        `already version ${versions.gbdt}`,
       );
       expect((await post('/models/california-housing/versions', { runId: 'nope' })).statusCode).toBe(400);
     });
   });
 
   it('refuses a tampered artifact at load: 422, and the champion keeps serving', async () => {
-    const version = (await get('/models/california-housing/versions/2')).json();
+    // A version of its own to tamper with: the shared ones stay loadable.
+    const [run] = await t.app.get(TrainingService).train('california-housing', { candidates: ['linear'] });
+    const registered = await post('/models/california-housing/versions', { runId: run.id });
+    expect(registered.statusCode).toBe(201);
+    const tampered = registered.json().version as number;
+    await serve(versions.linear);
+    const loadFailures = async () =>
+      Number(
+        /^model_load_failures_total\{model="california-housing"\} (\S+)$/m.exec((await get('/metrics')).body)?.[1],
+      );
+    const failuresBefore = await loadFailures();
+    const version = (await get(`/models/california-housing/versions/${tampered}`)).json();
     const path = version.artifactPath as string;
     if (path.startsWith('db://artifacts/')) {
       await t.dataSource.query(`UPDATE artifacts SET content = $1 WHERE sha256 = $2`, [
@@ -411,19 +493,18 @@ describe('registry and serving (e2e)', () => {
     } else {
       writeFileSync(path, '{"truncated": ');
     }
-    const res = await post('/models/california-housing/versions/2/promote', { force: true });
+    const res = await post(`/models/california-housing/versions/${tampered}/promote`, { force: true });
     expect(res.statusCode).toBe(422);
     expect(res.json()).toMatchObject({ code: 'REGISTRY.ARTIFACT_REFUSED', message: expect.stringContaining('sha256') });
-    expect(await predictVersion()).toBe(1);
+    expect(await predictVersion()).toBe(versions.linear);
     // Reported: /health/ready names the refused version (ready or not, depending on the other models), and a metric.
     const health = (await get('/health/ready')).json();
     const models = (health.details?.details ?? health.details).models;
     expect(models['california-housing']).toMatchObject({
       served: true,
-      version: 1,
-      lastLoadFailure: { version: 2, message: expect.stringContaining('sha256') },
+      version: versions.linear,
+      lastLoadFailure: { version: tampered, message: expect.stringContaining('sha256') },
     });
-    const metrics = (await get('/metrics')).body;
-    expect(metrics).toMatch(/^model_load_failures_total\{model="california-housing"\} [1-9]/m);
+    expect(await loadFailures()).toBe(failuresBefore + 1);
   });
 });

@@ -4,6 +4,7 @@ import { TrainingFailedError, TrainingInputError } from '../src/training/trainin
 import { RunEntity } from '../src/training/entities/run.entity';
 import { ArtifactStore } from '../src/training/artifact-store.service';
 import { TrainingService } from '../src/training/training.service';
+import { HOUSING_DATASET } from './support/housing-dataset';
 import { createTestApp, TestApp } from './support/test-app';
 
 describe('training (e2e)', () => {
@@ -38,16 +39,20 @@ describe('training (e2e)', () => {
       ['linear', 'random_forest', 'gbdt'].map((candidate) => ({
         candidate,
         status: 'succeeded',
-        dataset_version: '8a3727f4cf54ac1a327f69b1d5b4db54c5834ea81c6e4efc0d163300022a685e',
-        split: 'seed:42/test:0.2',
-        train_rows: 16512,
-        test_rows: 4128,
+        dataset_version: HOUSING_DATASET.sha256,
+        split: HOUSING_DATASET.split.label,
+        train_rows: HOUSING_DATASET.split.trainRows,
+        test_rows: HOUSING_DATASET.split.testRows,
       })),
     );
     const gbdt = byCandidate(housing, 'gbdt');
     expect(gbdt.params).toMatchObject({ nEstimators: 300, maxLeaves: 31 });
+    // Timings in their units, inside the run: the fit in seconds, at least one prediction pass over the holdout.
+    const runMs = (gbdt.finishedAt as Date).getTime() - gbdt.startedAt.getTime();
     expect(gbdt.trainSeconds).toBeGreaterThan(0);
+    expect(gbdt.trainSeconds).toBeLessThanOrEqual(runMs / 1000);
     expect(gbdt.predictMicrosPerRow).toBeGreaterThan(0);
+    expect((gbdt.predictMicrosPerRow as number) * HOUSING_DATASET.split.testRows).toBeLessThanOrEqual(runMs * 1000);
     expect(Object.keys(gbdt.featureImportances ?? {})).toContain('MedInc');
   });
 

@@ -1,14 +1,16 @@
+import { HOUSING_DATASET } from '../../test/support/housing-dataset';
 import { seededSplit, stratifiedSplit } from './split.util';
 
 describe('seededSplit', () => {
   it('holds out ceil(n × fraction) rows, disjoint from the training rows, covering all rows', () => {
-    const { train, test } = seededSplit(20640, 0.2, 42);
-    expect(test).toHaveLength(4128);
-    expect(train).toHaveLength(16512);
+    const { rows, split } = HOUSING_DATASET;
+    const { train, test } = seededSplit(rows, split.testFraction, split.seed);
+    expect(test).toHaveLength(split.testRows);
+    expect(train).toHaveLength(split.trainRows);
     const all = new Set([...train, ...test]);
-    expect(all.size).toBe(20640);
+    expect(all.size).toBe(rows);
     expect(Math.min(...all)).toBe(0);
-    expect(Math.max(...all)).toBe(20639);
+    expect(Math.max(...all)).toBe(rows - 1);
   });
 
   it('is identical for the same seed and sorted ascending', () => {

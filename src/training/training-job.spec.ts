@@ -19,10 +19,16 @@ describe('runTrainingJob', () => {
 
   it('fits, evaluates on the holdout and reports progress', () => {
     const stages: string[] = [];
+    const started = performance.now();
     const result = runTrainingJob(job, (p) => stages.push(p.stage));
+    const wallMs = performance.now() - started;
     expect(Object.keys(result.metrics).sort()).toEqual(['mae', 'mape', 'r2', 'rmse']);
     expect(result.metrics.r2).toBeGreaterThan(0.9);
+    // Timings in their units, inside the call: the fit in seconds, at least one prediction pass over the holdout.
+    expect(result.trainSeconds).toBeGreaterThan(0);
+    expect(result.trainSeconds).toBeLessThan(wallMs / 1000);
     expect(result.predictMicrosPerRow).toBeGreaterThan(0);
+    expect(result.predictMicrosPerRow * job.test.y.length).toBeLessThan(wallMs * 1000);
     expect(result.featureImportances?.[0]).toBeGreaterThan(result.featureImportances?.[1] ?? 1);
     expect(result.cv).toBeUndefined();
     expect(stages).toContain('fit');

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { adHocDefinition, builtinDefinition } from '../../../test/support/builtin-models';
 import { realHousingCsvPath } from '../../../test/support/housing-data';
+import { HOUSING_DATASET } from '../../../test/support/housing-dataset';
 import type { ColumnDefinition, InputFieldDefinition } from '../../definitions/model-definition';
 import { Preprocessing, transformAll } from '../feature-spec';
 import { parseHousingCsv } from '../../../test/support/legacy/housing-csv.parser';
@@ -47,7 +48,7 @@ withCsv(`housing definition against the hand-written pipeline on the real CSV${s
   });
 
   it('fits exactly today’s preprocessing, on the whole file and on a part of it', () => {
-    for (const train of [records, records.slice(0, 1000), records.slice(5000, 16512)]) {
+    for (const train of [records, records.slice(0, 1000), records.slice(5000, HOUSING_DATASET.split.trainRows)]) {
       const today = housingPipeline.fit(train);
       const fitted = fitPreprocessing(HOUSING, train.map(housingValues));
       expect(Object.keys(fitted)).toEqual(['bedrooms_per_household_median']);
@@ -57,7 +58,7 @@ withCsv(`housing definition against the hand-written pipeline on the real CSV${s
   });
 
   it('writes bit-identical features for every row, missing bedrooms included', () => {
-    const train = records.slice(0, 16512);
+    const train = records.slice(0, HOUSING_DATASET.split.trainRows);
     const prep = fitPreprocessing(HOUSING, train.map(housingValues));
     const pipeline = compilePipeline(HOUSING, prep);
     expect(pipeline.spec.features).toHaveLength(housingPipeline.spec.features.length);

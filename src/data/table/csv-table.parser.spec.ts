@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { adHocDefinition, builtinDefinition } from '../../../test/support/builtin-models';
 import { fixture, realHousingCsvPath } from '../../../test/support/housing-data';
+import { HOUSING_DATASET } from '../../../test/support/housing-dataset';
+import { sha256 } from '../../common/crypto/sha256.util';
 import type { InputFieldDefinition, ModelDefinition, TargetDefinition } from '../../definitions/model-definition';
 import { DataFileError } from '../data.errors';
 import { parseHousingCsv } from '../../../test/support/legacy/housing-csv.parser';
@@ -283,15 +285,17 @@ const withRealCsv = 'path' in realCsv ? it : it.skip;
 
 describe('parseTable on the real California Housing file', () => {
   withRealCsv(
-    `gives the records of parseHousingCsv: 20,640 rows, 207 missing${'skipped' in realCsv ? ` (SKIPPED: ${realCsv.skipped})` : ''}`,
+    `gives the records of parseHousingCsv: ${HOUSING_DATASET.rows} rows, ${HOUSING_DATASET.valuesImputed} missing${'skipped' in realCsv ? ` (SKIPPED: ${realCsv.skipped})` : ''}`,
     () => {
       const bytes = readFileSync('path' in realCsv ? realCsv.path : '');
+      // The file the shared facts describe (test/support/housing-dataset.ts).
+      expect(sha256(bytes)).toBe(HOUSING_DATASET.sha256);
       const today = parseHousingCsv(bytes, 'california_housing.csv', 0);
       const parsed = parseTable(bytes, 'california_housing.csv', HOUSING, 0);
-      expect(parsed.rowsRead).toBe(20640);
+      expect(parsed.rowsRead).toBe(HOUSING_DATASET.rows);
       expect(parsed.rowsRead).toBe(today.rowsRead);
       expect(parsed.rejected).toEqual(today.rejected);
-      expect(parsed.missingValues).toBe(207);
+      expect(parsed.missingValues).toBe(HOUSING_DATASET.valuesImputed);
       expect(parsed.missingValues).toBe(today.missingBedrooms);
       expect(parsed.records).toEqual(today.records.map(({ row, ...values }) => ({ row, values })));
     },

@@ -413,12 +413,15 @@ describe(RetrainingService.name, () => {
       });
     });
 
-    it('commits nothing once another process took the job back', async () => {
+    it('commits nothing once another process took the job back, and leaves the job to record to it', async () => {
       jobs.holds.mockResolvedValue(false);
       const { done } = await run();
       expect(registry.register).not.toHaveBeenCalled();
       expect(registry.promote).not.toHaveBeenCalled();
       expect(done).toMatchObject({ status: 'failed', error: 'another process took the job back' });
+      // The process that took it back counts it (as interrupted): counted here too, it would be counted twice.
+      expect(metrics.retrained).not.toHaveBeenCalled();
+      expect(jobs.finish).not.toHaveBeenCalled();
     });
   });
 

@@ -272,6 +272,8 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
    */
   private async startCommitting(job: RetrainJobEntity, entry: RunningJob): Promise<void> {
     const held = !this.closing && !entry.lost && (await this.jobs.holds(job.id, entry.claimant));
+    // Taken back before the heartbeat noticed: the process that took it records it (counted once, as interrupted).
+    if (!held && !this.closing) entry.lost = true;
     if (!held || this.closing || entry.lost) {
       throw new JobLostError(this.closing ? 'the service is shutting down' : 'another process took the job back');
     }

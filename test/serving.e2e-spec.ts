@@ -1,3 +1,7 @@
+import { QueryFailedError } from 'typeorm';
+import { isUniqueViolation } from '../src/database/unique-violation.util';
+import { ModelRegistryRepository } from '../src/registry/model-registry.repository';
+import { ModelVersionEntity } from '../src/registry/entities/model-version.entity';
 import { writeFileSync } from 'node:fs';
 import { HOUSING_SPEC } from './support/builtin-models';
 import { PredictionLogService } from '../src/prediction/prediction-log.service';
@@ -468,6 +472,33 @@ describe('registry and serving (e2e)', () => {
         `already version ${versions.gbdt}`,
       );
       expect((await post('/models/california-housing/versions', { runId: 'nope' })).statusCode).toBe(400);
+    });
+
+    it('makes one version of a run registered twice at once (a unique index, not only a read before the insert)', async () => {
+      const [run] = await t.app.get(TrainingService).train('california-housing', { candidates: ['linear'] });
+      const answers = await Promise.all(
+        [1, 2, 3].map(() => post('/models/california-housing/versions', { runId: run.id })),
+      );
+      expect(answers.map((a) => a.statusCode).sort()).toEqual([201, 409, 409]);
+      const created = answers.find((a) => a.statusCode === 201)!.json().version as number;
+      for (const refused of answers.filter((a) => a.statusCode === 409)) {
+        expect(refused.json()).toMatchObject({
+          code: 'REGISTRY.RUN_NOT_REGISTRABLE',
+          message: expect.stringContaining(`already version ${created}`),
+        });
+      }
+      const versions = t.dataSource.getRepository(ModelVersionEntity);
+      const [row] = await versions.findBy({ runId: run.id });
+      expect(row.version).toBe(created);
+      // Below the service's read: the repository refuses the run, and the table itself holds one version per run.
+      const { id: _id, version: _version, createdAt: _createdAt, ...values } = row;
+      await expect(t.app.get(ModelRegistryRepository).createVersion(values)).rejects.toMatchObject({
+        code: 'REGISTRY.RUN_NOT_REGISTRABLE',
+      });
+      const duplicate = versions.save(versions.create({ ...values, version: created + 100 }));
+      await expect(duplicate).rejects.toBeInstanceOf(QueryFailedError);
+      expect(isUniqueViolation(await duplicate.catch((e: unknown) => e))).toBe(true);
+      expect(await versions.countBy({ runId: run.id })).toBe(1);
     });
   });
 

@@ -8,6 +8,7 @@ import { ModelDefinitions1764633600000 } from './migrations/1764633600000-model-
 import { DatasetDefinitions1764637200000 } from './migrations/1764637200000-dataset-definitions';
 import { JobQueue1764720000000 } from './migrations/1764720000000-job-queue';
 import { PostgresSchema1764720000000 } from './migrations/1764720000000-postgres-schema';
+import { VersionRunUnique1764806400000 } from './migrations/1764806400000-version-run-unique';
 
 type Migration = new () => MigrationInterface;
 
@@ -17,7 +18,7 @@ type Migration = new () => MigrationInterface;
  * PostgreSQL was added; from then on a migration is written for both lists.
  */
 export const MIGRATIONS: Record<'sqlite' | 'postgres', Migration[]> = {
-  postgres: [PostgresSchema1764720000000],
+  postgres: [PostgresSchema1764720000000, VersionRunUnique1764806400000],
   sqlite: [
     InitialSchema1763884800000,
     ExperimentsAndRuns1763888400000,
@@ -27,5 +28,6 @@ export const MIGRATIONS: Record<'sqlite' | 'postgres', Migration[]> = {
     ModelDefinitions1764633600000,
     DatasetDefinitions1764637200000,
     JobQueue1764720000000,
+    VersionRunUnique1764806400000,
   ],
 };

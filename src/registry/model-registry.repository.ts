@@ -3,7 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { ClusterBus } from '../cluster/cluster-bus.service';
 import { isUniqueViolation, withNumberingRetry } from '../database/unique-violation.util';
-import { AliasMovedError } from './registry.errors';
+import { AliasMovedError, RunNotRegistrableError } from './registry.errors';
 import { AliasEventEntity } from './entities/alias-event.entity';
 import { Alias, ModelAliasEntity } from './entities/model-alias.entity';
 import { ModelVersionEntity } from './entities/model-version.entity';
@@ -40,6 +40,14 @@ export class ModelRegistryRepository {
     return withNumberingRetry(() =>
       this.dataSource.transaction(async (manager) => {
         const repo = manager.getRepository(ModelVersionEntity);
+        // Read again in the transaction: a concurrent registration of the same run (whose insert made this
+        // attempt fail) is now visible, and the run is refused rather than numbered again.
+        const taken = await repo.findOneBy({ runId: values.runId });
+        if (taken) {
+          throw new RunNotRegistrableError(
+            `Run ${values.runId} is already version ${taken.version} of ${taken.modelName}`,
+          );
+        }
         const last = await repo.findOne({ where: { modelName: values.modelName }, order: { version: 'DESC' } });
         return repo.save(repo.create({ ...values, version: (last?.version ?? 0) + 1 }));
       }),

@@ -3,6 +3,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 /** A registered model version: where it came from (run, dataset), how good it is, and its artifact. */
 @Entity({ name: 'model_versions' })
 @Index('UQ_model_versions_model_version', ['modelName', 'version'], { unique: true })
+@Index('UQ_model_versions_run', ['runId'], { unique: true })
 export class ModelVersionEntity {
   @PrimaryGeneratedColumn()
   id!: number;

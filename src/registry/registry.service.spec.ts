@@ -366,6 +366,24 @@ describe(RegistryService.name, () => {
       await expect(sut.promote('toy', 2, { actor: 'api' })).resolves.toMatchObject({ fromVersion: 1, toVersion: 2 });
     });
 
+    it("refuses to promote over a champion when the version's run is gone (nothing to judge it on), unless forced", async () => {
+      givenVersions({ 1: toy(), 2: toy() });
+      repository.findAlias.mockResolvedValue(1);
+      runs.findRun.mockResolvedValue(null);
+
+      const refused = sut.promote('toy', 2, { actor: 'api' });
+      await expect(refused).rejects.toBeInstanceOf(PromotionRefusedError);
+      await expect(refused).rejects.toMatchObject({
+        code: 'REGISTRY.PROMOTION_REFUSED',
+        message: expect.stringContaining('its run run-2 is gone'),
+      });
+      expect(evaluator.compare).not.toHaveBeenCalled();
+      expect(repository.moveAlias).not.toHaveBeenCalled();
+
+      await sut.promote('toy', 2, { actor: 'api', force: true });
+      expect(repository.moveAlias).toHaveBeenCalledWith(expect.objectContaining({ toVersion: 2, forced: true }));
+    });
+
     it('promotes a forced loser without comparing, recorded as forced', async () => {
       givenVersions({ 1: toy(), 2: toy() });
       repository.findAlias.mockResolvedValue(1);

@@ -113,6 +113,13 @@ export class RegistryService {
       const served = this.active.get(name);
       const champion = served?.version === current ? served : await this.active.load(await this.version(name, current));
       skipped = incomparable(candidate.definition, champion.definition);
+      if (!run && !skipped) {
+        // Without its run there is no holdout to judge the version on: an unjudged promotion must be asked for.
+        throw new PromotionRefusedError(
+          `Version ${versionNumber} of ${name} cannot be compared with champion version ${current}: its run ` +
+            `${version.runId} is gone; send {"force": true} to promote anyway`,
+        );
+      }
       if (run && !skipped) comparison = await this.evaluator.compare(run, candidate, champion);
       const margin = candidate.definition.gate.margin ?? this.config.PROMOTION_MARGIN;
       if (comparison && !wins(comparison, margin)) {

@@ -176,7 +176,12 @@ describe('replicas and a training worker on PostgreSQL (e2e)', () => {
     expect((await call(a, `/models/${HOUSING}/versions/2/promote`, { force: true })).status).toBe(200);
     const seenAfter = await servedAfter(b, 2, committed);
     expect(seenAfter).toBeLessThan(2000); // reconnect (first retry after 250 ms) + the resync it triggers
-    const metrics = await fetch(`${b.base}/metrics`).then((r) => r.text());
+    // B caught up (by its resync or, on a loaded machine, its periodic check); its new connection is up soon after.
+    let metrics = '';
+    for (let i = 0; i < 100 && !/^cluster_listener_up 1$/m.test(metrics); i++) {
+      if (i > 0) await sleep(100);
+      metrics = await fetch(`${b.base}/metrics`).then((r) => r.text());
+    }
     expect(metrics).toMatch(/^cluster_listener_up 1$/m);
     // Back to version 1 for the tests that follow, seen by B through its new connection.
     expect((await call(a, `/models/${HOUSING}/rollback`, { reason: 'back' })).status).toBe(200);

@@ -1,5 +1,6 @@
 // `npm run bench:serve`: starts the built service, drives it with autocannon (single rows, then batches of 100 rows)
-// for a fixed time each, and prints requests/s, latency percentiles, rows/s, the rows the prediction log wrote
+// for a fixed time each, after the same two bodies sent to a bare Fastify JSON echo (the baseline each workload is
+// printed as a fraction of), and prints requests/s, latency percentiles, rows/s, the rows the prediction log wrote
 // (read from the database after the server's graceful shutdown) and the server's memory (sampled every 250 ms
 // during each workload), with the machine and the CPU time the hypervisor took from it (steal) during the run. The
 // service gets a fresh database and models folder in a temporary directory (so a prediction log grown by earlier
@@ -13,6 +14,7 @@ import {
   memoryMb,
   queryDatabase,
   sleep,
+  startEcho,
   startService,
 } from './bench-util.mjs';
 
@@ -40,6 +42,21 @@ async function run(service, title, options) {
   } finally {
     clearInterval(sampler);
   }
+}
+
+const singleBody = JSON.stringify(row);
+const batchBody = JSON.stringify({
+  rows: Array.from({ length: 100 }, (_, i) => ({ ...row, median_income: 1 + (i % 10) })),
+});
+// The baseline first, alone on the machine: bare Fastify parsing and echoing the same bodies.
+const echo = await startEcho();
+let echoSingle;
+let echoBatch;
+try {
+  echoSingle = await run(echo, 'echo, single-row body', { url: `${echo.base}/echo`, body: singleBody });
+  echoBatch = await run(echo, 'echo, 100-row body', { url: `${echo.base}/echo`, body: batchBody });
+} finally {
+  await echo.stop();
 }
 
 const service = await startService({ LOG_LEVEL: logLevel, RETRAIN_CRON: 'off' });
@@ -70,30 +87,32 @@ try {
   const beforeSingle = await lastLogId();
   const single = await run(service, 'single rows', {
     url: `${service.base}/predict/housing`,
-    body: JSON.stringify(row),
+    body: singleBody,
   });
   await sleep(1000); // the log writer flushes every PREDICTION_LOG_FLUSH_MS
   const beforeBatch = await lastLogId();
   const batch = await run(service, 'batches of 100', {
     url: `${service.base}/predict/housing/batch`,
-    body: JSON.stringify({ rows: Array.from({ length: 100 }, (_, i) => ({ ...row, median_income: 1 + (i % 10) })) }),
+    body: batchBody,
   });
   const rss = memoryMb(service.pid, 'VmRSS:');
   const peak = memoryMb(service.pid, 'VmHWM:');
   await service.stop(); // graceful shutdown writes what the log still holds
   const end = await lastLogId();
-  const line = (name, r, rows, logged) =>
-    `| ${name} | ${r.requests.average.toFixed(0)} | ${r.latency.p50} | ${r.latency.p99} | ${(r.requests.average * rows).toFixed(0)} | ${r.non2xx + r.errors} | ${logged} of ${r['2xx'] * rows} | ${r.maxRss.toFixed(0)} | ${r.stealPct.toFixed(0)} / ${r.idlePct.toFixed(0)} |`;
+  const line = (name, r, rows, logged, baseline) =>
+    `| ${name} | ${r.requests.average.toFixed(0)} | ${baseline ? `${((100 * r.requests.average) / baseline.requests.average).toFixed(0)} %` : '100 %'} | ${r.latency.p50} | ${r.latency.p99} | ${(r.requests.average * rows).toFixed(0)} | ${r.non2xx + r.errors} | ${logged} of ${r['2xx'] * rows} | ${r.maxRss.toFixed(0)} | ${r.stealPct.toFixed(0)} / ${r.idlePct.toFixed(0)} |`;
   console.log(`\nMachine: ${machine()}`);
   console.log(
     `Model: california-housing version ${version.version} (${version.candidate}); database: ${service.databaseUrl ? 'PostgreSQL' : 'SQLite'}; LOG_LEVEL=${logLevel}; ${connections} connections, ${seconds} s each\n`,
   );
   console.log(
-    '| workload | requests/s | p50 ms | p99 ms | rows/s | non-2xx + errors | rows logged | max RSS MB | CPU steal / idle % |',
+    '| workload | requests/s | of the echo | p50 ms | p99 ms | rows/s | non-2xx + errors | rows logged | max RSS MB | CPU steal / idle % |',
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  console.log(line('single row', single, 1, await loggedRows(beforeSingle, beforeBatch)));
-  console.log(line('batch of 100', batch, 100, await loggedRows(beforeBatch, end)));
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log(line('echo, single-row body', echoSingle, 1, '–'));
+  console.log(line('echo, 100-row body', echoBatch, 100, '–'));
+  console.log(line('single row', single, 1, await loggedRows(beforeSingle, beforeBatch), echoSingle));
+  console.log(line('batch of 100', batch, 100, await loggedRows(beforeBatch, end), echoBatch));
   console.log(
     `\nServer RSS: ${readyRss.toFixed(0)} MB when ready, ${idleRss.toFixed(0)} MB after ${settleSeconds} s idle, ` +
       `${rss.toFixed(0)} MB after the run; peak ${peak.toFixed(0)} MB over the process's life, which includes ` +

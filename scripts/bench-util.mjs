@@ -121,6 +121,38 @@ export async function startService(env = {}) {
   return { base, pid: server.pid, databasePath, databaseUrl: postgres?.url, stop, remove };
 }
 
+/** Starts the bare Fastify echo server (scripts/bench-echo-server.mjs) in a process of its own. */
+export async function startEcho() {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = spawn(process.execPath, [join(root, 'scripts', 'bench-echo-server.mjs')], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  const stop = async () => {
+    if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM');
+    await exited;
+  };
+  for (let i = 0; ; i++) {
+    const ok = await fetch(`${base}/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (i === 100 || server.exitCode !== null) {
+      await stop();
+      throw new Error('the echo server did not start');
+    }
+    await sleep(100);
+  }
+  return { base, pid: server.pid, stop };
+}
+
 /** The rows of a read-only query (`?` placeholders) on the database of a service `startService` started. */
 export async function queryDatabase(service, sql, ...params) {
   if (!service.databaseUrl) return readDatabase(service.databasePath, sql, ...params);

@@ -2,20 +2,12 @@ import { In } from 'typeorm';
 import { PredictionEntity } from '../src/prediction/entities/prediction.entity';
 import { PredictionLogService } from '../src/prediction/prediction-log.service';
 import { ModelBootstrapService } from '../src/retraining/model-bootstrap.service';
+import { HOUSING_SPEC } from './support/builtin-models';
 import { createTestApp, TestApp } from './support/test-app';
 
+/** The definition's example row, and a second one with an optional field null. */
 const HOUSING_ROWS = [
-  {
-    longitude: -122.23,
-    latitude: 37.88,
-    housing_median_age: 41,
-    total_rooms: 880,
-    total_bedrooms: 129,
-    population: 322,
-    households: 126,
-    median_income: 8.3252,
-    ocean_proximity: 'NEAR BAY',
-  },
+  HOUSING_SPEC.example,
   {
     longitude: -118.25,
     latitude: 34.05,

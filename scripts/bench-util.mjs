@@ -75,7 +75,7 @@ export async function scratchPostgres(serverUrl) {
  * environment, the fresh database is a new PostgreSQL database on that server instead of a SQLite file. `stop()`
  * shuts it down gracefully (SIGTERM), `remove()` deletes the directory (and drops the PostgreSQL database).
  */
-export async function startService(env = {}) {
+export async function startService(env = {}, { nodeArgs = [] } = {}) {
   const scratch = mkdtempSync(join(tmpdir(), 'nest-mlops-bench-'));
   const databasePath = join(scratch, 'bench.sqlite');
   const postgres = process.env.DATABASE_URL ? await scratchPostgres(process.env.DATABASE_URL) : undefined;
@@ -85,7 +85,7 @@ export async function startService(env = {}) {
   };
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const server = spawn(process.execPath, [join(root, 'dist', 'main.js')], {
+  const server = spawn(process.execPath, [...nodeArgs, join(root, 'dist', 'main.js')], {
     env: {
       ...process.env,
       PORT: String(port),

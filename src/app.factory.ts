@@ -1,8 +1,15 @@
+import type { CanActivate } from '@nestjs/common';
 import helmet from 'helmet';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { APP_VERSION } from './common/app-version';
+import { GLOBAL_GUARDS } from './app.module';
+import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
+import { installDirectRoutes } from './common/http/direct-route';
+import { AppValidationPipe } from './common/http/validation.pipe';
+import { ModelVersionHeaderInterceptor, setModelVersionHeader } from './prediction/model-version-header.interceptor';
 import { AppConfig } from './config/app-config';
 import { ModelCatalog } from './definitions/model-catalog.service';
 import { CsvBody } from './prediction/mlflow-payload.util';
@@ -97,26 +104,38 @@ class RequestTimeoutError extends Error {
 /**
  * Answers 408 and closes the connection when a request's body has not arrived within `ms` of its start. Node's
  * own requestTimeout only covers the headers once Fastify has the request; this covers a body sent too slowly.
+ * Requests wait in arrival order (so in deadline order) until their body is read; one sweep every quarter of `ms`
+ * (at most a second) answers the overdue ones: a request costs a Map insert and delete, not a timer of its own.
  */
 function enforceRequestTimeout(adapter: FastifyAdapter, ms: number): void {
-  const timers = new WeakMap<object, NodeJS.Timeout>();
-  const clear = (request: object): void => clearTimeout(timers.get(request));
+  const waiting = new Map<FastifyReply, number>();
   const fastify = adapter.getInstance();
-  fastify.addHook('onRequest', (request, reply, done) => {
-    const timer = setTimeout(() => {
-      if (reply.sent) return;
-      reply.raw.once('finish', () => request.raw.destroy());
+  const sweep = (): void => {
+    const now = Date.now();
+    for (const [reply, deadline] of waiting) {
+      if (deadline > now) break;
+      waiting.delete(reply);
+      if (reply.sent) continue;
+      reply.raw.once('finish', () => reply.request.raw.destroy());
       void reply.header('connection', 'close').send(new RequestTimeoutError(ms));
-    }, ms);
-    timers.set(request, timer);
+    }
+  };
+  const sweeper = setInterval(sweep, Math.max(10, Math.min(1000, Math.floor(ms / 4))));
+  sweeper.unref();
+  fastify.addHook('onClose', (_instance, done) => {
+    clearInterval(sweeper);
     done();
   });
-  fastify.addHook('preValidation', (request, _reply, done) => {
-    clear(request);
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    waiting.set(reply, Date.now() + ms);
     done();
   });
-  fastify.addHook('onResponse', (request, _reply, done) => {
-    clear(request);
+  fastify.addHook('preValidation', (_request, reply, done) => {
+    waiting.delete(reply);
+    done();
+  });
+  fastify.addHook('onResponse', (_request, reply, done) => {
+    waiting.delete(reply);
     done();
   });
 }
@@ -183,6 +202,20 @@ export function setupSecurityHeaders(app: NestFastifyApplication): void {
     .addHook('onRequest', (request, reply, done) =>
       headers(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)),
     );
+}
+
+/**
+ * Serves the routes declared with @DirectRoute() (the prediction routes) from Fastify directly, with the global
+ * guards, pipe and exception filter of AppModule. Call before the application's init (which registers the routes).
+ */
+export function setupDirectRoutes(app: NestFastifyApplication): void {
+  installDirectRoutes(app.getHttpAdapter().getInstance(), {
+    instanceOf: (type) => app.get(type, { strict: false }),
+    guards: GLOBAL_GUARDS.map((guard) => app.get<CanActivate>(guard)),
+    pipe: app.get(AppValidationPipe),
+    filter: app.get(AllExceptionsFilter),
+    interceptors: new Map([[ModelVersionHeaderInterceptor, setModelVersionHeader]]),
+  });
 }
 
 /**

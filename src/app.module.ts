@@ -1,15 +1,15 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ApiKeyGuard } from './common/auth/api-key.guard';
-import { PredictionThrottlerGuard } from './common/http/prediction-throttler.guard';
+import { PredictionRateLimitGuard, PredictionThrottlerGuard } from './common/http/prediction-throttler.guard';
 import { RedisThrottlerStorage } from './common/http/redis-throttler.storage';
 import { DomainEventsModule } from './common/events/domain-events';
 import { AppConfig } from './config/app-config';
 import { AllExceptionsFilter, PROTOCOL_ERROR_FILTERS } from './common/http/all-exceptions.filter';
 import { MlflowExceptionFilter } from './prediction/mlflow-exception.filter';
 import { V2ExceptionFilter } from './prediction/v2-exception.filter';
-import { LoggingInterceptor } from './common/http/logging.interceptor';
+import { RequestLogHook } from './common/http/request-log.hook';
 import { AppValidationPipe } from './common/http/validation.pipe';
 import { ShutdownLogger } from './common/logging/shutdown.logger';
 import { ClusterModule } from './cluster/cluster.module';
@@ -28,8 +28,15 @@ import { RetrainingModule } from './retraining/retraining.module';
 import { TrainingModule } from './training/training.module';
 
 /**
- * The whole service. Global behaviour (validation, the error model, request logging) is registered here as
- * providers, so tests that boot AppModule behave exactly like production.
+ * The global guards, in the order they run. Registered as APP_GUARD below (each also as a provider of its own, so
+ * the direct prediction routes run the same instances: see setupDirectRoutes).
+ */
+export const GLOBAL_GUARDS = [ApiKeyGuard, PredictionRateLimitGuard] as const;
+
+/**
+ * The whole service. Global behaviour (guards, validation, the error model, request logging) is registered here as
+ * providers, so tests that boot AppModule behave exactly like production. There are no global interceptors: the
+ * direct prediction routes could not run them (request ids and log lines come from Fastify hooks instead).
  */
 @Module({
   imports: [
@@ -41,7 +48,6 @@ import { TrainingModule } from './training/training.module';
         throttlers: [
           { name: 'default', ttl: config.RATE_LIMIT_WINDOW_S * 1000, limit: Math.max(1, config.RATE_LIMIT) },
         ],
-        skipIf: () => config.RATE_LIMIT === 0,
         // With REDIS_URL the counts are shared by every replica; without it, @nestjs/throttler's in-memory storage.
         storage:
           config.REDIS_URL && config.RATE_LIMIT > 0
@@ -63,9 +69,11 @@ import { TrainingModule } from './training/training.module';
     DashboardModule,
   ],
   providers: [
-    { provide: APP_GUARD, useClass: ApiKeyGuard },
-    { provide: APP_GUARD, useClass: PredictionThrottlerGuard },
-    { provide: APP_PIPE, useClass: AppValidationPipe },
+    PredictionThrottlerGuard,
+    ...GLOBAL_GUARDS,
+    ...GLOBAL_GUARDS.map((guard) => ({ provide: APP_GUARD, useExisting: guard })),
+    AppValidationPipe,
+    { provide: APP_PIPE, useExisting: AppValidationPipe },
     {
       provide: PROTOCOL_ERROR_FILTERS,
       useValue: [
@@ -73,8 +81,9 @@ import { TrainingModule } from './training/training.module';
         { prefix: '/v2/', filter: new V2ExceptionFilter() },
       ],
     },
-    { provide: APP_FILTER, useClass: AllExceptionsFilter },
-    { provide: APP_INTERCEPTOR, useClass: LoggingInterceptor },
+    AllExceptionsFilter,
+    { provide: APP_FILTER, useExisting: AllExceptionsFilter },
+    RequestLogHook,
     ShutdownLogger,
   ],
 })

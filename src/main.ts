@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createAdapter, restrictToRole, setupSecurityHeaders, setupSwagger } from './app.factory';
+import { createAdapter, restrictToRole, setupDirectRoutes, setupSecurityHeaders, setupSwagger } from './app.factory';
 import { AppModule } from './app.module';
 import { AppLogger } from './common/logging/app-logger';
 import { ConfigValidationError, loadAppConfig } from './config/app-config';
@@ -12,6 +12,7 @@ async function bootstrap(): Promise<void> {
   const adapter = createAdapter({ requestTimeoutMs: config.REQUEST_TIMEOUT_MS });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { logger });
   setupSecurityHeaders(app);
+  setupDirectRoutes(app);
   restrictToRole(app);
   setupSwagger(app);
   app.enableShutdownHooks();

@@ -11,12 +11,17 @@ function cell(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/** `{"fields":[…],"rows":[` per field list (a served version's input fields: one list for its lifetime). */
+const PREFIXES = new WeakMap<readonly string[], string>();
+
 /**
  * The JSON text of LoggedInputs for validated rows, written directly: half the time of JSON.stringify over the row
  * objects and a quarter of the bytes, which matters at 200,000 logged rows a second. Equal to JSON.stringify of
  * `{fields, rows: rows.map((row) => fields.map((f) => row[f] ?? null))}` (a spec checks it).
  */
 export function encodeInputs(fields: readonly string[], rows: readonly object[]): string {
+  let prefix = PREFIXES.get(fields);
+  if (prefix === undefined) PREFIXES.set(fields, (prefix = `{"fields":${JSON.stringify(fields)},"rows":[`));
   const encoded = new Array<string>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i] as Record<string, unknown>;
@@ -26,7 +31,7 @@ export function encodeInputs(fields: readonly string[], rows: readonly object[])
   }
   // join() builds one flat string: a queued entry is then one object, not a rope of thousands of small pieces
   // that the garbage collector would carry into the old generation until the next flush.
-  return ['{"fields":', JSON.stringify(fields), ',"rows":[', encoded.join(','), ']}'].join('');
+  return [prefix, encoded.join(','), ']}'].join('');
 }
 
 /** Back to one object per row (fields that were missing come back as null). */

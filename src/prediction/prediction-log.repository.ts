@@ -3,50 +3,17 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Database } from 'better-sqlite3';
 import { Between, LessThan, MoreThanOrEqual, Repository } from 'typeorm';
 import { PredictionEntity } from './entities/prediction.entity';
+import { NewPrediction, postgresInserts, sqliteInserter } from './prediction-log.insert';
 
-/**
- * One request's log entry as the prediction path hands it over, its rows already encoded as JSON text: a queued
- * entry then holds two flat strings instead of the request's row objects, which keeps the heap small under load.
- */
-export interface NewPrediction {
-  createdAt: Date;
-  modelName: string;
-  modelVersion: number;
-  requestId: string;
-  rowCount: number;
-  /** `encodeInputs(...)` of the validated rows. */
-  inputsJson: string;
-  /** JSON array with the output of each row. */
-  outputsJson: string;
-  latencyMs: number;
-}
+export type { NewPrediction } from './prediction-log.insert';
 
 /** Entries deleted per statement when pruning the log. */
 const PRUNE_BATCH = 5000;
 
-const INSERT_COLUMNS =
-  'INSERT INTO "predictions" ("created_at", "model_name", "model_version", "request_id", "row_count", "inputs", "outputs", "latency_ms")';
-const INSERT = `${INSERT_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
-/** The values of INSERT_COLUMNS for one entry, with its time as the driver takes it. */
-const columnValues = (r: NewPrediction, createdAt: Date | string): unknown[] => [
-  createdAt,
-  r.modelName,
-  r.modelVersion,
-  r.requestId,
-  r.rowCount,
-  r.inputsJson,
-  r.outputsJson,
-  r.latencyMs,
-];
-const COLUMNS = 8;
-
-/** Requests per PostgreSQL INSERT: 8 parameters each, well under the protocol's 65,535. */
-const POSTGRES_ROWS_PER_INSERT = 1000;
-
 /**
- * The prediction log table. Writing is the hot path: on SQLite it uses one prepared better-sqlite3 statement
- * inside one transaction per flush, which costs a few µs a request where TypeORM's insert builder costs tens; on
- * PostgreSQL, multi-row INSERT statements.
+ * The prediction log table on the application's connection: reads, retention, and `insert` with the statements of
+ * prediction-log.insert (the serving process writes through the log writer thread instead, with the same
+ * statements on a connection of its own; this one serves databases that thread cannot open, and tests).
  */
 @Injectable()
 export class PredictionLogRepository {
@@ -57,35 +24,12 @@ export class PredictionLogRepository {
   async insert(rows: readonly NewPrediction[]): Promise<void> {
     const driver = this.predictions.manager.connection.driver;
     if (driver.options.type === 'postgres') return this.insertPostgres(rows);
-    this.insertMany ??= this.prepare((driver as unknown as { databaseConnection: Database }).databaseConnection);
+    this.insertMany ??= sqliteInserter((driver as unknown as { databaseConnection: Database }).databaseConnection);
     this.insertMany(rows);
   }
 
-  /**
-   * PostgreSQL: one multi-row INSERT per flush (at most POSTGRES_ROWS_PER_INSERT requests each), sent over the
-   * pool's asynchronous connection; the JSON texts go as parameters, typed by their columns, without a parse.
-   */
   private async insertPostgres(rows: readonly NewPrediction[]): Promise<void> {
-    for (let start = 0; start < rows.length; start += POSTGRES_ROWS_PER_INSERT) {
-      const chunk = rows.slice(start, start + POSTGRES_ROWS_PER_INSERT);
-      const params: unknown[] = [];
-      const tuples = chunk.map((r) => {
-        const n = params.push(...columnValues(r, r.createdAt));
-        return `(${Array.from({ length: COLUMNS }, (_, i) => `$${n - COLUMNS + 1 + i}`).join(', ')})`;
-      });
-      await this.predictions.query(`${INSERT_COLUMNS} VALUES ${tuples.join(', ')}`, params);
-    }
-  }
-
-  private prepare(db: Database): (rows: readonly NewPrediction[]) => void {
-    const statement = db.prepare(INSERT);
-    // TypeORM stores SQLite datetimes as UTC 'YYYY-MM-DD HH:MM:SS.SSS'; keep the same text so its reads agree.
-    const when = (date: Date): string => date.toISOString().replace('T', ' ').replace('Z', '');
-    return db.transaction((rows: readonly NewPrediction[]) => {
-      for (const r of rows) {
-        statement.run(...columnValues(r, when(r.createdAt)));
-      }
-    });
+    for (const { sql, params } of postgresInserts(rows)) await this.predictions.query(sql, params);
   }
 
   /**

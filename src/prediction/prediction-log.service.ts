@@ -3,6 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { ServiceMetrics } from '../metrics/service-metrics';
 import { PredictionEntity } from './entities/prediction.entity';
 import { NewPrediction, PredictionLogRepository } from './prediction-log.repository';
+import { PredictionLogWriter } from './prediction-log.writer';
 
 export type PredictionLogEntry = NewPrediction;
 
@@ -14,8 +15,8 @@ const FLUSH_BATCH = 500;
 
 /**
  * The prediction log: each request pushes one entry (all of its rows) into a bounded in-memory queue and never
- * waits for the database; a background writer flushes the queue in batched transactions every
- * PREDICTION_LOG_FLUSH_MS and at shutdown. The bound counts predicted rows: an entry that would pass
+ * waits for the database; every PREDICTION_LOG_FLUSH_MS and at shutdown the queue is handed in batches to the
+ * writer thread (PredictionLogWriter), and an entry leaves the queue once its batch is committed. The bound counts predicted rows: an entry that would pass
  * PREDICTION_LOG_QUEUE_SIZE is dropped, and its rows are counted.
  */
 @Injectable()
@@ -30,6 +31,7 @@ export class PredictionLogService implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly config: AppConfig,
     private readonly repository: PredictionLogRepository,
+    private readonly writer: PredictionLogWriter,
     private readonly metrics: ServiceMetrics,
   ) {
     metrics.onScrape(() => metrics.logQueue(this.queuedRows));
@@ -48,6 +50,7 @@ export class PredictionLogService implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.timer);
     clearInterval(this.pruner);
     await this.flush();
+    await this.writer.close();
   }
 
   /** Queues an entry; returns false (and counts its rows) when they do not fit in the queue. */
@@ -71,7 +74,7 @@ export class PredictionLogService implements OnModuleInit, OnModuleDestroy {
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, FLUSH_BATCH);
       try {
-        await this.repository.insert(batch);
+        await this.writer.write(batch);
         this.queue.splice(0, batch.length);
         for (const entry of batch) this.queuedRows -= entry.rowCount;
       } catch (error) {

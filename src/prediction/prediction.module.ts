@@ -11,6 +11,11 @@ import { InputValidators } from './model-input.validator';
 import { PredictionApiService } from './prediction-api.service';
 import { PredictionLogRepository } from './prediction-log.repository';
 import { PredictionLogService } from './prediction-log.service';
+import {
+  compiledPredictionLogWorker,
+  PREDICTION_LOG_WORKER_SCRIPT,
+  PredictionLogWriter,
+} from './prediction-log.writer';
 import { PredictionService } from './prediction.service';
 import { PredictionsController } from './predictions.controller';
 import { V2Controller } from './v2.controller';
@@ -26,6 +31,8 @@ import { V2Service } from './v2.service';
     InputValidators,
     PredictionLogService,
     PredictionLogRepository,
+    PredictionLogWriter,
+    { provide: PREDICTION_LOG_WORKER_SCRIPT, useFactory: compiledPredictionLogWorker },
     MlflowService,
     V2Service,
   ],

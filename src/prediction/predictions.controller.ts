@@ -8,6 +8,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import { DirectRoute } from '../common/http/direct-route';
 import { RequestId } from '../common/http/request-id.decorator';
 import { ModelNameParamDto } from '../definitions/dto/model-name.dto';
 import {
@@ -26,7 +27,8 @@ import { PredictionApiService } from './prediction-api.service';
 const ROW = { schema: { type: 'object', description: "One row of the model's input fields (see its own routes)" } };
 
 /**
- * Predictions of any model. Each model's own routes, with its input schema and example, are listed in the
+ * Predictions of any model, on direct routes (see DirectRoute: the same guards, validation and errors, without
+ * Nest's per-request router machinery). Each model's own routes, with its input schema and example, are listed in the
  * OpenAPI document under its name (`/predict/<model>`, `/models/<model>/predict`); these are the templates.
  */
 @ApiTags('prediction')
@@ -40,6 +42,7 @@ export class PredictionsController {
 
   /** One row of the default model (DEFAULT_MODEL, California Housing unless configured). */
   @Post('predict')
+  @DirectRoute()
   @HttpCode(200)
   @ApiBody(ROW)
   @ApiOkResponse({ type: PredictionDto })
@@ -49,6 +52,7 @@ export class PredictionsController {
 
   /** Rows of the default model: `{"rows": [...]}` (or the alias `{"inputs": ...}`). */
   @Post('batch_predict')
+  @DirectRoute()
   @HttpCode(200)
   @ApiOkResponse({ type: BatchPredictionDto })
   @ApiPayloadTooLargeResponse({ description: 'More rows than MAX_BATCH_ROWS' })
@@ -58,6 +62,7 @@ export class PredictionsController {
 
   /** One row of a model, by name or alias (`/predict/housing`, `/predict/iris`, `/predict/diabetes`). */
   @Post('predict/:name')
+  @DirectRoute()
   @HttpCode(200)
   @ApiBody(ROW)
   @ApiOkResponse({ type: PredictionDto })
@@ -71,6 +76,7 @@ export class PredictionsController {
 
   /** Up to MAX_BATCH_ROWS rows of a model, by name or alias: `{"rows": [...]}` (or the alias `{"inputs": ...}`). */
   @Post('predict/:name/batch')
+  @DirectRoute()
   @HttpCode(200)
   @ApiOkResponse({ type: BatchPredictionDto })
   @ApiPayloadTooLargeResponse({ description: 'More rows than MAX_BATCH_ROWS' })
@@ -84,6 +90,7 @@ export class PredictionsController {
 
   /** Any model by name, the same envelope as the batch route: `{"rows": [...]}`, `{"inputs": [...]}` or `{"inputs": {…}}`. */
   @Post('models/:name/predict')
+  @DirectRoute()
   @HttpCode(200)
   @ApiOkResponse({ type: BatchPredictionDto })
   generic(

@@ -4,18 +4,29 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { createAdapter, restrictToRole, setupSecurityHeaders, setupSwagger } from '../../src/app.factory';
+import {
+  createAdapter,
+  restrictToRole,
+  setupDirectRoutes,
+  setupSecurityHeaders,
+  setupSwagger,
+} from '../../src/app.factory';
 import { AppModule } from '../../src/app.module';
 import { AppConfig, loadAppConfig } from '../../src/config/app-config';
+import type { WorkerScript } from '../../src/common/worker-script';
+import { PREDICTION_LOG_WORKER_SCRIPT } from '../../src/prediction/prediction-log.writer';
 import { TRAINING_WORKER_SCRIPT, TrainingWorkerScript } from '../../src/training/worker/training-worker.client';
 import { realHousingCsvPath, REPO_ROOT } from './housing-data';
 import { scratchDatabase, TEST_DATABASE_URL } from './scratch-database';
 
-/** The training worker run from its TypeScript source (the service runs the compiled one). */
-export const sourceTrainingWorker = (): TrainingWorkerScript => ({
-  file: join(REPO_ROOT, 'src', 'training', 'worker', 'training.worker.ts'),
+/** A worker thread's script run from its TypeScript source (the service runs the compiled one). */
+const sourceWorker = (...path: string[]): WorkerScript => ({
+  file: join(REPO_ROOT, 'src', ...path),
   execArgv: ['--require', join(REPO_ROOT, 'test', 'support', 'register-ts.js')],
 });
+export const sourceTrainingWorker = (): TrainingWorkerScript =>
+  sourceWorker('training', 'worker', 'training.worker.ts');
+export const sourcePredictionLogWorker = (): WorkerScript => sourceWorker('prediction', 'prediction-log.worker.ts');
 
 /** The admin key every test app is started with, and the header that sends it. */
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
@@ -58,12 +69,15 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     .useValue(config)
     .overrideProvider(TRAINING_WORKER_SCRIPT)
     .useValue(sourceTrainingWorker())
+    .overrideProvider(PREDICTION_LOG_WORKER_SCRIPT)
+    .useValue(sourcePredictionLogWorker())
     .compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(
     createAdapter({ requestTimeoutMs: config.REQUEST_TIMEOUT_MS }),
     { logger: ['error'] },
   );
   setupSecurityHeaders(app);
+  setupDirectRoutes(app);
   restrictToRole(app);
   setupSwagger(app);
   await app.init();

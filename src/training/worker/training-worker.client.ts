@@ -1,13 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { WorkerScript } from '../../common/worker-script';
 import type { JobProgress, TrainingJob, TrainingResult } from '../training-job';
 
 /** Which script the training worker runs, and with which Node flags. Tests point it at the TypeScript source. */
-export interface TrainingWorkerScript {
-  file: string;
-  execArgv: string[];
-}
+export type TrainingWorkerScript = WorkerScript;
 
 export const TRAINING_WORKER_SCRIPT = Symbol('TRAINING_WORKER_SCRIPT');
 

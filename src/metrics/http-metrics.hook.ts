@@ -24,9 +24,7 @@ export class HttpMetricsHook implements OnModuleInit {
       const route = request.routeOptions.url ?? 'unmatched';
       const status = reply.statusCode;
       const seconds = reply.elapsedTime / 1000;
-      const labels = [request.method, route, String(status)] as const;
-      this.metrics.httpRequests.labels(...labels).inc();
-      this.metrics.httpDuration.labels(...labels).observe(seconds);
+      this.metrics.answered(request.method, route, status, seconds);
       let prediction = predictionRoutes.get(route);
       if (prediction === undefined) predictionRoutes.set(route, (prediction = isPredictionRoute(route)));
       if (prediction) this.metrics.stats.recordRequest(status, seconds * 1000);

@@ -1,5 +1,6 @@
 import { makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import type { Provider } from '@nestjs/common';
+import { collectFolded } from './folded-metrics';
 
 /** Request and prediction latency buckets (seconds): 0.5 ms … 10 s. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -7,18 +8,22 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 /**
  * Every metric the service exports besides prom-client's process and Node.js defaults. Label values are bounded:
  * route patterns (never raw URLs), status codes, model names and versions the registry knows, feature names.
+ * `folded`: written on every request through RequestMetrics, which aggregates locally and folds into the metric
+ * from its `collect` option (run by prom-client before every read of the metric).
  */
 export const METRICS = {
   httpRequests: {
     kind: 'counter',
     name: 'http_requests_total',
     help: 'HTTP requests answered',
+    folded: true,
     labelNames: ['method', 'route', 'status'],
   },
   httpDuration: {
     kind: 'histogram',
     name: 'http_request_duration_seconds',
     help: 'Time from request received to response sent',
+    folded: true,
     labelNames: ['method', 'route', 'status'],
     buckets: LATENCY_BUCKETS,
   },
@@ -26,12 +31,14 @@ export const METRICS = {
     kind: 'counter',
     name: 'predictions_total',
     help: 'Predicted rows, by model, version and outcome (ok, error)',
+    folded: true,
     labelNames: ['model', 'version', 'outcome'],
   },
   predictionDuration: {
     kind: 'histogram',
     name: 'prediction_duration_seconds',
     help: 'Time to predict one request (all of its rows), features included',
+    folded: true,
     labelNames: ['model', 'version', 'outcome'],
     buckets: LATENCY_BUCKETS,
   },
@@ -39,6 +46,7 @@ export const METRICS = {
     kind: 'histogram',
     name: 'predicted_value',
     help: "Predicted values of regression models, in the model's unit (100k USD for housing)",
+    folded: true,
     labelNames: ['model', 'version'],
     buckets: [0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 10],
   },
@@ -46,6 +54,7 @@ export const METRICS = {
     kind: 'counter',
     name: 'predicted_class_total',
     help: 'Predicted classes of classification models',
+    folded: true,
     labelNames: ['model', 'version', 'class'],
   },
   modelInfo: {
@@ -154,7 +163,13 @@ export type MetricKey = keyof typeof METRICS;
 export function metricProviders(): Provider[] {
   return Object.values(METRICS).map((m) => {
     const { kind, ...options } = m;
-    const config = { ...options, labelNames: [...options.labelNames] };
+    const folded = 'folded' in options && options.folded;
+    const config = {
+      name: options.name,
+      help: options.help,
+      labelNames: [...options.labelNames],
+      ...(folded ? { collect: collectFolded } : {}),
+    };
     if (kind === 'counter') return makeCounterProvider(config);
     if (kind === 'gauge') return makeGaugeProvider(config);
     return makeHistogramProvider({ ...config, buckets: [...(options as { buckets: readonly number[] }).buckets] });

@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { METRICS } from './metric-definitions';
+import { RequestMetrics } from './request-metrics';
 import { RequestStats } from './request-stats';
 
 /** Something whose current state is read when Prometheus scrapes (e.g. the prediction-log queue). */
@@ -11,20 +12,23 @@ export type ScrapeHook = () => void;
  * The service's own metrics, behind methods named for what happened, so the modules that report them (prediction,
  * registry, retraining, drift) never deal with label sets. Also keeps the rolling request tallies behind
  * `GET /monitoring/summary`.
+ *
+ * The per-request metrics go through RequestMetrics, which aggregates them locally and folds them into prom-client
+ * whenever a metric is read (any registry read, not only `GET /metrics`): the exported text is unchanged.
  */
 @Injectable()
-export class ServiceMetrics {
+export class ServiceMetrics implements OnModuleDestroy {
   readonly stats = new RequestStats();
   private readonly scrapeHooks: ScrapeHook[] = [];
+  private readonly requests: RequestMetrics;
 
   constructor(
-    @InjectMetric(METRICS.httpRequests.name) readonly httpRequests: Counter<'method' | 'route' | 'status'>,
-    @InjectMetric(METRICS.httpDuration.name) readonly httpDuration: Histogram<'method' | 'route' | 'status'>,
-    @InjectMetric(METRICS.predictions.name) private readonly predictions: Counter<'model' | 'version' | 'outcome'>,
-    @InjectMetric(METRICS.predictionDuration.name)
-    private readonly predictionDuration: Histogram<'model' | 'version' | 'outcome'>,
-    @InjectMetric(METRICS.predictedValue.name) private readonly predictedValue: Histogram<'model' | 'version'>,
-    @InjectMetric(METRICS.predictedClass.name) private readonly predictedClass: Counter<'model' | 'version' | 'class'>,
+    @InjectMetric(METRICS.httpRequests.name) httpRequests: Counter<'method' | 'route' | 'status'>,
+    @InjectMetric(METRICS.httpDuration.name) httpDuration: Histogram<'method' | 'route' | 'status'>,
+    @InjectMetric(METRICS.predictions.name) predictions: Counter<'model' | 'version' | 'outcome'>,
+    @InjectMetric(METRICS.predictionDuration.name) predictionDuration: Histogram<'model' | 'version' | 'outcome'>,
+    @InjectMetric(METRICS.predictedValue.name) predictedValue: Histogram<'model' | 'version'>,
+    @InjectMetric(METRICS.predictedClass.name) predictedClass: Counter<'model' | 'version' | 'class'>,
     @InjectMetric(METRICS.modelInfo.name) private readonly modelInfo: Gauge<'model' | 'version' | 'alias'>,
     @InjectMetric(METRICS.modelReady.name) private readonly modelReady: Gauge<'model'>,
     @InjectMetric(METRICS.modelSwaps.name) private readonly modelSwaps: Counter<'model'>,
@@ -42,28 +46,36 @@ export class ServiceMetrics {
     @InjectMetric(METRICS.clusterListening.name) private readonly clusterListener: Gauge,
     @InjectMetric(METRICS.clusterMessages.name) private readonly clusterMessages: Counter<'type'>,
     @InjectMetric(METRICS.aliasSyncs.name) private readonly aliasSyncs: Counter<'model' | 'via'>,
-  ) {}
+  ) {
+    this.requests = new RequestMetrics({
+      httpRequests,
+      httpDuration,
+      predictions,
+      predictionDuration,
+      predictedValue,
+      predictedClass,
+    });
+  }
+
+  /** An HTTP request was answered with `status` after `seconds` (`route` is the pattern, or `unmatched`). */
+  answered(method: string, route: string, status: number, seconds: number): void {
+    this.requests.answered(method, route, status, seconds);
+  }
 
   /** One successful prediction request: its rows, duration and outputs. */
   predicted(model: string, version: number, seconds: number, output: Float64Array | readonly string[]): void {
-    const v = String(version);
-    this.predictions.labels(model, v, 'ok').inc(output.length);
-    this.predictionDuration.labels(model, v, 'ok').observe(seconds);
+    const series = this.requests.served(model, version);
+    series.ok.inc(output.length);
+    series.okDuration.observe(seconds);
     this.stats.recordPrediction(model, version, output.length, seconds * 1000);
-    if (output instanceof Float64Array) {
-      const histogram = this.predictedValue.labels(model, v);
-      for (let i = 0; i < output.length; i++) histogram.observe(output[i]);
-      return;
-    }
-    const counts = new Map<string, number>();
-    for (const label of output) counts.set(label, (counts.get(label) ?? 0) + 1);
-    for (const [label, count] of counts) this.predictedClass.labels(model, v, label).inc(count);
+    if (output instanceof Float64Array) series.values.observeAll(output);
+    else for (const label of output) series.classSeries(label).inc();
   }
 
   /** A prediction request the model could not answer (counted per row it carried). */
   predictionFailed(model: string, version: number, rows: number, seconds: number): void {
-    this.predictions.labels(model, String(version), 'error').inc(rows);
-    this.predictionDuration.labels(model, String(version), 'error').observe(seconds);
+    this.requests.predictions.labels(model, String(version), 'error').inc(rows);
+    this.requests.predictionDuration.labels(model, String(version), 'error').observe(seconds);
   }
 
   /**
@@ -83,7 +95,7 @@ export class ServiceMetrics {
 
   /** `model` now serves `version` as its champion (replacing `previous`, if any). */
   swapped(model: string, version: number, previous: number | undefined): void {
-    for (const outcome of ['ok', 'error']) this.predictions.labels(model, String(version), outcome).inc(0);
+    for (const outcome of ['ok', 'error']) this.requests.predictions.labels(model, String(version), outcome).inc(0);
     if (previous !== undefined) this.modelInfo.remove(model, String(previous), 'champion');
     this.modelInfo.labels(model, String(version), 'champion').set(1);
     this.modelSwaps.labels(model).inc();
@@ -156,5 +168,18 @@ export class ServiceMetrics {
 
   beforeScrape(): void {
     for (const hook of this.scrapeHooks) hook();
+    this.flush();
+  }
+
+  /**
+   * Moves the locally aggregated request metrics into prom-client. Reads of the registry do it by themselves (the
+   * metrics' `collect`); this is for code that reads prom-client state some other way.
+   */
+  flush(): void {
+    this.requests.flush();
+  }
+
+  onModuleDestroy(): void {
+    this.requests.close();
   }
 }

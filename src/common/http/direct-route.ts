@@ -82,6 +82,11 @@ interface RouteArgument {
 }
 
 /** Fails at start-up on anything a direct route would not honour, so a later decorator cannot be silently ignored. */
+/** The controller method of a direct route. */
+function handlerOf(target: DirectRouteTarget): (...args: unknown[]) => unknown {
+  return (target.controller.prototype as Record<string, (...args: unknown[]) => unknown>)[target.method];
+}
+
 function refuse(target: DirectRouteTarget, what: string): never {
   throw new Error(`${target.controller.name}.${target.method} is a direct route and cannot have ${what}`);
 }
@@ -89,7 +94,8 @@ function refuse(target: DirectRouteTarget, what: string): never {
 function argumentPlans(target: DirectRouteTarget): ArgumentPlan[] {
   const { controller, method } = target;
   const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, method) ?? {}) as Record<string, RouteArgument>;
-  const types = (Reflect.getMetadata('design:paramtypes', controller.prototype, method) ?? []) as Type<unknown>[];
+  const types = (Reflect.getMetadata('design:paramtypes', controller.prototype as object, method) ??
+    []) as Type<unknown>[];
   const plans: ArgumentPlan[] = [];
   for (const [key, arg] of Object.entries(args)) {
     if (arg.pipes && arg.pipes.length > 0) refuse(target, 'parameter pipes');
@@ -125,7 +131,7 @@ function interceptorEffects(
   target: DirectRouteTarget,
   enhancers: DirectRouteEnhancers,
 ): ((answer: unknown, reply: FastifyReply) => void)[] {
-  const handler = target.controller.prototype[target.method as keyof object];
+  const handler = handlerOf(target);
   const declared = [
     ...((Reflect.getMetadata(INTERCEPTORS_METADATA, target.controller) ?? []) as Type<unknown>[]),
     ...((Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? []) as Type<unknown>[]),
@@ -140,7 +146,7 @@ function directHandler(
   enhancers: DirectRouteEnhancers,
 ): RouteOptions['handler'] {
   const { controller, method } = target;
-  const handler = controller.prototype[method as keyof object] as (...args: unknown[]) => unknown;
+  const handler = handlerOf(target);
   for (const [key, what] of [
     [GUARDS_METADATA, 'guards of its own'],
     [PIPES_METADATA, 'pipes of its own'],
@@ -176,10 +182,10 @@ function directHandler(
       if (!(await guards[g].canActivate(host))) throw new ForbiddenException(FORBIDDEN_MESSAGE);
     }
     const args = await Promise.all(
-      plans.map(async (plan) => {
+      plans.map((plan): unknown => {
         const value = plan.source(request, host);
         if (!plan.metadata || plan.precheck?.(value)) return value;
-        return pipe.transform(value, plan.metadata);
+        return pipe.transform(value, plan.metadata) as unknown;
       }),
     );
     return answer(reply, await instance[method](...args));

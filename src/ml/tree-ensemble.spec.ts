@@ -1,5 +1,6 @@
 import { FlatTree } from './flat-tree';
-import { TreeEnsemble } from './tree-ensemble';
+import { ModelFormatError } from './model-format.error';
+import { nextUp, TreeEnsemble } from './tree-ensemble';
 
 // x0 <= 0.5 ? (x1 <= 2 ? 10 : 20) : 30; NaN in x0 goes right, NaN in x1 goes left.
 const tree: FlatTree = {
@@ -63,5 +64,53 @@ describe('TreeEnsemble', () => {
     compiled.accumulate(rows, 21, b);
     expect(Array.from(b)).toEqual(Array.from(a));
     expect(new Set(a).size).toBeGreaterThan(3);
+  });
+
+  it.each([
+    ['+Infinity', Infinity],
+    ['NaN', NaN],
+  ])('a %s threshold sends every value left, NaN included, whatever its learned direction', (_, threshold) => {
+    // x0 <= threshold ? 1 : 2, NaN to the right: no value is greater than the threshold, so all go left.
+    const degenerate: FlatTree = {
+      nOutputs: 1,
+      feature: Int32Array.from([0, -1, -1]),
+      threshold: Float64Array.from([threshold, 0, 0]),
+      left: Int32Array.from([1, -1, -1]),
+      defaultLeft: Uint8Array.from([0, 0, 0]),
+      value: Float64Array.from([0, 1, 2]),
+    };
+    const rows = [NaN, Infinity, -Infinity, 0, Number.MAX_VALUE, 1, 2, 3, 4];
+    for (const compiled of [false, true]) {
+      const ensemble = new TreeEnsemble([degenerate], Int32Array.from([0]), 1, 1, 1);
+      if (compiled) ensemble.compile();
+      const out = new Float64Array(rows.length);
+      ensemble.accumulate(Float64Array.from(rows), rows.length, out);
+      expect(Array.from(out)).toEqual(rows.map(() => 1));
+    }
+  });
+
+  it.each([
+    ['the same children', [1, 3, 3, -1, -1, -1]],
+    ['overlapping children', [1, 3, 4, -1, -1, -1]],
+  ])('rejects a tree where two nodes have %s', (_, left) => {
+    const shared: FlatTree = {
+      nOutputs: 1,
+      feature: Int32Array.from([0, 0, 0, -1, -1, -1]),
+      threshold: Float64Array.from([0, -1, 1, 0, 0, 0]),
+      left: Int32Array.from(left),
+      defaultLeft: Uint8Array.from([1, 1, 0, 0, 0, 0]),
+      value: new Float64Array(6),
+    };
+    expect(() => new TreeEnsemble([tree, shared], Int32Array.from([0, 0]), 1, 2, 1)).toThrow(ModelFormatError);
+  });
+
+  it('nextUp gives the next double up, across zero and from the extremes', () => {
+    expect(nextUp(0)).toBe(Number.MIN_VALUE);
+    expect(nextUp(-0)).toBe(Number.MIN_VALUE);
+    expect(Object.is(nextUp(-Number.MIN_VALUE), -0)).toBe(true);
+    expect(nextUp(1)).toBe(1 + Number.EPSILON);
+    expect(nextUp(-1)).toBe(-1 + Number.EPSILON / 2);
+    expect(nextUp(Number.MAX_VALUE)).toBe(Infinity);
+    expect(nextUp(-Infinity)).toBe(-Number.MAX_VALUE);
   });
 });

@@ -22,6 +22,12 @@ export const compiledPredictionLogWorker = (): WorkerScript => ({
   execArgv: [],
 });
 
+/**
+ * The writer thread's heap: each batch arrives as short-lived copies of its entries' strings, written and dropped, so
+ * a small young generation is enough; V8's default lets it grow to tens of MB of resident memory under load.
+ */
+const WRITER_HEAP_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
+
 interface Pending {
   resolve: () => void;
   reject: (error: Error) => void;
@@ -83,7 +89,11 @@ export class PredictionLogWriter {
   }
 
   private start(target: LogWriterTarget): { worker: Worker; pending: Map<number, Pending> } {
-    const worker = new Worker(this.script.file, { execArgv: this.script.execArgv, workerData: target });
+    const worker = new Worker(this.script.file, {
+      execArgv: this.script.execArgv,
+      workerData: target,
+      resourceLimits: WRITER_HEAP_LIMITS,
+    });
     const thread = { worker, pending: new Map<number, Pending>() };
     worker.unref();
     // The thread ends after a failure (or when closed): the next batch goes to a new one.

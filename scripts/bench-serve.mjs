@@ -4,7 +4,8 @@
 // (read from the database after the server's graceful shutdown) and the server's memory (sampled every 250 ms
 // during each workload), with the machine and the CPU time the hypervisor took from it (steal) during the run. The
 // service gets a fresh database and models folder in a temporary directory (so a prediction log grown by earlier
-// runs does not slow it down), reads the raw data from the working directory, and trains its models at start.
+// runs does not slow it down), reads the raw data from the working directory, and trains its models at start (the
+// first start); then it is restarted on what it stored (its models), and both workloads run again (the restart).
 import autocannon from 'autocannon';
 import {
   cpuShares,
@@ -18,8 +19,8 @@ import {
   startService,
 } from './bench-util.mjs';
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 20);
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const logLevel = process.env.BENCH_LOG_LEVEL ?? 'warn';
 const settleSeconds = Number(process.env.BENCH_SETTLE_SECONDS ?? 20);
 const row = await exampleRow();
@@ -59,10 +60,9 @@ try {
   await echo.stop();
 }
 
-const service = await startService({ LOG_LEVEL: logLevel, RETRAIN_CRON: 'off' });
-const lastLogId = async () =>
+const lastLogId = async (service) =>
   Number((await queryDatabase(service, 'SELECT max(id) AS id FROM predictions'))[0].id ?? 0);
-const loggedRows = async (afterId, toId) =>
+const loggedRows = async (service, afterId, toId) =>
   Number(
     (
       await queryDatabase(
@@ -73,52 +73,72 @@ const loggedRows = async (afterId, toId) =>
       )
     )[0].n ?? 0,
   );
-try {
-  const readyRss = memoryMb(service.pid, 'VmRSS:');
-  // The first start trains the models; V8 returns that heap to the system once the process has been idle a few
+
+/**
+ * Both workloads on a started service, then its graceful shutdown (which writes what the log still holds), and the
+ * rows the log wrote for each. `memory` gets the RSS readings outside the workloads.
+ */
+async function workloads(service, label) {
+  const memory = { ready: memoryMb(service.pid, 'VmRSS:') };
+  // A first start trains the models; V8 returns that heap to the system once the process has been idle a few
   // seconds (its memory reducer), as it would be before an orchestrator sends traffic to a new pod.
   await sleep(settleSeconds * 1000);
-  const idleRss = memoryMb(service.pid, 'VmRSS:');
-  const models = await (await fetch(`${service.base}/models`)).json();
-  const housing = models.find((m) => m.name === 'california-housing');
-  const version = await (
-    await fetch(`${service.base}/models/california-housing/versions/${housing.servedVersion}`)
-  ).json();
-  const beforeSingle = await lastLogId();
-  const single = await run(service, 'single rows', {
+  memory.idle = memoryMb(service.pid, 'VmRSS:');
+  const beforeSingle = await lastLogId(service);
+  const single = await run(service, `${label}, single rows`, {
     url: `${service.base}/predict/housing`,
     body: singleBody,
   });
   await sleep(1000); // the log writer flushes every PREDICTION_LOG_FLUSH_MS
-  const beforeBatch = await lastLogId();
-  const batch = await run(service, 'batches of 100', {
+  const beforeBatch = await lastLogId(service);
+  const batch = await run(service, `${label}, batches of 100`, {
     url: `${service.base}/predict/housing/batch`,
     body: batchBody,
   });
-  const rss = memoryMb(service.pid, 'VmRSS:');
-  const peak = memoryMb(service.pid, 'VmHWM:');
-  await service.stop(); // graceful shutdown writes what the log still holds
-  const end = await lastLogId();
-  const line = (name, r, rows, logged, baseline) =>
-    `| ${name} | ${r.requests.average.toFixed(0)} | ${baseline ? `${((100 * r.requests.average) / baseline.requests.average).toFixed(0)} %` : '100 %'} | ${r.latency.p50} | ${r.latency.p99} | ${(r.requests.average * rows).toFixed(0)} | ${r.non2xx + r.errors} | ${logged} of ${r['2xx'] * rows} | ${r.maxRss.toFixed(0)} | ${r.stealPct.toFixed(0)} / ${r.idlePct.toFixed(0)} |`;
+  memory.after = memoryMb(service.pid, 'VmRSS:');
+  memory.peak = memoryMb(service.pid, 'VmHWM:');
+  await service.stop();
+  const end = await lastLogId(service);
+  single.logged = await loggedRows(service, beforeSingle, beforeBatch);
+  batch.logged = await loggedRows(service, beforeBatch, end);
+  return { single, batch, memory };
+}
+
+const first = await startService({ LOG_LEVEL: logLevel, RETRAIN_CRON: 'off' });
+let restarted;
+try {
+  const models = await (await fetch(`${first.base}/models`)).json();
+  const housing = models.find((m) => m.name === 'california-housing');
+  const version = await (
+    await fetch(`${first.base}/models/california-housing/versions/${housing.servedVersion}`)
+  ).json();
+  const firstRun = await workloads(first, 'first start');
+  restarted = await startService({ LOG_LEVEL: logLevel, RETRAIN_CRON: 'off' }, { restartOf: first });
+  const restartRun = await workloads(restarted, 'restart');
+
+  const line = (name, r, rows, baseline) =>
+    `| ${name} | ${r.requests.average.toFixed(0)} | ${baseline ? `${((100 * r.requests.average) / baseline.requests.average).toFixed(0)} %` : '100 %'} | ${r.latency.p50} | ${r.latency.p99} | ${(r.requests.average * rows).toFixed(0)} | ${r.non2xx + r.errors} | ${r.logged === undefined ? '–' : `${r.logged} of ${r['2xx'] * rows}`} | ${r.maxRss.toFixed(0)} | ${r.stealPct.toFixed(0)} / ${r.idlePct.toFixed(0)} |`;
+  const mb = (m) =>
+    `${m.ready.toFixed(0)} MB when ready, ${m.idle.toFixed(0)} MB after ${settleSeconds} s idle, ` +
+    `${m.after.toFixed(0)} MB after the workloads, peak ${m.peak.toFixed(0)} MB over the process's life`;
   console.log(`\nMachine: ${machine()}`);
   console.log(
-    `Model: california-housing version ${version.version} (${version.candidate}); database: ${service.databaseUrl ? 'PostgreSQL' : 'SQLite'}; LOG_LEVEL=${logLevel}; ${connections} connections, ${seconds} s each\n`,
+    `Model: california-housing version ${version.version} (${version.candidate}); database: ${first.databaseUrl ? 'PostgreSQL' : 'SQLite'}; LOG_LEVEL=${logLevel}; ${connections} connections, ${seconds} s each\n`,
   );
   console.log(
     '| workload | requests/s | of the echo | p50 ms | p99 ms | rows/s | non-2xx + errors | rows logged | max RSS MB | CPU steal / idle % |',
   );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  console.log(line('echo, single-row body', echoSingle, 1, '–'));
-  console.log(line('echo, 100-row body', echoBatch, 100, '–'));
-  console.log(line('single row', single, 1, await loggedRows(beforeSingle, beforeBatch), echoSingle));
-  console.log(line('batch of 100', batch, 100, await loggedRows(beforeBatch, end), echoBatch));
-  console.log(
-    `\nServer RSS: ${readyRss.toFixed(0)} MB when ready, ${idleRss.toFixed(0)} MB after ${settleSeconds} s idle, ` +
-      `${rss.toFixed(0)} MB after the run; peak ${peak.toFixed(0)} MB over the process's life, which includes ` +
-      `training its first models at start`,
-  );
+  console.log(line('echo, single-row body', echoSingle, 1));
+  console.log(line('echo, 100-row body', echoBatch, 100));
+  console.log(line('first start: single row', firstRun.single, 1, echoSingle));
+  console.log(line('first start: batch of 100', firstRun.batch, 100, echoBatch));
+  console.log(line('restart: single row', restartRun.single, 1, echoSingle));
+  console.log(line('restart: batch of 100', restartRun.batch, 100, echoBatch));
+  console.log(`\nServer RSS, first start (it trains its models): ${mb(firstRun.memory)}`);
+  console.log(`Server RSS, restart on its stored models: ${mb(restartRun.memory)}`);
 } finally {
-  await service.stop();
-  await service.remove();
+  await first.stop();
+  await restarted?.stop();
+  await first.remove();
 }

@@ -74,11 +74,14 @@ export async function scratchPostgres(serverUrl) {
  * data is read from the working directory), and waits until /v2/health/ready answers. With DATABASE_URL in the
  * environment, the fresh database is a new PostgreSQL database on that server instead of a SQLite file. `stop()`
  * shuts it down gracefully (SIGTERM), `remove()` deletes the directory (and drops the PostgreSQL database).
+ * `restartOf`: a stopped service whose directory and database the new process starts on (its stored models);
+ * `nodeArgs`: flags for node (e.g. --cpu-prof).
  */
-export async function startService(env = {}, { nodeArgs = [] } = {}) {
-  const scratch = mkdtempSync(join(tmpdir(), 'nest-mlops-bench-'));
+export async function startService(env = {}, { nodeArgs = [], restartOf } = {}) {
+  const scratch = restartOf?.scratch ?? mkdtempSync(join(tmpdir(), 'nest-mlops-bench-'));
   const databasePath = join(scratch, 'bench.sqlite');
-  const postgres = process.env.DATABASE_URL ? await scratchPostgres(process.env.DATABASE_URL) : undefined;
+  const postgres =
+    restartOf?.postgres ?? (process.env.DATABASE_URL ? await scratchPostgres(process.env.DATABASE_URL) : undefined);
   const remove = async () => {
     rmSync(scratch, { recursive: true, force: true });
     await postgres?.drop();
@@ -118,7 +121,7 @@ export async function startService(env = {}, { nodeArgs = [] } = {}) {
     await remove();
     throw error;
   }
-  return { base, pid: server.pid, databasePath, databaseUrl: postgres?.url, stop, remove };
+  return { base, pid: server.pid, scratch, postgres, databasePath, databaseUrl: postgres?.url, stop, remove };
 }
 
 /** Starts the bare Fastify echo server (scripts/bench-echo-server.mjs) in a process of its own. */

@@ -1,0 +1,87 @@
+// `npm run bench:profile -- [single|batch]`: the CPU profile of the service's main thread under one bench:serve
+// workload. Starts the built service on a fresh temporary directory with --cpu-prof (it trains its models), lets it
+// settle, drives POST /predict/housing (single rows) or /predict/housing/batch (100 rows) with autocannon, stops it,
+// and prints where the main thread's time went during the workload only: self time by package and by function, in
+// % and in µs per request. BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_SETTLE_SECONDS and BENCH_TOP (functions listed).
+import autocannon from 'autocannon';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exampleRow, machine, sleep, startService } from './bench-util.mjs';
+
+const workload = process.argv[2] ?? 'single';
+if (!['single', 'batch'].includes(workload)) throw new Error('usage: bench:profile -- single|batch');
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const settleSeconds = Number(process.env.BENCH_SETTLE_SECONDS ?? 20);
+const top = Number(process.env.BENCH_TOP ?? 30);
+
+const row = await exampleRow();
+const body =
+  workload === 'single'
+    ? JSON.stringify(row)
+    : JSON.stringify({ rows: Array.from({ length: 100 }, (_, i) => ({ ...row, median_income: 1 + (i % 10) })) });
+const profiles = mkdtempSync(join(tmpdir(), 'nest-mlops-profile-'));
+const service = await startService(
+  { LOG_LEVEL: 'warn', RETRAIN_CRON: 'off' },
+  { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] },
+);
+let window;
+let requests;
+try {
+  await sleep(settleSeconds * 1000);
+  // V8 stamps samples with the monotonic clock process.hrtime reads: the workload's window, in µs.
+  const from = Number(process.hrtime.bigint() / 1000n);
+  const result = await autocannon({
+    url: `${service.base}/predict/housing${workload === 'single' ? '' : '/batch'}`,
+    method: 'POST',
+    connections,
+    duration: seconds,
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+  window = [from, Number(process.hrtime.bigint() / 1000n)];
+  requests = result.requests.total;
+  console.log(
+    `${workload}: ${result.requests.average.toFixed(0)} requests/s, p99 ${result.latency.p99} ms, ${result.non2xx} non-2xx`,
+  );
+} finally {
+  await service.stop(); // writes the profile
+  await service.remove();
+}
+
+const main = readdirSync(profiles).find((f) => f.endsWith('.cpuprofile') && f.includes('.0.')); // thread 0: main
+const profile = JSON.parse(readFileSync(join(profiles, main), 'utf8'));
+rmSync(profiles, { recursive: true, force: true });
+const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+const byPackage = new Map();
+const byFunction = new Map();
+let total = 0;
+let at = profile.startTime;
+for (let i = 0; i < profile.samples.length; i++) {
+  at += profile.timeDeltas[i];
+  if (at < window[0] || at > window[1]) continue;
+  const dt = profile.timeDeltas[i + 1] ?? 0;
+  const { functionName, url, lineNumber } = nodes.get(profile.samples[i]).callFrame;
+  const where = url
+    .replace(/^file:\/\//, '')
+    .replace(/.*\/node_modules\//, '')
+    .replace(`${process.cwd()}/`, '');
+  const pkg =
+    url.match(/node_modules\/((@[^/]+\/)?[^/]+)/)?.[1] ??
+    (url.includes('/dist/') ? `service ${url.replace(/.*\/dist\//, '').split('/')[0]}` : undefined) ??
+    (url.startsWith('node:') ? 'node' : functionName.startsWith('(') ? functionName : 'native');
+  byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + dt);
+  const name = `${functionName || '(anonymous)'} ${where}${where ? `:${lineNumber + 1}` : ''}`;
+  byFunction.set(name, (byFunction.get(name) ?? 0) + dt);
+  total += dt;
+}
+const table = (title, map, n) => {
+  console.log(`\n| ${title} | self % | µs per request |\n| --- | --- | --- |`);
+  for (const [key, t] of [...map].sort((a, b) => b[1] - a[1]).slice(0, n)) {
+    console.log(`| ${key} | ${((100 * t) / total).toFixed(1)} | ${(t / requests).toFixed(2)} |`);
+  }
+};
+console.log(`Machine: ${machine()}; ${connections} connections, ${seconds} s; main thread samples in the window only`);
+table('package', byPackage, 15);
+table('function', byFunction, top);

@@ -20,7 +20,7 @@ import { Test } from '@nestjs/testing';
 import { IsInt, Matches, Max } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
-import { Observable } from 'rxjs';
+import { Observable, of } from 'rxjs';
 import { AllExceptionsFilter } from './all-exceptions.filter';
 import { DirectRoute, installDirectRoutes } from './direct-route';
 import { RequestId } from './request-id.decorator';
@@ -33,10 +33,11 @@ const LOCKED = 'locked';
 class TestGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
 
-  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> | Observable<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     if (this.reflector.get<boolean>(LOCKED, context.getHandler())) return false;
     const allowed = request.headers['x-deny'] === undefined;
+    if (request.headers['x-observable']) return of(allowed);
     return request.headers['x-slow'] ? Promise.resolve(allowed) : allowed;
   }
 }
@@ -179,13 +180,19 @@ describe('direct routes', () => {
     expect(badName.json().errors).toEqual([expect.objectContaining({ field: 'name', rule: 'matches' })]);
   });
 
-  it('runs the global guards, sync and async, and answers a refusal like Nest (403 Forbidden resource)', async () => {
-    for (const headers of [{ 'x-deny': '1' }, { 'x-deny': '1', 'x-slow': '1' }] as Record<string, string>[]) {
+  it('runs the global guards (a boolean, a promise, an observable) and answers a refusal like Nest (403 Forbidden resource)', async () => {
+    const refusals: Record<string, string>[] = [
+      { 'x-deny': '1' },
+      { 'x-deny': '1', 'x-slow': '1' },
+      { 'x-deny': '1', 'x-observable': '1' },
+    ];
+    for (const headers of refusals) {
       const res = await post('/direct/abc', { n: 1 }, headers);
       expect(res.statusCode).toBe(403);
       expect(res.json()).toMatchObject({ statusCode: 403, message: 'Forbidden resource', requestId: 'req-1' });
     }
     expect((await post('/direct/abc', { n: 1 }, { 'x-slow': '1' })).statusCode).toBe(200);
+    expect((await post('/direct/abc', { n: 1 }, { 'x-observable': '1' })).statusCode).toBe(200);
     // The guard reads the handler's own metadata through the execution context.
     expect((await post('/locked', {})).statusCode).toBe(403);
   });

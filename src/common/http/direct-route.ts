@@ -25,6 +25,7 @@ import { FORBIDDEN_MESSAGE } from '@nestjs/core/guards/constants.js';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { isObservable, lastValueFrom } from 'rxjs';
 import { precheckOf } from './validation.pipe';
 
 const DIRECT_ROUTE = 'directRoute';
@@ -139,6 +140,11 @@ function interceptorEffects(
   return declared.map((type) => enhancers.interceptors.get(type) ?? refuse(target, `the interceptor ${type.name}`));
 }
 
+/** A guard's answer, as Nest reads it: a boolean, a promise of one, or the last value of an observable. */
+function settled(answer: unknown): Promise<unknown> {
+  return isObservable(answer) ? lastValueFrom(answer) : Promise.resolve(answer);
+}
+
 /** Builds the Fastify handler of one direct route. */
 function directHandler(
   target: DirectRouteTarget,
@@ -177,9 +183,9 @@ function directHandler(
     guardFrom: number,
     pending: unknown,
   ): Promise<unknown> => {
-    if (!(await pending)) throw new ForbiddenException(FORBIDDEN_MESSAGE);
+    if (!(await settled(pending))) throw new ForbiddenException(FORBIDDEN_MESSAGE);
     for (let g = guardFrom; g < guards.length; g++) {
-      if (!(await guards[g].canActivate(host))) throw new ForbiddenException(FORBIDDEN_MESSAGE);
+      if (!(await settled(guards[g].canActivate(host)))) throw new ForbiddenException(FORBIDDEN_MESSAGE);
     }
     const args = await Promise.all(
       plans.map((plan): unknown => {

@@ -16,8 +16,8 @@ const FLUSH_BATCH = 500;
 /**
  * The prediction log: each request pushes one entry (all of its rows) into a bounded in-memory queue and never
  * waits for the database; every PREDICTION_LOG_FLUSH_MS and at shutdown the queue is handed in batches to the
- * writer thread (PredictionLogWriter), and an entry leaves the queue once its batch is committed. The bound counts predicted rows: an entry that would pass
- * PREDICTION_LOG_QUEUE_SIZE is dropped, and its rows are counted.
+ * writer thread (PredictionLogWriter), and an entry leaves the queue once its batch is committed. The bound counts
+ * predicted rows: an entry that would pass PREDICTION_LOG_QUEUE_SIZE is dropped, and its rows are counted.
  */
 @Injectable()
 export class PredictionLogService implements OnModuleInit, OnModuleDestroy {

@@ -10,20 +10,19 @@ import autocannon from 'autocannon';
 import {
   cpuShares,
   cpuTicks,
-  exampleRow,
   machine,
   memoryMb,
   queryDatabase,
   sleep,
   startEcho,
   startService,
+  workloadBodies,
 } from './bench-util.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const logLevel = process.env.BENCH_LOG_LEVEL ?? 'warn';
 const settleSeconds = Number(process.env.BENCH_SETTLE_SECONDS ?? 20);
-const row = await exampleRow();
 
 /** Runs one autocannon workload, sampling the server's RSS every 250 ms while it runs (`maxRss` on the result). */
 async function run(service, title, options) {
@@ -45,10 +44,7 @@ async function run(service, title, options) {
   }
 }
 
-const singleBody = JSON.stringify(row);
-const batchBody = JSON.stringify({
-  rows: Array.from({ length: 100 }, (_, i) => ({ ...row, median_income: 1 + (i % 10) })),
-});
+const { single: singleBody, batch: batchBody } = await workloadBodies();
 // The baseline first, alone on the machine: bare Fastify parsing and echoing the same bodies.
 const echo = await startEcho();
 let echoSingle;

@@ -18,6 +18,15 @@ export async function exampleRow() {
   return load(readFileSync(file, 'utf8')).example;
 }
 
+/** The request bodies of the serving benchmarks: the example row alone, and 100 rows of it in a batch envelope. */
+export async function workloadBodies() {
+  const row = await exampleRow();
+  return {
+    single: JSON.stringify(row),
+    batch: JSON.stringify({ rows: Array.from({ length: 100 }, (_, i) => ({ ...row, median_income: 1 + (i % 10) })) }),
+  };
+}
+
 export async function freePort() {
   const server = createServer();
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));

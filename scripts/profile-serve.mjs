@@ -7,7 +7,7 @@ import autocannon from 'autocannon';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exampleRow, machine, sleep, startService } from './bench-util.mjs';
+import { machine, sleep, startService, workloadBodies } from './bench-util.mjs';
 
 const workload = process.argv[2] ?? 'single';
 if (!['single', 'batch'].includes(workload)) throw new Error('usage: bench:profile -- single|batch');
@@ -16,11 +16,7 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const settleSeconds = Number(process.env.BENCH_SETTLE_SECONDS ?? 20);
 const top = Number(process.env.BENCH_TOP ?? 30);
 
-const row = await exampleRow();
-const body =
-  workload === 'single'
-    ? JSON.stringify(row)
-    : JSON.stringify({ rows: Array.from({ length: 100 }, (_, i) => ({ ...row, median_income: 1 + (i % 10) })) });
+const body = (await workloadBodies())[workload];
 const profiles = mkdtempSync(join(tmpdir(), 'nest-mlops-profile-'));
 const service = await startService(
   { LOG_LEVEL: 'warn', RETRAIN_CRON: 'off' },

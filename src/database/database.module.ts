@@ -2,13 +2,11 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule, TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { defaults, types } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { MIGRATIONS } from './migrations';
+import { POSTGRES_UTC_SESSION, usePostgresUtc } from './postgres-utc';
 
-/** pg's type id of `timestamp without time zone`. */
-const TIMESTAMP_OID = 1114;
 /** Any constant: the advisory lock that lets one process at a time migrate a PostgreSQL database. */
 const MIGRATION_LOCK = 7_412_001;
 
@@ -58,8 +56,7 @@ function sqliteOptions(config: AppConfig): TypeOrmModuleOptions {
  * writes Dates as UTC and reads them back as UTC, so replicas in different time zones agree.
  */
 function postgresOptions(config: AppConfig, url: string): TypeOrmModuleOptions {
-  defaults.parseInputDatesAsUTC = true;
-  types.setTypeParser(TIMESTAMP_OID, (text: string) => new Date(`${text.replace(' ', 'T')}Z`));
+  usePostgresUtc();
   return {
     type: 'postgres',
     url,
@@ -67,7 +64,7 @@ function postgresOptions(config: AppConfig, url: string): TypeOrmModuleOptions {
     parseInt8: true,
     extra: {
       max: config.DATABASE_POOL_SIZE,
-      options: '-c TimeZone=UTC',
+      options: POSTGRES_UTC_SESSION,
       connectionTimeoutMillis: 10_000,
     },
     applicationName: `nest-mlops:${config.SERVICE_ROLE}`,

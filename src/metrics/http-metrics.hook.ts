@@ -19,15 +19,12 @@ export class HttpMetricsHook implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify?.addHook) return;
-    const predictionRoutes = new Map<string, boolean>();
     fastify.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? 'unmatched';
       const status = reply.statusCode;
       const seconds = reply.elapsedTime / 1000;
       this.metrics.answered(request.method, route, status, seconds);
-      let prediction = predictionRoutes.get(route);
-      if (prediction === undefined) predictionRoutes.set(route, (prediction = isPredictionRoute(route)));
-      if (prediction) this.metrics.stats.recordRequest(status, seconds * 1000);
+      if (isPredictionRoute(route)) this.metrics.stats.recordRequest(status, seconds * 1000);
       done();
     });
   }

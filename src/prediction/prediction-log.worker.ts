@@ -2,8 +2,9 @@
 // each batch of entries it is sent in one transaction, answering when it is committed, so the event loop that
 // serves predictions never runs an INSERT.
 import Database from 'better-sqlite3';
-import { Client, defaults } from 'pg';
+import { Client } from 'pg';
 import { parentPort, workerData } from 'node:worker_threads';
+import { POSTGRES_UTC_SESSION, usePostgresUtc } from '../database/postgres-utc';
 import { NewPrediction, postgresInserts, sqliteInserter } from './prediction-log.insert';
 import type { LogWriterRequest, LogWriterResponse, LogWriterTarget } from './prediction-log.writer';
 
@@ -18,10 +19,10 @@ async function open(target: LogWriterTarget): Promise<{
     return { write: (rows) => Promise.resolve(insert(rows)), close: () => Promise.resolve(void db.close()) };
   }
   // As the application's pool does (DatabaseModule): Dates are written as UTC, in a UTC session.
-  defaults.parseInputDatesAsUTC = true;
+  usePostgresUtc();
   const client = new Client({
     connectionString: target.url,
-    options: '-c TimeZone=UTC',
+    options: POSTGRES_UTC_SESSION,
     application_name: target.applicationName,
     connectionTimeoutMillis: 10_000,
   });

@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../../config/app-config';
@@ -30,18 +30,14 @@ export class PredictionThrottlerGuard extends ThrottlerGuard {
  */
 @Injectable()
 export class PredictionRateLimitGuard implements CanActivate {
-  private readonly routes = new Map<string, boolean>();
-
   constructor(
-    @Inject(AppConfig) private readonly config: AppConfig,
+    private readonly config: AppConfig,
     private readonly throttler: PredictionThrottlerGuard,
   ) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() !== 'http' || this.config.RATE_LIMIT === 0) return true;
     const route = context.switchToHttp().getRequest<FastifyRequest>().routeOptions.url ?? '';
-    let limited = this.routes.get(route);
-    if (limited === undefined) this.routes.set(route, (limited = isPredictionRoute(route)));
-    return limited ? this.throttler.canActivate(context) : true;
+    return isPredictionRoute(route) ? this.throttler.canActivate(context) : true;
   }
 }

@@ -162,14 +162,19 @@ describe('database migrations on PostgreSQL (e2e)', () => {
       'artifacts',
       'dataset_splits',
       'datasets',
+      'decisions',
       'experiments',
+      'feedback',
       'migrations',
       'model_aliases',
       'model_definitions',
       'model_versions',
+      'prediction_outcomes',
       'predictions',
       'retrain_jobs',
       'runs',
+      'traffic_events',
+      'traffic_policies',
     ]);
   });
 

@@ -11,6 +11,10 @@ const entry = (createdAt: Date, requestId: string): NewPrediction => ({
   inputsJson: '{"fields":["sepal_length"],"rows":[[5.1]]}',
   outputsJson: '["setosa"]',
   latencyMs: 0.1,
+  predictionId: null,
+  policyId: 0,
+  policy: 'champion',
+  shadow: false,
 });
 
 describe('prediction-log retention (e2e)', () => {

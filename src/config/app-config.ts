@@ -306,6 +306,40 @@ export class AppConfig {
   @IsInt()
   DRIFT_MIN_ROWS = 200;
 
+  @Setting(
+    'Predicted rows waiting to be scored by shadow versions (traffic mode `shadow`); rows that do not fit are not shadowed and are counted (shadow_dropped_rows_total).',
+  )
+  @Transform(toNumber)
+  @Max(10000000)
+  @Min(1)
+  @IsInt()
+  SHADOW_QUEUE_ROWS = 20000;
+
+  @Setting('Items one `POST /feedback` request may carry.')
+  @Transform(toNumber)
+  @Max(100000)
+  @Min(1)
+  @IsInt()
+  FEEDBACK_MAX_ITEMS = 1000;
+
+  @Setting(
+    'Seconds of predictions (by prediction time) that the live_* performance gauges and the dashboard summarise.',
+  )
+  @Transform(toNumber)
+  @Max(31536000)
+  @Min(60)
+  @IsInt()
+  LIVE_PERFORMANCE_WINDOW_S = 86400;
+
+  @Setting(
+    "Seconds between online evaluations: live performance gauges, experiment decisions and degradation checks (each model's `evaluation` settings); 0 = off.",
+  )
+  @Transform(toNumber)
+  @Max(86400)
+  @Min(0)
+  @IsInt()
+  EVALUATION_INTERVAL_S = 60;
+
   @Setting('Seconds between background drift checks, which refresh the feature_drift_* gauges; 0 = only on request.')
   @Transform(toNumber)
   @Max(86400)

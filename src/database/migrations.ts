@@ -9,6 +9,10 @@ import { DatasetDefinitions1764637200000 } from './migrations/1764637200000-data
 import { JobQueue1764720000000 } from './migrations/1764720000000-job-queue';
 import { PostgresSchema1764720000000 } from './migrations/1764720000000-postgres-schema';
 import { VersionRunUnique1764806400000 } from './migrations/1764806400000-version-run-unique';
+import {
+  OnlineEvaluationPostgres1764892800000,
+  OnlineEvaluationSqlite1764892800000,
+} from './migrations/1764892800000-online-evaluation';
 
 type Migration = new () => MigrationInterface;
 
@@ -18,7 +22,7 @@ type Migration = new () => MigrationInterface;
  * PostgreSQL was added; from then on a migration is written for both lists.
  */
 export const MIGRATIONS: Record<'sqlite' | 'postgres', Migration[]> = {
-  postgres: [PostgresSchema1764720000000, VersionRunUnique1764806400000],
+  postgres: [PostgresSchema1764720000000, VersionRunUnique1764806400000, OnlineEvaluationPostgres1764892800000],
   sqlite: [
     InitialSchema1763884800000,
     ExperimentsAndRuns1763888400000,
@@ -29,5 +33,6 @@ export const MIGRATIONS: Record<'sqlite' | 'postgres', Migration[]> = {
     DatasetDefinitions1764637200000,
     JobQueue1764720000000,
     VersionRunUnique1764806400000,
+    OnlineEvaluationSqlite1764892800000,
   ],
 };

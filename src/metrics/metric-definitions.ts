@@ -155,6 +155,90 @@ export const METRICS = {
     help: 'Champions this process started serving because another process moved them, by how it learned (notification, periodic)',
     labelNames: ['model', 'via'],
   },
+  trafficPolicy: {
+    kind: 'gauge',
+    name: 'traffic_policy_info',
+    help: "1 for each model's traffic policy in force, with its mode (champion, canary, ab, shadow) and id",
+    labelNames: ['model', 'mode', 'policy_id'],
+  },
+  trafficWeight: {
+    kind: 'gauge',
+    name: 'traffic_arm_weight',
+    help: 'Share of requests (0-1) each version receives under a canary or ab policy',
+    labelNames: ['model', 'version'],
+  },
+  trafficFallbacks: {
+    kind: 'counter',
+    name: 'traffic_fallbacks_total',
+    help: 'Requests a policy arm failed to predict at run time, answered by the champion instead',
+    labelNames: ['model', 'version'],
+  },
+  shadowPredictions: {
+    kind: 'counter',
+    name: 'shadow_predictions_total',
+    help: 'Rows scored by shadow versions off the request path, by outcome (ok, error)',
+    labelNames: ['model', 'version', 'outcome'],
+  },
+  shadowDropped: {
+    kind: 'counter',
+    name: 'shadow_dropped_rows_total',
+    help: 'Rows not shadowed because the shadow queue (SHADOW_QUEUE_ROWS) was full',
+    labelNames: ['model'],
+  },
+  shadowQueueDepth: {
+    kind: 'gauge',
+    name: 'shadow_queue_depth',
+    help: 'Rows waiting to be scored by shadow versions',
+    labelNames: [],
+  },
+  feedbackItems: {
+    kind: 'counter',
+    name: 'feedback_items_total',
+    help: 'Ground-truth feedback items received, by outcome (accepted, duplicate, conflict, unknown, invalid)',
+    labelNames: ['outcome'],
+  },
+  liveSamples: {
+    kind: 'gauge',
+    name: 'live_samples',
+    help: 'Predicted rows with ground truth in the live window (LIVE_PERFORMANCE_WINDOW_S), per version, policy and role (primary: the answer the client got; shadow)',
+    labelNames: ['model', 'version', 'policy', 'role'],
+  },
+  liveRmse: {
+    kind: 'gauge',
+    name: 'live_rmse',
+    help: 'Root mean squared error of regression predictions against their ground truth in the live window',
+    labelNames: ['model', 'version', 'policy', 'role'],
+  },
+  liveMae: {
+    kind: 'gauge',
+    name: 'live_mae',
+    help: 'Mean absolute error of regression predictions against their ground truth in the live window',
+    labelNames: ['model', 'version', 'policy', 'role'],
+  },
+  liveAccuracy: {
+    kind: 'gauge',
+    name: 'live_accuracy',
+    help: 'Share of classification predictions equal to their true label in the live window',
+    labelNames: ['model', 'version', 'policy', 'role'],
+  },
+  liveLogLoss: {
+    kind: 'gauge',
+    name: 'live_log_loss',
+    help: 'Mean log loss of classification predictions against their true label in the live window',
+    labelNames: ['model', 'version', 'policy', 'role'],
+  },
+  holdoutScore: {
+    kind: 'gauge',
+    name: 'model_holdout_score',
+    help: "A served version's score on its holdout at training time (the reference for live performance), by metric",
+    labelNames: ['model', 'version', 'metric'],
+  },
+  decisions: {
+    kind: 'counter',
+    name: 'evaluation_decisions_total',
+    help: 'Decisions of the online evaluation, by kind (promote, end_experiment, retrain, rollback)',
+    labelNames: ['model', 'kind'],
+  },
 } as const;
 
 export type MetricKey = keyof typeof METRICS;

@@ -5,6 +5,17 @@ import { METRICS } from './metric-definitions';
 import { RequestMetrics } from './request-metrics';
 import { RequestStats } from './request-stats';
 
+type LiveLabel = 'model' | 'version' | 'policy' | 'role';
+
+/** The live figures of one version under one policy and role (primary or shadow); absent: not defined for the task. */
+export interface LiveFigures {
+  samples: number;
+  rmse?: number;
+  mae?: number;
+  accuracy?: number;
+  logLoss?: number;
+}
+
 /** Something whose current state is read when Prometheus scrapes (e.g. the prediction-log queue). */
 export type ScrapeHook = () => void;
 
@@ -46,6 +57,21 @@ export class ServiceMetrics implements OnModuleDestroy {
     @InjectMetric(METRICS.clusterListening.name) private readonly clusterListener: Gauge,
     @InjectMetric(METRICS.clusterMessages.name) private readonly clusterMessages: Counter<'type'>,
     @InjectMetric(METRICS.aliasSyncs.name) private readonly aliasSyncs: Counter<'model' | 'via'>,
+    @InjectMetric(METRICS.trafficPolicy.name) private readonly trafficPolicy: Gauge<'model' | 'mode' | 'policy_id'>,
+    @InjectMetric(METRICS.trafficWeight.name) private readonly trafficWeight: Gauge<'model' | 'version'>,
+    @InjectMetric(METRICS.trafficFallbacks.name) private readonly trafficFallbacks: Counter<'model' | 'version'>,
+    @InjectMetric(METRICS.shadowPredictions.name)
+    private readonly shadowPredictions: Counter<'model' | 'version' | 'outcome'>,
+    @InjectMetric(METRICS.shadowDropped.name) private readonly shadowDropped: Counter<'model'>,
+    @InjectMetric(METRICS.shadowQueueDepth.name) private readonly shadowQueueDepth: Gauge,
+    @InjectMetric(METRICS.feedbackItems.name) private readonly feedbackItems: Counter<'outcome'>,
+    @InjectMetric(METRICS.liveSamples.name) private readonly liveSamples: Gauge<LiveLabel>,
+    @InjectMetric(METRICS.liveRmse.name) private readonly liveRmse: Gauge<LiveLabel>,
+    @InjectMetric(METRICS.liveMae.name) private readonly liveMae: Gauge<LiveLabel>,
+    @InjectMetric(METRICS.liveAccuracy.name) private readonly liveAccuracy: Gauge<LiveLabel>,
+    @InjectMetric(METRICS.liveLogLoss.name) private readonly liveLogLoss: Gauge<LiveLabel>,
+    @InjectMetric(METRICS.holdoutScore.name) private readonly holdoutScoreGauge: Gauge<'model' | 'version' | 'metric'>,
+    @InjectMetric(METRICS.decisions.name) private readonly decisionsTaken: Counter<'model' | 'kind'>,
   ) {
     this.requests = new RequestMetrics({
       httpRequests,
@@ -161,6 +187,70 @@ export class ServiceMetrics implements OnModuleDestroy {
     this.aliasSyncs.labels(model, via).inc();
   }
 
+  /** The traffic policy in force for `model` (replaces the previous one's series); `weights`: version → share 0-1. */
+  trafficPolicySet(model: string, mode: string, policyId: number, weights: ReadonlyMap<number, number>): void {
+    for (const gauge of [this.trafficPolicy, this.trafficWeight]) removeModel(gauge, model);
+    setSeries(this.trafficPolicy, [model, mode, String(policyId)], 1);
+    for (const [version, share] of weights) setSeries(this.trafficWeight, [model, String(version)], share);
+  }
+
+  /** A policy arm (version) failed at run time; the champion answered instead. */
+  trafficFellBack(model: string, version: number): void {
+    this.trafficFallbacks.labels(model, String(version)).inc();
+  }
+
+  /** A shadow version scored `rows` rows (or failed to). */
+  shadowScored(model: string, version: number, rows: number, ok: boolean): void {
+    this.shadowPredictions.labels(model, String(version), ok ? 'ok' : 'error').inc(rows);
+  }
+
+  /** `rows` rows of `model` were not shadowed: the shadow queue was full. */
+  shadowRowsDropped(model: string, rows: number): void {
+    this.shadowDropped.labels(model).inc(rows);
+  }
+
+  /** The shadow queue holds `rows` rows (sampled at each scrape). */
+  shadowQueue(rows: number): void {
+    this.shadowQueueDepth.set(rows);
+  }
+
+  /** `count` feedback items had `outcome` (accepted, duplicate, conflict, unknown, invalid). */
+  feedback(outcome: string, count = 1): void {
+    this.feedbackItems.labels(outcome).inc(count);
+  }
+
+  /**
+   * Replaces the live performance series of `model` with `rows` (one per version, policy and role, over the live
+   * window); figures absent for the task are not exported.
+   */
+  livePerformance(
+    model: string,
+    rows: readonly { version: number; policy: string; role: 'primary' | 'shadow'; figures: LiveFigures }[],
+  ): void {
+    const gauges = [this.liveSamples, this.liveRmse, this.liveMae, this.liveAccuracy, this.liveLogLoss];
+    for (const gauge of gauges) removeModel(gauge, model);
+    for (const { version, policy, role, figures } of rows) {
+      const labels = [model, String(version), policy, role];
+      setSeries(this.liveSamples, labels, figures.samples);
+      if (figures.rmse !== undefined) setSeries(this.liveRmse, labels, figures.rmse);
+      if (figures.mae !== undefined) setSeries(this.liveMae, labels, figures.mae);
+      if (figures.accuracy !== undefined) setSeries(this.liveAccuracy, labels, figures.accuracy);
+      if (figures.logLoss !== undefined) setSeries(this.liveLogLoss, labels, figures.logLoss);
+    }
+  }
+
+  /** The holdout scores of the versions of `model` being served (replaces the model's previous series). */
+  holdoutScores(model: string, scores: readonly { version: number; metric: string; value: number }[]): void {
+    removeModel(this.holdoutScoreGauge, model);
+    for (const { version, metric, value } of scores)
+      setSeries(this.holdoutScoreGauge, [model, String(version), metric], value);
+  }
+
+  /** The online evaluation took a decision of `kind` for `model`. */
+  decided(model: string, kind: string): void {
+    this.decisionsTaken.labels(model, kind).inc();
+  }
+
   /** Runs `hook` before every scrape, to read state that is cheaper to sample than to track. */
   onScrape(hook: ScrapeHook): void {
     this.scrapeHooks.push(hook);
@@ -182,4 +272,24 @@ export class ServiceMetrics implements OnModuleDestroy {
   onModuleDestroy(): void {
     this.requests.close();
   }
+}
+
+/** The label values of each model's series, per gauge (prom-client removes series by their full label set only). */
+const modelSeries = new WeakMap<Gauge<string>, Map<string, string[][]>>();
+
+/** Sets a series whose first label is the model, and remembers it so that removeModel can remove it. */
+function setSeries(gauge: Gauge<string>, labels: string[], value: number): void {
+  let byModel = modelSeries.get(gauge);
+  if (!byModel) modelSeries.set(gauge, (byModel = new Map()));
+  const list = byModel.get(labels[0]) ?? [];
+  if (!list.some((l) => l.join('\0') === labels.join('\0'))) list.push(labels);
+  byModel.set(labels[0], list);
+  gauge.labels(...labels).set(value);
+}
+
+/** Removes every series of `gauge` set through setSeries for `model`. */
+function removeModel(gauge: Gauge<string>, model: string): void {
+  const byModel = modelSeries.get(gauge);
+  for (const labels of byModel?.get(model) ?? []) gauge.remove(...labels);
+  byModel?.delete(model);
 }

@@ -15,16 +15,23 @@ export interface NewPrediction {
   /** JSON array with the output of each row. */
   outputsJson: string;
   latencyMs: number;
+  /** The client's `x-prediction-id`, if it sent one. */
+  predictionId: string | null;
+  /** The traffic policy the request was served under: its id (0: the default champion policy) and mode. */
+  policyId: number;
+  policy: string;
+  /** A shadow version's predictions of a request another version answered. */
+  shadow: boolean;
 }
 
 const INSERT_COLUMNS =
-  'INSERT INTO "predictions" ("created_at", "model_name", "model_version", "request_id", "row_count", "inputs", "outputs", "latency_ms")';
-const COLUMNS = 8;
-/** Requests per PostgreSQL INSERT: 8 parameters each, well under the protocol's 65,535. */
+  'INSERT INTO "predictions" ("created_at", "model_name", "model_version", "request_id", "row_count", "inputs", "outputs", "latency_ms", "prediction_id", "policy_id", "policy", "shadow")';
+const COLUMNS = 12;
+/** Requests per PostgreSQL INSERT: 12 parameters each, well under the protocol's 65,535. */
 const POSTGRES_ROWS_PER_INSERT = 1000;
 
-/** The values of INSERT_COLUMNS for one entry, with its time as the driver takes it. */
-const columnValues = (r: NewPrediction, createdAt: Date | string): unknown[] => [
+/** The values of INSERT_COLUMNS for one entry, with its time and flag as the driver takes them (SQLite: 0/1). */
+const columnValues = (r: NewPrediction, createdAt: Date | string, shadow: boolean | number): unknown[] => [
   createdAt,
   r.modelName,
   r.modelVersion,
@@ -33,6 +40,10 @@ const columnValues = (r: NewPrediction, createdAt: Date | string): unknown[] => 
   r.inputsJson,
   r.outputsJson,
   r.latencyMs,
+  r.predictionId,
+  r.policyId,
+  r.policy,
+  shadow,
 ];
 
 /** TypeORM stores SQLite datetimes as UTC 'YYYY-MM-DD HH:MM:SS.SSS'; the log keeps the same text so its reads agree. */
@@ -43,9 +54,9 @@ const sqliteTime = (date: Date): string => date.toISOString().replace('T', ' ').
  * where TypeORM's insert builder costs tens).
  */
 export function sqliteInserter(db: Database): (rows: readonly NewPrediction[]) => void {
-  const statement = db.prepare(`${INSERT_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+  const statement = db.prepare(`${INSERT_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   return db.transaction((rows: readonly NewPrediction[]) => {
-    for (const r of rows) statement.run(...columnValues(r, sqliteTime(r.createdAt)));
+    for (const r of rows) statement.run(...columnValues(r, sqliteTime(r.createdAt), r.shadow ? 1 : 0));
   });
 }
 
@@ -58,7 +69,7 @@ export function postgresInserts(rows: readonly NewPrediction[]): { sql: string; 
   for (let start = 0; start < rows.length; start += POSTGRES_ROWS_PER_INSERT) {
     const params: unknown[] = [];
     const tuples = rows.slice(start, start + POSTGRES_ROWS_PER_INSERT).map((r) => {
-      const n = params.push(...columnValues(r, r.createdAt));
+      const n = params.push(...columnValues(r, r.createdAt, r.shadow));
       return `(${Array.from({ length: COLUMNS }, (_, i) => `$${n - COLUMNS + 1 + i}`).join(', ')})`;
     });
     statements.push({ sql: `${INSERT_COLUMNS} VALUES ${tuples.join(', ')}`, params });

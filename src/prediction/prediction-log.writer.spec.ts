@@ -22,6 +22,10 @@ const entry = (requestId: string, rows = 1): NewPrediction => ({
   inputsJson: '{"fields":["a"],"rows":[[1]]}',
   outputsJson: '[2.5]',
   latencyMs: 0.25,
+  predictionId: null,
+  policyId: 0,
+  policy: 'champion',
+  shadow: false,
 });
 
 describe('PredictionLogWriter (a writer thread with its own SQLite connection)', () => {
@@ -47,7 +51,8 @@ describe('PredictionLogWriter (a writer thread with its own SQLite connection)',
       `CREATE TABLE "predictions" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "created_at" datetime NOT NULL,
         "model_name" varchar(64) NOT NULL, "model_version" integer NOT NULL, "request_id" varchar(128) NOT NULL,
         "row_count" integer NOT NULL DEFAULT 1, "inputs" json NOT NULL, "outputs" json NOT NULL,
-        "latency_ms" double precision NOT NULL)`,
+        "latency_ms" double precision NOT NULL, "prediction_id" varchar(128), "policy_id" integer NOT NULL DEFAULT (0),
+        "policy" varchar(16) NOT NULL DEFAULT ('champion'), "shadow" boolean NOT NULL DEFAULT (0))`,
     );
     db.close();
   };
@@ -74,6 +79,10 @@ describe('PredictionLogWriter (a writer thread with its own SQLite connection)',
         inputs: '{"fields":["a"],"rows":[[1]]}',
         outputs: '[2.5]',
         latency_ms: 0.25,
+        prediction_id: null,
+        policy_id: 0,
+        policy: 'champion',
+        shadow: 0,
       },
       expect.objectContaining({ id: 2, request_id: 'b', row_count: 100 }),
     ]);

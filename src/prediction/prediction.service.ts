@@ -92,6 +92,10 @@ export class PredictionService {
       inputsJson: encodeInputs(served.inputFields, inputs),
       outputsJson: JSON.stringify(output.task === 'regression' ? raw : rows),
       latencyMs,
+      predictionId: null,
+      policyId: 0,
+      policy: 'champion',
+      shadow: false,
     });
     return { served, rows, raw };
   }

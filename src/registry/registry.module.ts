@@ -7,6 +7,8 @@ import { ActiveModels } from './active-models.service';
 import { AliasEventEntity } from './entities/alias-event.entity';
 import { ModelAliasEntity } from './entities/model-alias.entity';
 import { ModelVersionEntity } from './entities/model-version.entity';
+import { TrafficEventEntity } from './entities/traffic-event.entity';
+import { TrafficPolicyEntity } from './entities/traffic-policy.entity';
 import { HoldoutEvaluator } from './holdout-evaluator.service';
 import { ChampionSync } from './champion-sync.service';
 import { ModelRegistryRepository } from './model-registry.repository';
@@ -23,7 +25,13 @@ import { RegistryService } from './registry.service';
     DataModule,
     DefinitionsModule,
     TrainingModule,
-    TypeOrmModule.forFeature([ModelVersionEntity, ModelAliasEntity, AliasEventEntity]),
+    TypeOrmModule.forFeature([
+      ModelVersionEntity,
+      ModelAliasEntity,
+      AliasEventEntity,
+      TrafficPolicyEntity,
+      TrafficEventEntity,
+    ]),
   ],
   controllers: [ModelsController],
   providers: [RegistryService, ModelsService, ModelRegistryRepository, ActiveModels, HoldoutEvaluator, ChampionSync],

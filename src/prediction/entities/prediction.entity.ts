@@ -7,6 +7,8 @@ import type { LoggedInputs } from '../prediction-log.codec';
  */
 @Entity({ name: 'predictions' })
 @Index('IDX_predictions_model_time', ['modelName', 'createdAt'])
+@Index('IDX_predictions_request', ['requestId'])
+@Index('IDX_predictions_prediction_id', ['predictionId'])
 export class PredictionEntity {
   @PrimaryGeneratedColumn()
   id!: number;
@@ -22,6 +24,21 @@ export class PredictionEntity {
 
   @Column({ name: 'request_id', type: 'varchar', length: 128 })
   requestId!: string;
+
+  /** The client's own id for the request (`x-prediction-id`), by which it may send feedback instead. */
+  @Column({ name: 'prediction_id', type: 'varchar', length: 128, nullable: true })
+  predictionId!: string | null;
+
+  /** The traffic policy the request was served under: its id (0: the default champion policy) and mode. */
+  @Column({ name: 'policy_id', type: 'integer', default: 0 })
+  policyId!: number;
+
+  @Column({ type: 'varchar', length: 16, default: 'champion' })
+  policy!: string;
+
+  /** True for a shadow version's predictions of a request another version answered (same request id). */
+  @Column({ type: 'boolean', default: false })
+  shadow!: boolean;
 
   /** Number of predicted rows (the length of `inputs` and `outputs`). */
   @Column({ name: 'row_count', type: 'integer', default: 1 })

@@ -280,7 +280,7 @@ const modelSeries = new WeakMap<Gauge<string>, Map<string, string[][]>>();
 /** Sets a series whose first label is the model, and remembers it so that removeModel can remove it. */
 function setSeries(gauge: Gauge<string>, labels: string[], value: number): void {
   let byModel = modelSeries.get(gauge);
-  if (!byModel) modelSeries.set(gauge, (byModel = new Map()));
+  if (!byModel) modelSeries.set(gauge, (byModel = new Map<string, string[][]>()));
   const list = byModel.get(labels[0]) ?? [];
   if (!list.some((l) => l.join('\0') === labels.join('\0'))) list.push(labels);
   byModel.set(labels[0], list);

@@ -129,7 +129,7 @@ export class ClusterBus implements OnApplicationBootstrap, OnApplicationShutdown
       this.logger.warn(`Ignored a malformed notification: ${String(payload).slice(0, 200)}`);
       return;
     }
-    const known = message?.type === 'alias' || message?.type === 'definition' || message?.type === 'job';
+    const known = ['alias', 'definition', 'job', 'traffic'].includes(message?.type);
     if (!known || typeof message.model !== 'string' || message.origin === this.instance) return;
     this.metrics?.clusterMessage(message.type);
     this.events.emit(`cluster.${message.type}`, new ClusterEvent(message.model, String(message.origin)));

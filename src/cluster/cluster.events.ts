@@ -11,7 +11,9 @@ export type ClusterMessage =
   /** A model's definition was set or retired through the admin API: replicas reload it. */
   | { type: 'definition'; model: string }
   /** A retraining job was queued: workers look for work. */
-  | { type: 'job'; model: string };
+  | { type: 'job'; model: string }
+  /** A model's traffic policy changed: replicas load its versions and route by it. */
+  | { type: 'traffic'; model: string };
 
 /**
  * Domain events under which received messages are delivered in each process: `cluster.<type>` for each message
@@ -23,6 +25,7 @@ declare module '../common/events/domain-events' {
     'cluster.alias': ClusterEvent;
     'cluster.definition': ClusterEvent;
     'cluster.job': ClusterEvent;
+    'cluster.traffic': ClusterEvent;
     'cluster.resync': ClusterEvent;
   }
 }

@@ -315,6 +315,15 @@ export class AppConfig {
   @IsInt()
   SHADOW_QUEUE_ROWS = 20000;
 
+  @Setting(
+    'Share (0-1) of each second of the event loop that shadow scoring may use; the rest of the shadow queue waits, and what no longer fits is dropped: a bound on what shadows cost the answers under load.',
+  )
+  @Transform(toNumber)
+  @Max(1)
+  @Min(0.01)
+  @IsNumber()
+  SHADOW_CPU_SHARE = 0.1;
+
   @Setting('Items one `POST /feedback` request may carry.')
   @Transform(toNumber)
   @Max(100000)

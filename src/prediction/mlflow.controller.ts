@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Header, HttpCode, Post, Query, UseFilters, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { RequestId } from '../common/http/request-id.decorator';
+import { Call, type PredictionCall } from './prediction-call.decorator';
 import { MlflowAnswerDto, MlflowQueryDto } from './dto/mlflow.dto';
 import { MlflowExceptionFilter } from './mlflow-exception.filter';
 import { MlflowService } from './mlflow.service';
@@ -21,8 +21,8 @@ export class MlflowController {
   // Each model's examples in the four formats are added to the OpenAPI document from its definition.
   @ApiBody({ schema: { type: 'object' } })
   @ApiOkResponse({ type: MlflowAnswerDto })
-  invocations(@Query() query: MlflowQueryDto, @Body() body: unknown, @RequestId() requestId: string): MlflowAnswerDto {
-    return this.mlflow.invocations(query.model, body, requestId);
+  invocations(@Query() query: MlflowQueryDto, @Body() body: unknown, @Call() call: PredictionCall): MlflowAnswerDto {
+    return this.mlflow.invocations(query.model, body, call);
   }
 
   /** MLflow's liveness check: 200 once the default model is served. */

@@ -5,6 +5,7 @@ import { ModelCatalog } from '../definitions/model-catalog.service';
 import { ActiveModels } from '../registry/active-models.service';
 import { MlflowAnswerDto } from './dto/mlflow.dto';
 import { PredictionApiService } from './prediction-api.service';
+import type { PredictionCall } from './prediction-call.decorator';
 import { CsvBody, csvRows, mlflowRows } from './mlflow-payload.util';
 import { MODEL_VERSION } from './model-version-header.interceptor';
 import { PayloadFormatError } from './prediction.errors';
@@ -22,13 +23,13 @@ export class MlflowService {
   ) {}
 
   /** `model` is a name or alias; DEFAULT_MODEL when absent. */
-  invocations(model: string | undefined, body: unknown, requestId: string): MlflowAnswerDto {
+  invocations(model: string | undefined, body: unknown, call: PredictionCall): MlflowAnswerDto {
     const name = this.catalog.resolve(model ?? this.config.DEFAULT_MODEL);
     const rows = body instanceof CsvBody ? csvRows(body.text, this.catalog.require(name)) : mlflowRows(body);
     if (rows.length === 0) throw new PayloadFormatError('The request holds no rows');
     this.predictions.checkBatchSize(rows.length);
-    const { served, valid } = this.api.validated(name, rows, (i) => `rows[${i}]`);
-    const result = this.predictions.predict(name, valid, requestId, served);
+    const { route, valid } = this.api.validated(name, rows, (i) => `rows[${i}]`, call);
+    const result = this.predictions.predict(name, valid, call, route);
     return { predictions: result.raw, [MODEL_VERSION]: result.served.version } as MlflowAnswerDto;
   }
 

@@ -27,6 +27,7 @@ export class PredictionLogService implements OnModuleInit, OnModuleDestroy {
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
   private pruner?: NodeJS.Timeout;
+  private readonly finalHooks: (() => void)[] = [];
 
   constructor(
     private readonly config: AppConfig,
@@ -49,8 +50,14 @@ export class PredictionLogService implements OnModuleInit, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
     clearInterval(this.pruner);
+    for (const hook of this.finalHooks) hook();
     await this.flush();
     await this.writer.close();
+  }
+
+  /** Runs `hook` at shutdown before the last flush, so that entries it pushes (shadow predictions) are written. */
+  beforeFinalFlush(hook: () => void): void {
+    this.finalHooks.push(hook);
   }
 
   /** Queues an entry; returns false (and counts its rows) when they do not fit in the queue. */

@@ -18,6 +18,7 @@ import {
 } from './prediction-log.writer';
 import { PredictionService } from './prediction.service';
 import { PredictionsController } from './predictions.controller';
+import { ShadowScorer } from './shadow-scorer.service';
 import { V2Controller } from './v2.controller';
 import { V2Service } from './v2.service';
 
@@ -35,6 +36,7 @@ import { V2Service } from './v2.service';
     { provide: PREDICTION_LOG_WORKER_SCRIPT, useFactory: compiledPredictionLogWorker },
     MlflowService,
     V2Service,
+    ShadowScorer,
   ],
   exports: [PredictionLogService],
 })

@@ -3,35 +3,30 @@ import { AppConfig } from '../config/app-config';
 import { ServiceMetrics } from '../metrics/service-metrics';
 import { ActiveModels } from '../registry/active-models.service';
 import { Predictions, ServedModel } from '../registry/served-model';
+import type { TrafficRoute } from '../registry/traffic/traffic-router.service';
+import type { PredictionCall } from './prediction-call.decorator';
 import { PredictionLogService } from './prediction-log.service';
 import { encodeInputs } from './prediction-log.codec';
 import { BatchTooLargeError } from './prediction.errors';
-
-/** A regression answer: the value in the model's unit ($100k for housing), and the definition's `also` fields. */
-export interface ValuePrediction {
-  value: number;
-  unit: string;
-  [also: string]: number | string;
-}
-
-/** A classification answer: the class and the probability of every class. */
-export interface ClassPrediction {
-  label: string;
-  probabilities: Record<string, number>;
-}
-
-export type RowPrediction = ValuePrediction | ClassPrediction;
+import { answerRows, RowPrediction } from './prediction-rows.util';
+import { ShadowScorer } from './shadow-scorer.service';
 
 export interface PredictionResult {
   served: ServedModel;
   rows: RowPrediction[];
   /** The model's raw outputs: values for regression, labels for classification. */
   raw: (number | string)[];
+  /** Whether the served version is the model's champion (false for another arm of a split). */
+  champion: boolean;
 }
 
+/** The route of a request that names its version (V2's version paths): no policy applies; logged as `version`. */
+const PINNED = { policyId: 0, mode: 'version', shadow: [] } as const;
+
 /**
- * Predicts with the served version of a model: reads the ActiveModels reference once (so a request finishes on
- * the version it started with), answers, and pushes one prediction-log entry (all rows of the request) without waiting.
+ * Predicts with the version a request was routed to (TrafficRouter): the route is read once, so a request finishes
+ * on the version it started with. A policy arm that fails at run time is replaced by the champion (counted). Pushes
+ * one prediction-log entry (all rows of the request) without waiting, and hands the rows to the shadow versions.
  */
 @Injectable()
 export class PredictionService {
@@ -40,6 +35,7 @@ export class PredictionService {
     private readonly active: ActiveModels,
     private readonly log: PredictionLogService,
     private readonly metrics: ServiceMetrics,
+    private readonly shadows: ShadowScorer,
   ) {}
 
   /** Raises 413 when a batch holds more than MAX_BATCH_ROWS rows. */
@@ -47,35 +43,33 @@ export class PredictionService {
     if (rows > this.config.MAX_BATCH_ROWS) throw new BatchTooLargeError(rows, this.config.MAX_BATCH_ROWS);
   }
 
-  /** Predicts with the served version, or with `version` when given (e.g. a version path of the V2 protocol). */
-  predict(model: string, inputs: readonly object[], requestId: string, version?: ServedModel): PredictionResult {
+  /** Predicts `inputs` (validated for the route's version) on the route, or on a given version (V2's version paths). */
+  predict(
+    model: string,
+    inputs: readonly object[],
+    call: PredictionCall,
+    route: TrafficRoute | ServedModel,
+  ): PredictionResult {
     const started = performance.now();
-    const served = version ?? this.active.require(model);
+    const {
+      served: routed,
+      policyId,
+      mode,
+      shadow,
+    } = route instanceof ServedModel ? { ...PINNED, served: route } : route;
+    let served = routed;
     let output: Predictions;
     try {
       output = served.predict(inputs);
     } catch (error) {
       this.metrics.predictionFailed(model, served.version, inputs.length, (performance.now() - started) / 1000);
-      throw error;
+      const champion = this.active.get(model);
+      if (route instanceof ServedModel || !champion || champion === served) throw error;
+      this.metrics.trafficFellBack(model, served.version);
+      served = champion;
+      output = served.predict(inputs);
     }
-    let rows: RowPrediction[];
-    let raw: (number | string)[];
-    if (output.task === 'regression') {
-      raw = Array.from(output.values);
-      const unit = served.spec.target.unit;
-      rows = raw.map((value) => {
-        const row: ValuePrediction = { value: Number(value), unit };
-        for (const [name, factor] of served.also) row[name] = Math.round(Number(value) * factor);
-        return row;
-      });
-    } else {
-      const classes = served.spec.classes ?? [];
-      raw = output.labels;
-      rows = output.labels.map((label, i) => ({
-        label,
-        probabilities: Object.fromEntries(classes.map((c, j) => [c, output.probabilities[i][j]])),
-      }));
-    }
+    const { rows, raw } = answerRows(served, output);
     const latencyMs = performance.now() - started;
     this.metrics.predicted(
       model,
@@ -83,20 +77,28 @@ export class PredictionService {
       latencyMs / 1000,
       output.task === 'regression' ? output.values : output.labels,
     );
+    const createdAt = new Date();
     this.log.push({
-      createdAt: new Date(),
+      createdAt,
       modelName: model,
       modelVersion: served.version,
-      requestId,
+      requestId: call.requestId,
       rowCount: inputs.length,
       inputsJson: encodeInputs(served.inputFields, inputs),
       outputsJson: JSON.stringify(output.task === 'regression' ? raw : rows),
       latencyMs,
-      predictionId: null,
-      policyId: 0,
-      policy: 'champion',
+      predictionId: call.predictionId,
+      policyId,
+      policy: mode,
       shadow: false,
     });
-    return { served, rows, raw };
+    if (shadow.length > 0) {
+      const versions = shadow.filter((v) => v.version !== served.version);
+      if (versions.length > 0) {
+        const { requestId, predictionId } = call;
+        this.shadows.enqueue({ model, versions, rows: inputs, requestId, predictionId, policyId, createdAt });
+      }
+    }
+    return { served, rows, raw, champion: served === this.active.get(model) };
   }
 }

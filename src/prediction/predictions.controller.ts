@@ -9,7 +9,6 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { DirectRoute } from '../common/http/direct-route';
-import { RequestId } from '../common/http/request-id.decorator';
 import { ModelNameParamDto } from '../definitions/dto/model-name.dto';
 import {
   BatchPredictionDto,
@@ -23,6 +22,7 @@ import {
 } from './dto/prediction.dto';
 import { ModelVersionHeaderInterceptor } from './model-version-header.interceptor';
 import { PredictionApiService } from './prediction-api.service';
+import { Call, type PredictionCall } from './prediction-call.decorator';
 
 const ROW = { schema: { type: 'object', description: "One row of the model's input fields (see its own routes)" } };
 
@@ -46,8 +46,8 @@ export class PredictionsController {
   @HttpCode(200)
   @ApiBody(ROW)
   @ApiOkResponse({ type: PredictionDto })
-  predictDefault(@Body() body: PredictRowBody, @RequestId() requestId: string): PredictionDto {
-    return this.api.one(undefined, body, requestId);
+  predictDefault(@Body() body: PredictRowBody, @Call() call: PredictionCall): PredictionDto {
+    return this.api.one(undefined, body, call);
   }
 
   /** Rows of the default model: `{"rows": [...]}` (or the alias `{"inputs": ...}`). */
@@ -56,8 +56,8 @@ export class PredictionsController {
   @HttpCode(200)
   @ApiOkResponse({ type: BatchPredictionDto })
   @ApiPayloadTooLargeResponse({ description: 'More rows than MAX_BATCH_ROWS' })
-  batchDefault(@Body() body: RowsEnvelopeDto, @RequestId() requestId: string): BatchPredictionDto {
-    return this.api.batch(undefined, body, requestId);
+  batchDefault(@Body() body: RowsEnvelopeDto, @Call() call: PredictionCall): BatchPredictionDto {
+    return this.api.batch(undefined, body, call);
   }
 
   /** One row of a model, by name or alias (`/predict/housing`, `/predict/iris`, `/predict/diabetes`). */
@@ -69,9 +69,9 @@ export class PredictionsController {
   predict(
     @Param() params: ModelNameParamDto,
     @Body() body: PredictRowBody,
-    @RequestId() requestId: string,
+    @Call() call: PredictionCall,
   ): PredictionDto {
-    return this.api.one(params.name, body, requestId);
+    return this.api.one(params.name, body, call);
   }
 
   /** Up to MAX_BATCH_ROWS rows of a model, by name or alias: `{"rows": [...]}` (or the alias `{"inputs": ...}`). */
@@ -83,9 +83,9 @@ export class PredictionsController {
   batch(
     @Param() params: ModelNameParamDto,
     @Body() body: RowsEnvelopeDto,
-    @RequestId() requestId: string,
+    @Call() call: PredictionCall,
   ): BatchPredictionDto {
-    return this.api.batch(params.name, body, requestId);
+    return this.api.batch(params.name, body, call);
   }
 
   /** Any model by name, the same envelope as the batch route: `{"rows": [...]}`, `{"inputs": [...]}` or `{"inputs": {…}}`. */
@@ -96,9 +96,9 @@ export class PredictionsController {
   generic(
     @Param() params: ModelNameParamDto,
     @Body() body: RowsEnvelopeDto,
-    @RequestId() requestId: string,
+    @Call() call: PredictionCall,
   ): BatchPredictionDto {
-    return this.api.batch(params.name, body, requestId);
+    return this.api.batch(params.name, body, call);
   }
 
   /** The most recent logged predictions (the log is written in batches, a fraction of a second behind). */

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UseFilters, UseInterceptors } from '@nestjs/common';
 import { PublicRoute } from '../common/auth/auth.decorators';
 import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { RequestId } from '../common/http/request-id.decorator';
+import { Call, type PredictionCall } from './prediction-call.decorator';
 import { V2InferenceResponseDto, V2ModelParamDto, V2ModelVersionParamDto } from './dto/v2.dto';
 import { ModelVersionHeaderInterceptor } from './model-version-header.interceptor';
 import { V2ExceptionFilter } from './v2-exception.filter';
@@ -63,8 +63,8 @@ export class V2Controller {
   @UseInterceptors(ModelVersionHeaderInterceptor)
   @ApiBody(inferBody)
   @ApiOkResponse({ type: V2InferenceResponseDto })
-  infer(@Param() params: V2ModelParamDto, @Body() body: unknown, @RequestId() id: string): Promise<object> {
-    return this.v2.infer(params.name, body, id);
+  infer(@Param() params: V2ModelParamDto, @Body() body: unknown, @Call() call: PredictionCall): Promise<object> {
+    return this.v2.infer(params.name, body, call);
   }
 
   /** Inference with a given registered version (loaded on demand). */
@@ -76,8 +76,8 @@ export class V2Controller {
   inferVersion(
     @Param() params: V2ModelVersionParamDto,
     @Body() body: unknown,
-    @RequestId() id: string,
+    @Call() call: PredictionCall,
   ): Promise<object> {
-    return this.v2.infer(params.name, body, id, this.v2.versionNamed(params.name, params.version));
+    return this.v2.infer(params.name, body, call, this.v2.versionNamed(params.name, params.version));
   }
 }

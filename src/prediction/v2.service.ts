@@ -5,10 +5,13 @@ import { ActiveModels } from '../registry/active-models.service';
 import { ModelNotReadyError, ModelVersionNotFoundError } from '../registry/registry.errors';
 import { RegistryService } from '../registry/registry.service';
 import { ServedModel } from '../registry/served-model';
+import { TrafficRouter } from '../registry/traffic/traffic-router.service';
+import type { PredictionCall } from './prediction-call.decorator';
 import { InputValidators } from './model-input.validator';
 import { ReadinessService } from '../health/readiness.service';
 import { PayloadFormatError, ServerNotReadyError } from './prediction.errors';
-import { ClassPrediction, PredictionService } from './prediction.service';
+import { PredictionService } from './prediction.service';
+import type { ClassPrediction } from './prediction-rows.util';
 import { V2Tensor, v2InputMetadata, v2Rows } from './v2-tensors.util';
 
 export interface V2InferenceResponse {
@@ -33,6 +36,7 @@ export class V2Service {
     private readonly active: ActiveModels,
     private readonly predictions: PredictionService,
     private readonly readiness: ReadinessService,
+    private readonly router: TrafficRouter,
   ) {}
 
   server(): { name: string; version: string; extensions: string[] } {
@@ -87,16 +91,18 @@ export class V2Service {
     return { name, ready: true };
   }
 
-  async infer(name: string, body: unknown, requestId: string, version?: number): Promise<V2InferenceResponse> {
+  /** Inference with the route the traffic policy picks, or with a given version (no policy applies). */
+  async infer(name: string, body: unknown, call: PredictionCall, version?: number): Promise<V2InferenceResponse> {
     this.registry.requireModel(name);
-    const served = await this.model(name, version);
+    const route = version === undefined ? this.router.route(name, call.headers) : await this.model(name, version);
+    const served = route instanceof ServedModel ? route : route.served;
     const request = (body ?? {}) as { id?: unknown; inputs?: unknown; outputs?: unknown };
     if (request.id !== undefined && typeof request.id !== 'string')
       throw new PayloadFormatError('"id" must be a string');
     const rows = v2Rows(request.inputs, served.spec);
     this.predictions.checkBatchSize(rows.length);
     const valid = this.validators.for(served).validate(rows, (i) => `inputs[${i}]`);
-    const result = this.predictions.predict(name, valid, requestId, served);
+    const result = this.predictions.predict(name, valid, call, route);
     const n = rows.length;
     const outputs: V2Tensor[] = [];
     if (served.spec.task === 'regression') {
@@ -109,8 +115,8 @@ export class V2Service {
     }
     return {
       model_name: name,
-      model_version: String(served.version),
-      id: typeof request.id === 'string' ? request.id : requestId,
+      model_version: String(result.served.version),
+      id: typeof request.id === 'string' ? request.id : call.requestId,
       outputs: this.selectOutputs(outputs, request.outputs),
     };
   }

@@ -15,6 +15,10 @@ import { ModelRegistryRepository } from './model-registry.repository';
 import { ModelsController } from './models.controller';
 import { ModelsService } from './models.service';
 import { RegistryService } from './registry.service';
+import { TrafficController } from './traffic/traffic.controller';
+import { TrafficPolicyRepository } from './traffic/traffic-policy.repository';
+import { TrafficRouter } from './traffic/traffic-router.service';
+import { TrafficService } from './traffic/traffic.service';
 
 /**
  * Model versions with lineage, champion/challenger aliases, gated promotion, rollback, audit trail, ActiveModels,
@@ -33,8 +37,18 @@ import { RegistryService } from './registry.service';
       TrafficEventEntity,
     ]),
   ],
-  controllers: [ModelsController],
-  providers: [RegistryService, ModelsService, ModelRegistryRepository, ActiveModels, HoldoutEvaluator, ChampionSync],
-  exports: [RegistryService, ActiveModels, ModelRegistryRepository, ChampionSync],
+  controllers: [ModelsController, TrafficController],
+  providers: [
+    RegistryService,
+    ModelsService,
+    ModelRegistryRepository,
+    ActiveModels,
+    HoldoutEvaluator,
+    ChampionSync,
+    TrafficPolicyRepository,
+    TrafficRouter,
+    TrafficService,
+  ],
+  exports: [RegistryService, ActiveModels, ModelRegistryRepository, ChampionSync, TrafficRouter, TrafficService],
 })
 export class RegistryModule {}

@@ -16,6 +16,7 @@ import {
 import { MODEL_NAME_PATTERN } from '../../definitions/dto/model-name.dto';
 import { Prechecked } from '../../common/http/validation.pipe';
 import { PredictionEntity } from '../entities/prediction.entity';
+import { TRAFFIC_MODES, type TrafficMode } from '../../registry/entities/traffic-policy.entity';
 import { expandInputs } from '../prediction-log.codec';
 
 /** A row object the fast path may pass on as it is: no key named like an Object.prototype member. */
@@ -136,15 +137,28 @@ export class ClassPredictionDto {
   probabilities!: Record<string, number>;
 }
 
-class AnswerBase {
+/** The traffic policy a request was served under, when one other than the default is in force. */
+export class AnswerPolicyDto {
+  @ApiProperty({ enum: TRAFFIC_MODES })
+  mode!: TrafficMode;
+  /** The policy's id (see GET /models/:name/traffic). */
+  id!: number;
+}
+
+export class AnswerHead {
   model!: string;
   /** The version that answered (also in the x-model-version header). */
   version!: number;
-  alias!: string;
+  /** `champion` when the champion answered; null when another version of a split (canary, ab) did. */
+  @ApiProperty({ type: String, nullable: true, example: 'champion' })
+  alias!: string | null;
+  /** The request's id: send it back with `POST /feedback` to report the true value. */
   requestId!: string;
+  @ApiPropertyOptional({ type: AnswerPolicyDto })
+  policy?: AnswerPolicyDto;
 }
 
-export class PredictionDto extends AnswerBase {
+export class PredictionDto extends AnswerHead {
   /** A value (regression) or a label with the probability of every class (classification). */
   @ApiProperty({
     oneOf: [{ $ref: '#/components/schemas/ValuePredictionDto' }, { $ref: '#/components/schemas/ClassPredictionDto' }],
@@ -152,7 +166,7 @@ export class PredictionDto extends AnswerBase {
   prediction!: ValuePredictionDto | ClassPredictionDto;
 }
 
-export class BatchPredictionDto extends AnswerBase {
+export class BatchPredictionDto extends AnswerHead {
   @ApiProperty({
     type: 'array',
     items: {

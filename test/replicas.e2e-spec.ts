@@ -168,6 +168,44 @@ describe('replicas and a training worker on PostgreSQL (e2e)', () => {
     );
   }, 240_000);
 
+  it('routes by a traffic policy set on A on replica B within a second, and back to the champion', async () => {
+    const versions = async () => ((await call(a, `/models/${HOUSING}`)).json.versions as { version: number }[]).length;
+    if ((await versions()) < 2) {
+      const queued = await call(a, '/retrain', { model: HOUSING, candidates: ['linear'] });
+      await finished(a, queued.json.id);
+    }
+    const put = (body: unknown) =>
+      fetch(`${a.base}/models/${HOUSING}/traffic`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${PROCESS_ADMIN_KEY}` },
+        body: JSON.stringify(body),
+      }).then(async (res) => ({ status: res.status, json: (await res.json()) as { policyId: number } }));
+    const policyOnB = async (id: number, since: number): Promise<number> => {
+      while (Date.now() - since < 5000) {
+        const answer = await call(b, '/predict/housing', HOUSING_SPEC.example);
+        if (((answer.json.policy as { id?: number } | undefined)?.id ?? 0) === id) return Date.now() - since;
+        await sleep(20);
+      }
+      return Infinity;
+    };
+    const committed = Date.now();
+    const set = await put({ mode: 'ab', weights: { '1': 50, '2': 50 }, stickyHeader: 'x-user-id' });
+    expect(set.status).toBe(200);
+    expect(await policyOnB(set.json.policyId, committed)).toBeLessThan(1000);
+    const versionsOnB = new Set<number | null>();
+    for (let user = 0; user < 30; user++) {
+      const answers = await Promise.all(
+        [a, b].map((replica) => call(replica, '/predict/housing', HOUSING_SPEC.example, { 'x-user-id': `u${user}` })),
+      );
+      expect(answers[0].version).toBe(answers[1].version); // a sticky key lands on the same version on every replica
+      versionsOnB.add(answers[1].version);
+    }
+    expect([...versionsOnB].sort()).toEqual([1, 2]);
+    const reset = Date.now();
+    const back = await put({ mode: 'champion' });
+    expect(await policyOnB(back.json.policyId, reset)).toBeLessThan(1000);
+  }, 240_000);
+
   it('reconnects a dropped notification connection and catches up with what it missed', async () => {
     // Every process's LISTEN connection is cut; a promotion is made before they are back.
     const { rowCount } = await pg.query(

@@ -55,9 +55,21 @@ export class PredictionLogService implements OnModuleInit, OnModuleDestroy {
     await this.writer.close();
   }
 
-  /** Runs `hook` at shutdown before the last flush, so that entries it pushes (shadow predictions) are written. */
+  /**
+   * Runs `hook` before the last flush at shutdown and before `settle()`, so that the entries it pushes (the shadow
+   * predictions still queued) are written too.
+   */
   beforeFinalFlush(hook: () => void): void {
     this.finalHooks.push(hook);
+  }
+
+  /**
+   * Writes every entry of what this process has answered so far, shadow predictions included (their queue is worked
+   * off at once): for a reader that must see a request's entries now (feedback joining a prediction just made).
+   */
+  settle(): Promise<void> {
+    for (const hook of this.finalHooks) hook();
+    return this.flush();
   }
 
   /** Queues an entry; returns false (and counts its rows) when they do not fit in the queue. */

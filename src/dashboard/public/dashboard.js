@@ -321,7 +321,7 @@ async function refresh() {
   $('#status').textContent = 'loading…';
   try {
     const champion = await loadServed();
-    await Promise.all([loadRuns(), loadPlots(champion), loadLive(), loadDrift()]);
+    await Promise.all([loadRuns(), loadPlots(champion), loadLive(), loadDrift(), window.loadOnline?.()]);
     $('#status').textContent = `updated ${new Date().toLocaleTimeString()}`;
     document.body.dataset.loaded = 'true';
   } catch (error) {
@@ -373,5 +373,5 @@ window.addEventListener('DOMContentLoaded', async () => {
   } catch (error) {
     $('#status').textContent = `error: ${error.message}`;
   }
-  setInterval(() => void Promise.all([loadLive(), loadDrift()]).catch(() => undefined), 5000);
+  setInterval(() => void Promise.all([loadLive(), loadDrift(), window.loadOnline?.()]).catch(() => undefined), 5000);
 });

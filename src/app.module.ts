@@ -21,6 +21,8 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ServiceMetrics } from './metrics/service-metrics';
+import { EvaluationModule } from './monitoring/evaluation/evaluation.module';
+import { FeedbackModule } from './monitoring/feedback/feedback.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { PredictionModule } from './prediction/prediction.module';
 import { RegistryModule } from './registry/registry.module';
@@ -64,6 +66,8 @@ export const GLOBAL_GUARDS = [ApiKeyGuard, PredictionRateLimitGuard] as const;
     RegistryModule,
     PredictionModule,
     MonitoringModule,
+    FeedbackModule,
+    EvaluationModule,
     RetrainingModule,
     HealthModule,
     DashboardModule,

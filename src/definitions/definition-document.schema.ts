@@ -30,6 +30,7 @@ export const METRICS_BY_TASK = {
   regression: ['rmse', 'mae', 'r2'],
   classification: ['accuracy', 'macro_f1', 'log_loss'],
 } as const;
+export const DEGRADATION_ACTIONS = ['retrain', 'rollback_or_retrain', 'none'] as const;
 export const COLUMN_OPERATIONS = [
   'input',
   'ratio',
@@ -269,6 +270,27 @@ export const MODEL_DEFINITION_SCHEMA: SchemaObject = {
       properties: {
         schedule: { type: 'string', minLength: 1, maxLength: 128, description: 'A cron expression, or "off".' },
         on_drift: { type: 'boolean' },
+      },
+      additionalProperties: false,
+    },
+    evaluation: {
+      type: 'object',
+      description: 'Decisions on live performance: experiments (auto-promotion) and degradation.',
+      properties: {
+        auto_promote: { type: 'boolean', description: "Promote an experiment's challenger once it is better." },
+        confidence: { type: 'number', exclusiveMinimum: 0.5, exclusiveMaximum: 1, description: 'Default 0.95.' },
+        min_samples: { type: 'integer', minimum: 2, maximum: 10000000, description: 'Rows per arm (default 200).' },
+        max_days: { type: 'number', exclusiveMinimum: 0, maximum: 3650, description: 'Deadline (default 14).' },
+        degradation: {
+          type: 'object',
+          properties: {
+            margin: { type: 'number', minimum: 0, description: 'Relative excess over the holdout (default 0.25).' },
+            min_samples: { type: 'integer', minimum: 2, maximum: 10000000 },
+            window_hours: { type: 'number', exclusiveMinimum: 0, maximum: 8760 },
+            action: { enum: DEGRADATION_ACTIONS },
+          },
+          additionalProperties: false,
+        },
       },
       additionalProperties: false,
     },

@@ -4,6 +4,7 @@ import { validateCronExpression } from 'cron';
 import { YAMLException, load } from 'js-yaml';
 import type { FieldProblem } from '../common/errors/domain.error';
 import { readColumns } from './definition-document.columns';
+import { readEvaluation } from './definition-document.evaluation';
 import {
   Inputs,
   addValueProblem,
@@ -149,6 +150,7 @@ export function parseDefinition(document: unknown, options: DefinitionParseOptio
     maxRejectedFraction: asNumber(document.max_rejected_fraction),
     drift: readDrift(isRecord(document.drift) ? document.drift : {}, problems),
     retrain: readRetrain(isRecord(document.retrain) ? document.retrain : {}, problems),
+    evaluation: readEvaluation(document.evaluation),
     example: readExample(document.example, inputs, problems),
   };
   addReservedNameProblems(definition, problems);

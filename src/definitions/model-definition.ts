@@ -83,6 +83,32 @@ export type SourceDefinition =
 
 export type GateMetric = 'rmse' | 'mae' | 'r2' | 'accuracy' | 'macro_f1' | 'log_loss';
 
+/** What a degraded champion's live error leads to: a retraining, a rollback when the previous champion did better. */
+export type DegradationAction = 'retrain' | 'rollback_or_retrain' | 'none';
+
+/** The online evaluation of a model: its experiments' decision rule and its live degradation check. */
+export interface EvaluationSettings {
+  /** Promote an experiment's challenger once it is better with `confidence` and each arm has `minSamples` rows. */
+  autoPromote: boolean;
+  /** Of the always-valid confidence sequence of the difference of mean losses (two-sided). */
+  confidence: number;
+  minSamples: number;
+  /** An experiment that has not decided after this many days ends (the champion answers again). */
+  maxDays: number;
+  degradation: {
+    /** Relative: degraded when live error > holdout error × (1 + margin) (RMSE, or log loss for classification). */
+    margin: number;
+    minSamples: number;
+    /** The live window, and the cooldown between two degradation decisions. */
+    windowHours: number;
+    action: DegradationAction;
+  };
+}
+
+export type EvaluationDefinition = Partial<Omit<EvaluationSettings, 'degradation'>> & {
+  degradation?: Partial<EvaluationSettings['degradation']>;
+};
+
 export interface ModelDefinition {
   /** URL-safe: [a-z0-9][a-z0-9-]{0,62}. */
   name: string;
@@ -106,6 +132,8 @@ export interface ModelDefinition {
   maxRejectedFraction?: number;
   drift: { psiWarn?: number; psiDrift?: number; ksPValue?: number; ksMinStatistic?: number; minRows?: number };
   retrain: { schedule?: string; onDrift?: boolean };
+  /** Decisions on live performance (absent: the defaults of `evaluationSettings`); only the keys written. */
+  evaluation?: EvaluationDefinition;
   /** An input row for the API documentation and warm-up; a row of training medians and modes when absent. */
   example?: Record<string, number | string>;
 }

@@ -200,32 +200,32 @@ export const METRICS = {
   liveSamples: {
     kind: 'gauge',
     name: 'live_samples',
-    help: 'Predicted rows with ground truth in the live window (LIVE_PERFORMANCE_WINDOW_S), per version, policy and role (primary: the answer the client got; shadow)',
-    labelNames: ['model', 'version', 'policy', 'role'],
+    help: 'Predicted rows with ground truth in the live window (LIVE_PERFORMANCE_WINDOW_S), per version, policy and kind (primary: the answers the clients got; shadow)',
+    labelNames: ['model', 'version', 'policy', 'kind'],
   },
   liveRmse: {
     kind: 'gauge',
     name: 'live_rmse',
     help: 'Root mean squared error of regression predictions against their ground truth in the live window',
-    labelNames: ['model', 'version', 'policy', 'role'],
+    labelNames: ['model', 'version', 'policy', 'kind'],
   },
   liveMae: {
     kind: 'gauge',
     name: 'live_mae',
     help: 'Mean absolute error of regression predictions against their ground truth in the live window',
-    labelNames: ['model', 'version', 'policy', 'role'],
+    labelNames: ['model', 'version', 'policy', 'kind'],
   },
   liveAccuracy: {
     kind: 'gauge',
     name: 'live_accuracy',
     help: 'Share of classification predictions equal to their true label in the live window',
-    labelNames: ['model', 'version', 'policy', 'role'],
+    labelNames: ['model', 'version', 'policy', 'kind'],
   },
   liveLogLoss: {
     kind: 'gauge',
     name: 'live_log_loss',
     help: 'Mean log loss of classification predictions against their true label in the live window',
-    labelNames: ['model', 'version', 'policy', 'role'],
+    labelNames: ['model', 'version', 'policy', 'kind'],
   },
   holdoutScore: {
     kind: 'gauge',

@@ -5,7 +5,7 @@ import { METRICS } from './metric-definitions';
 import { RequestMetrics } from './request-metrics';
 import { RequestStats } from './request-stats';
 
-type LiveLabel = 'model' | 'version' | 'policy' | 'role';
+type LiveLabel = 'model' | 'version' | 'policy' | 'kind';
 
 /** The live figures of one version under one policy and role (primary or shadow); absent: not defined for the task. */
 export interface LiveFigures {

@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { DefinitionChangedEvent, DefinitionRetiredEvent } from '../definitions/definition.events';
 import { ModelCatalog } from '../definitions/model-catalog.service';
 import type { DriftReportDto } from '../monitoring/dto/monitoring.dto';
+import { PerformanceDegradedEvent } from '../monitoring/evaluation/evaluation.events';
 import { DriftCheckedEvent } from '../monitoring/monitoring.events';
 import type { RetrainJobEntity } from './entities/retrain-job.entity';
 import { RetrainDuplicateError, RetrainInProgressError } from './retraining.errors';
@@ -26,8 +27,9 @@ export const modelCronJob = (model: string): string => `retrain:${model}`;
  * The automatic triggers of the retraining pipeline: the RETRAIN_CRON schedule for every model without a schedule
  * of its own, each definition's own `retrain.schedule` (both registered with @nestjs/schedule), RETRAIN_DRIFT_CHECKS
  * consecutive drift reports of a model outside its cooldown (RETRAIN_ON_DRIFT, or the definition's
- * `retrain.on_drift`), and a definition set through the admin API (trained like at a first start). A trigger that
- * finds a retraining already running logs a skip.
+ * `retrain.on_drift`), a champion whose live error degraded (`performance.degraded`, from the online evaluation), and
+ * a definition set through the admin API (trained like at a first start). A trigger that finds a retraining
+ * already running logs a skip.
  */
 @Injectable()
 export class RetrainScheduler implements OnApplicationBootstrap {
@@ -179,9 +181,15 @@ export class RetrainScheduler implements OnApplicationBootstrap {
     if (job) this.driftStreak.set(report.model, 0);
   }
 
+  /** The online evaluation judged a champion degraded and chose to retrain: one job per decision (its dedupe key). */
+  @OnDomainEvent('performance.degraded')
+  async onPerformanceDegraded(event: PerformanceDegradedEvent): Promise<void> {
+    await this.trigger(event.model, 'performance', event.reason, `performance:${event.model}:${event.decisionId}`);
+  }
+
   private async trigger(
     model: string,
-    trigger: 'cron' | 'drift',
+    trigger: 'cron' | 'drift' | 'performance',
     reason: string,
     dedupeKey?: string,
   ): Promise<RetrainJobEntity | null> {

@@ -1,8 +1,11 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { FieldProblem } from '../../common/errors/domain.error';
 
-/** `bootstrap`: the first training of a model that has no champion (AUTO_TRAIN_ON_START). */
-export const RETRAIN_TRIGGERS = ['cron', 'api', 'drift', 'definition', 'bootstrap'] as const;
+/**
+ * `bootstrap`: the first training of a model that has no champion (AUTO_TRAIN_ON_START); `performance`: the
+ * champion's live error degraded (online evaluation).
+ */
+export const RETRAIN_TRIGGERS = ['cron', 'api', 'drift', 'definition', 'bootstrap', 'performance'] as const;
 export type RetrainTrigger = (typeof RETRAIN_TRIGGERS)[number];
 
 export const RETRAIN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'interrupted'] as const;

@@ -130,6 +130,53 @@ const SCREENSHOTS = join(REPO_ROOT, 'logs', 'screenshots');
     expect((page as Page & { errors: string[] }).errors.filter((e) => !e.includes('401'))).toEqual([]);
   }, 120_000);
 
+  it('shows the traffic policy and its changes, live error beside the holdout error, and the decisions', async () => {
+    const { champion, versions } = await get<{ champion: number; versions: { version: number }[] }>(
+      '/models/california-housing',
+    );
+    const other = versions.map((v) => v.version).find((v) => v !== champion);
+    const traffic = (body: unknown) =>
+      t.app.inject({
+        method: 'PUT',
+        url: '/models/california-housing/traffic',
+        headers: json,
+        payload: body as object,
+      });
+    expect((await traffic({ mode: 'shadow', shadow: [other] })).statusCode).toBe(200);
+    try {
+      for (let i = 0; i < 5; i++) {
+        const answer = (await post('/predict/housing', HOUSING_SPEC.example)).json<{ requestId: string }>();
+        expect((await post('/feedback', { requestId: answer.requestId, actual: 2 + i / 10 })).statusCode).toBe(201);
+      }
+      const page = await open(`${base}/dashboard?model=california-housing`);
+      await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
+      await page.waitForSelector('#live-performance[data-ready="true"]');
+      expect(await page.textContent('#traffic-mode')).toBe('shadow');
+      expect(await page.textContent('#traffic-policy')).toBe(`champion ${champion} answers; shadow: ${other}`);
+      const history = await get<unknown[]>('/models/california-housing/traffic/history');
+      expect(await page.locator('#traffic-history tbody tr').count()).toBe(Math.min(20, history.length));
+      const report = await get<{ groups: { version: number; role: string }[]; holdout: { metric: string }[] }>(
+        '/monitoring/performance?model=california-housing&windowSeconds=86400&stepSeconds=3600',
+      );
+      expect(report.groups.map((g) => [g.version, g.role]).sort()).toEqual(
+        [
+          [champion, 'primary'],
+          [other, 'shadow'],
+        ].sort(),
+      );
+      expect(await page.locator('#performance tbody tr').count()).toBe(report.groups.length);
+      // One live line per version and role, one holdout line per version.
+      const lines = report.groups.length + report.holdout.filter((h) => h.metric === 'rmse').length;
+      expect(await page.evaluate(() => (globalThis as unknown as { liveLines: () => number }).liveLines())).toBe(lines);
+      const decisions = await get<unknown[]>('/monitoring/decisions?model=california-housing');
+      expect(await page.locator('#decisions tbody tr').count()).toBe(Math.min(20, decisions.length));
+      expect((page as Page & { errors: string[] }).errors).toEqual([]);
+      await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-online.png'), fullPage: true });
+    } finally {
+      await traffic({ mode: 'champion' });
+    }
+  }, 60_000);
+
   it('shows the confusion matrix for iris', async () => {
     const page = await open(`${base}/dashboard?model=iris`);
     await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });

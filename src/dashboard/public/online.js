@@ -68,6 +68,7 @@ async function loadPerformance() {
       pointRadius: 0,
     });
   }
+  state.liveLines = datasets.length;
   chart('live-performance', {
     type: 'line',
     data: { labels, datasets },
@@ -127,3 +128,5 @@ async function loadOnline() {
   );
 }
 window.loadOnline = loadOnline;
+/** For the browser test: the lines the live chart draws. */
+window.liveLines = () => state.liveLines ?? 0;

@@ -98,7 +98,7 @@ describe('online evaluation: experiments and live degradation decide, with their
       perVersion.set(answeredBy, (perVersion.get(answeredBy) ?? 0) + rows.length);
       answered.push({ requestId, rows });
     }
-    await t.app.get(PredictionLogService).settle();
+    await t.app.get(PredictionLogService).settle(new Set(answered.map((a) => a.requestId)));
     const items = answered.flatMap(({ requestId, rows }) =>
       rows.map((r, row) => ({ requestId, row, actual: r.truth + shift })),
     );

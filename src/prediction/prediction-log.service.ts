@@ -27,7 +27,7 @@ export class PredictionLogService implements OnModuleInit, OnModuleDestroy {
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
   private pruner?: NodeJS.Timeout;
-  private readonly finalHooks: (() => void)[] = [];
+  private readonly finalHooks: ((ids?: ReadonlySet<string>) => void)[] = [];
 
   constructor(
     private readonly config: AppConfig,
@@ -56,19 +56,20 @@ export class PredictionLogService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Runs `hook` before the last flush at shutdown and before `settle()`, so that the entries it pushes (the shadow
-   * predictions still queued) are written too.
+   * Runs `hook` before the last flush at shutdown (with no ids: everything) and in `settle(ids)`, so that the entries
+   * it still holds (the shadow predictions queued) are written too.
    */
-  beforeFinalFlush(hook: () => void): void {
+  beforeFinalFlush(hook: (ids?: ReadonlySet<string>) => void): void {
     this.finalHooks.push(hook);
   }
 
   /**
-   * Writes every entry of what this process has answered so far, shadow predictions included (their queue is worked
-   * off at once): for a reader that must see a request's entries now (feedback joining a prediction just made).
+   * Writes the entries this process has answered so far, with the shadow predictions still queued for the requests
+   * `ids` names (by request id or the client's prediction id; the rest of the shadow queue keeps its CPU budget): for
+   * a reader that must see those requests' entries now (feedback joining a prediction just made).
    */
-  settle(): Promise<void> {
-    for (const hook of this.finalHooks) hook();
+  settle(ids: ReadonlySet<string>): Promise<void> {
+    for (const hook of this.finalHooks) hook(ids);
     return this.flush();
   }
 

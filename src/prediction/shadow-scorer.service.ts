@@ -47,7 +47,7 @@ export class ShadowScorer {
     private readonly metrics: ServiceMetrics,
   ) {
     metrics.onScrape(() => metrics.shadowQueue(this.queuedRows));
-    log.beforeFinalFlush(() => this.drain(Infinity));
+    log.beforeFinalFlush((ids) => (ids ? this.drainRequests(ids) : this.drain(Infinity)));
   }
 
   /** Queues a request's rows for its shadow versions; false (and counted) when they do not fit. */
@@ -83,8 +83,9 @@ export class ShadowScorer {
   private work(): void {
     const now = performance.now();
     if (now - this.windowStart >= BUDGET_WINDOW_MS) {
+      // A turn that overran its budget (one job is scored whole) is paid back from the next window's.
+      this.spentMs = Math.max(0, this.spentMs - this.config.SHADOW_CPU_SHARE * BUDGET_WINDOW_MS);
       this.windowStart = now;
-      this.spentMs = 0;
     }
     const budget = this.config.SHADOW_CPU_SHARE * BUDGET_WINDOW_MS - this.spentMs;
     // A turn never runs longer than a few ms, so requests arriving meanwhile wait at most that long.
@@ -92,6 +93,20 @@ export class ShadowScorer {
     if (this.queue.length === 0) return;
     const left = this.config.SHADOW_CPU_SHARE * BUDGET_WINDOW_MS - this.spentMs;
     this.schedule(left > 0 ? 0 : BUDGET_WINDOW_MS - (performance.now() - this.windowStart));
+  }
+
+  /** Scores at once the queued jobs of the requests `ids` names (by request id or the client's prediction id). */
+  private drainRequests(ids: ReadonlySet<string>): void {
+    if (this.queue.length === 0) return;
+    const named = (job: ShadowJob): boolean =>
+      ids.has(job.requestId) || (job.predictionId !== null && ids.has(job.predictionId));
+    const now = this.queue.filter(named);
+    if (now.length === 0) return;
+    this.queue = this.queue.filter((job) => !named(job));
+    for (const job of now) {
+      this.queuedRows -= job.rows.length * job.versions.length;
+      for (const version of job.versions) this.score(job, version);
+    }
   }
 
   /** Scores queued jobs, one at a time, until `budgetMs` is spent or the queue is empty; returns the ms spent. */

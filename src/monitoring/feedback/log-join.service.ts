@@ -28,7 +28,7 @@ export class LogJoinService {
 
   async joins(refs: readonly PredictionRef[]): Promise<Joins> {
     const ids = (key: PredictionKey) => [...new Set(refs.filter((r) => r.key === key).map((r) => r.id))];
-    await this.log.settle();
+    await this.log.settle(new Set(refs.map((r) => r.id)));
     return this.lookUp(ids('requestId'), ids('predictionId'));
   }
 

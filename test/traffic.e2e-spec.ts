@@ -176,6 +176,7 @@ describe('traffic policies (e2e)', () => {
       [{ mode: 'split' }, 400, /mode must be one of/],
       [{ mode: 'ab', weights: { '1': 50, '9': 50 } }, 404, /has no version 9/],
       [{ mode: 'shadow', shadow: [1] }, 409, /Version 1 is the champion/],
+      [{ mode: 'shadow', shadow: [10_000_000_000] }, 400, /shadow/],
     ];
     for (const [body, status, message] of refusals) {
       const res = await put(body);
@@ -183,6 +184,15 @@ describe('traffic policies (e2e)', () => {
       expect(res.json().message).toMatch(message);
     }
     expect((await put({ mode: 'champion' }, { 'content-type': 'application/json' })).statusCode).toBe(401);
+    // A model without a champion (iris: nothing trained here) cannot split or shadow: nothing would answer.
+    const iris = await t.app.inject({
+      method: 'PUT',
+      url: '/models/iris/traffic',
+      headers: json,
+      payload: { mode: 'ab', weights: { '1': 50, '2': 50 } },
+    });
+    expect(iris.statusCode).toBe(409);
+    expect(iris.json().message).toMatch(/has no champion yet/);
     expect((await t.app.inject({ url: `/models/${MODEL}/traffic` })).json().policyId).toBe(inForce);
   });
 
@@ -249,6 +259,8 @@ describe('traffic policies (e2e)', () => {
           payload: JSON.stringify(row),
         });
         expect(answer.json().policy).toEqual({ mode: 'ab', id: set.json().policyId });
+        // The champion's arm is the served champion: its answers say so.
+        expect(answer.json().alias).toBe(answer.json().version === 1 ? 'champion' : null);
         versions.add(answer.json().version);
       }
       expect([...versions].sort()).toEqual([1, 2]);

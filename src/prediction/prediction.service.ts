@@ -63,8 +63,15 @@ export class PredictionService {
       output = served.predict(inputs);
     } catch (error) {
       this.metrics.predictionFailed(model, served.version, inputs.length, (performance.now() - started) / 1000);
+      // An arm other than the champion failed: the champion answers, if the rows (validated for the arm) are its
+      // inputs too (the same fields); otherwise the arm's error stands.
       const champion = this.active.get(model);
-      if (route instanceof ServedModel || !champion || champion === served) throw error;
+      const fallback =
+        !(route instanceof ServedModel) &&
+        champion !== undefined &&
+        champion.version !== served.version &&
+        champion.inputFields.join('\0') === served.inputFields.join('\0');
+      if (!fallback) throw error;
       this.metrics.trafficFellBack(model, served.version);
       served = champion;
       output = served.predict(inputs);
@@ -99,6 +106,6 @@ export class PredictionService {
         this.shadows.enqueue({ model, versions, rows: inputs, requestId, predictionId, policyId, createdAt });
       }
     }
-    return { served, rows, raw, champion: served === this.active.get(model) };
+    return { served, rows, raw, champion: served.version === this.active.get(model)?.version };
   }
 }

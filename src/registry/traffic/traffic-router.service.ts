@@ -26,6 +26,8 @@ export interface CompiledPolicy {
   /** Lowercased request header whose value keeps a client on one arm; null: random. */
   stickyHeader: string | null;
   shadow: readonly ServedModel[];
+  /** False when a version it names could not be loaded here: the next sync tries again. */
+  complete: boolean;
 }
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -57,7 +59,12 @@ export class TrafficRouter {
     }
     const arm = pickArm(policy, headers);
     const served = policy.arms[arm];
-    if (served !== undefined) return { served, policyId: policy.policyId, mode: policy.mode, shadow: NO_SHADOW };
+    if (served !== undefined) {
+      // The champion's arm is answered by the served champion itself (the instance ActiveModels swaps).
+      const champion = this.active.get(name);
+      const answering = champion?.version === served.version ? champion : served;
+      return { served: answering, policyId: policy.policyId, mode: policy.mode, shadow: NO_SHADOW };
+    }
     this.metrics.trafficFellBack(name, policy.armVersions[arm]);
     return { served: this.active.require(name), policyId: policy.policyId, mode: policy.mode, shadow: NO_SHADOW };
   }
@@ -73,7 +80,10 @@ export class TrafficRouter {
     return [...(policy?.arms ?? []), ...(policy?.shadow ?? [])].find((m) => m?.version === version);
   }
 
+  /** Routes by `policy` from the next request on, unless a newer policy (a higher id) is in force already. */
   install(name: string, policy: CompiledPolicy): void {
+    const current = this.policies.get(name);
+    if (current && current.policyId > policy.policyId) return;
     this.policies.set(name, policy);
     const total = policy.cumulative.at(-1) ?? 0;
     const shares = new Map<number, number>();

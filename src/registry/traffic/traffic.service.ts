@@ -63,11 +63,12 @@ export class TrafficService implements OnApplicationBootstrap, OnModuleDestroy {
     const name = this.catalog.resolve(model);
     const policy = policyOf(name, body);
     const champion = await this.registry.findAlias(name, 'champion');
+    if (champion === undefined && policy.mode !== 'champion') {
+      // Requests are answered only once a champion is served (the fallback of every arm).
+      throw new TrafficPolicyRefusedError(`Model ${name} has no champion yet: a ${policy.mode} policy needs one`);
+    }
     if (policy.mode === 'shadow') {
-      if (champion === undefined) {
-        throw new TrafficPolicyRefusedError(`Model ${name} has no champion yet: shadow mode shadows the champion`);
-      }
-      if (policy.shadow.includes(champion)) {
+      if (champion !== undefined && policy.shadow.includes(champion)) {
         throw new TrafficPolicyRefusedError(
           `Version ${champion} is the champion of ${name}: it answers every request already and cannot shadow itself`,
         );
@@ -119,7 +120,8 @@ export class TrafficService implements OnApplicationBootstrap, OnModuleDestroy {
     for (const row of rows) {
       if (!row || !this.catalog.entry(row.modelName)) continue;
       present.add(row.modelName);
-      if (this.router.policy(row.modelName)?.policyId === row.policyId) continue;
+      const installed = this.router.policy(row.modelName);
+      if (installed?.policyId === row.policyId && installed.complete) continue;
       const loaded = new Map<number, ServedModel>();
       for (const version of [...row.arms.map((a) => a.version), ...row.shadow]) {
         // A version this process cannot load: its share goes to the champion (counted as fallbacks).
@@ -169,6 +171,7 @@ function compile(row: TrafficPolicyEntity, loaded: ReadonlyMap<number, ServedMod
     cumulative: row.arms.map((a) => (total += a.weight)),
     stickyHeader: row.stickyHeader,
     shadow: row.shadow.flatMap((v) => loaded.get(v) ?? []),
+    complete: [...row.arms.map((a) => a.version), ...row.shadow].every((v) => loaded.has(v)),
   };
 }
 

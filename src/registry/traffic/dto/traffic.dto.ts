@@ -9,6 +9,7 @@ import {
   IsOptional,
   IsString,
   Matches,
+  Max,
   MaxLength,
   Min,
   ValidateIf,
@@ -41,6 +42,7 @@ export class SetTrafficPolicyDto {
   @ArrayUnique()
   @IsInt({ each: true })
   @Min(1, { each: true })
+  @Max(2_147_483_647, { each: true })
   shadow?: number[];
 
   /** canary / ab: a request header (e.g. `x-user-id`) whose value keeps a client on one version; absent: random. */

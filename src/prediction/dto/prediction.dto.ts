@@ -193,6 +193,14 @@ export class LoggedPredictionDto {
   outputs!: unknown[];
   /** Time spent predicting, for the whole request. */
   latencyMs!: number;
+  /** The client's `x-prediction-id`, if it sent one. */
+  @ApiProperty({ type: String, nullable: true })
+  predictionId!: string | null;
+  /** The traffic policy the request was served under: its id (0: the default) and mode. */
+  policyId!: number;
+  policy!: string;
+  /** True for a shadow version's predictions of the request (the answer is the entry with the same request id). */
+  shadow!: boolean;
 
   static from(row: PredictionEntity): LoggedPredictionDto {
     const { modelName, modelVersion, inputs, ...rest } = row;

@@ -75,7 +75,7 @@ describe('feedback: ground truth joined to the prediction log, and live performa
   }
 
   const storedFeedback = (requestId: string) =>
-    repo(FeedbackEntity).find({ where: { requestId }, order: { rowIndex: 'ASC' } });
+    repo(FeedbackEntity).find({ where: { requestId }, order: { rowIndex: 'ASC', id: 'ASC' } });
   const storedOutcomes = async (requestId: string) => {
     const ids = (await storedFeedback(requestId)).map((f) => f.id);
     return repo(PredictionOutcomeEntity).find({
@@ -275,6 +275,30 @@ describe('feedback: ground truth joined to the prediction log, and live performa
     expect(await storedFeedback(requestId)).toEqual([]);
   });
 
+  it('refuses a regression truth beyond ±1e12 (400 naming actual and rule range, not the value); performance stays 200', async () => {
+    const { requestId } = await predict('housing', [housingRow(4.5)]);
+    for (const actual of [1e154, -1e200, 1e12 * 1.5]) {
+      const res = await feedback({ requestId, actual });
+      expect([actual, res.statusCode]).toEqual([actual, 400]);
+      expect(res.json()).toMatchObject({
+        code: 'FEEDBACK.INVALID_ACTUAL',
+        errors: [{ field: 'actual', rule: 'range', message: expect.stringContaining('1e12') }],
+      });
+      expect(res.body).not.toContain(String(actual));
+    }
+    const batch = (await feedback({ items: [{ requestId, actual: 1e154 }] })).json<FeedbackBatchAnswerDto>();
+    expect(batch.results[0]).toMatchObject({ status: 400, errors: [{ field: 'items.0.actual', rule: 'range' }] });
+    expect(await storedFeedback(requestId)).toEqual([]);
+    // (Values up to ±1e12 are taken, see outcome.util.spec: a sane one here, as other specs sum housing's rows.)
+    expect((await feedback({ requestId, actual: 2.5 })).statusCode).toBe(201);
+    const [outcome] = await storedOutcomes(requestId);
+    expect(Number.isFinite(outcome.squaredError)).toBe(true);
+    for (const url of ['/monitoring/performance?model=housing', '/monitoring/experiments?model=housing']) {
+      const res = await get(url);
+      expect([url, res.statusCode]).toEqual([url, 200]);
+    }
+  });
+
   it('validates the body: one of requestId/predictionId, an actual, no items beside an item (400, values not echoed)', async () => {
     const cases: [unknown, string, string][] = [
       [{ actual: 1 }, 'requestId', 'isDefined'],
@@ -454,6 +478,47 @@ describe('feedback: ground truth joined to the prediction log, and live performa
     expect(outcomes.map((o) => [o.logId, o.shadow])).toEqual([
       [latest.id, false],
       [Number(shadow.id), true], // (PostgreSQL: save() hands a bigint id back as text)
+    ]);
+  });
+
+  it('keys feedback on the logged request: a reused x-request-id with two x-prediction-ids takes two truths', async () => {
+    const requestId = `same-id-${randomUUID()}`;
+    const [o1, o2] = [`o-1-${randomUUID()}`, `o-2-${randomUUID()}`];
+    const first = await predict('housing', [housingRow(2)], { 'x-request-id': requestId, 'x-prediction-id': o1 });
+    const second = await predict('housing', [housingRow(9)], { 'x-request-id': requestId, 'x-prediction-id': o2 });
+    expect([first.requestId, second.requestId]).toEqual([requestId, requestId]);
+
+    const one = await feedback({ predictionId: o1, actual: 1.5 });
+    expect(one.statusCode).toBe(201);
+    expect(one.json()).toMatchObject({
+      status: 'accepted',
+      requestId,
+      predictionId: o1,
+      outcomes: [{ role: 'primary', predicted: first.answers[0].value, actual: 1.5 }],
+    });
+    const two = await feedback({ predictionId: o2, actual: 4 });
+    expect(two.statusCode).toBe(201);
+    expect(two.json()).toMatchObject({
+      status: 'accepted',
+      predictionId: o2,
+      outcomes: [{ role: 'primary', predicted: second.answers[0].value, actual: 4 }],
+    });
+    // By the request id: its latest request (o-2), whose truth is stored already.
+    const latest = await feedback({ requestId, actual: 4 });
+    expect(latest.statusCode).toBe(200);
+    expect(latest.json()).toMatchObject({ status: 'duplicate', outcomes: [{ predicted: second.answers[0].value }] });
+    expect((await feedback({ requestId, actual: 1.5 })).statusCode).toBe(409);
+
+    const entries = await logEntries(requestId);
+    expect(entries.map((e) => e.predictionId)).toEqual([o1, o2]);
+    const stored = await storedFeedback(requestId);
+    expect(stored.map((f) => [Number(f.logId), f.rowIndex, f.actualValue])).toEqual([
+      [Number(entries[0].id), 0, 1.5],
+      [Number(entries[1].id), 0, 4],
+    ]);
+    expect((await storedOutcomes(requestId)).map((o) => [Number(o.logId), o.feedbackId])).toEqual([
+      [Number(entries[0].id), stored[0].id],
+      [Number(entries[1].id), stored[1].id],
     ]);
   });
 

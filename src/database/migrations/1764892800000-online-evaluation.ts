@@ -2,8 +2,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Online evaluation: traffic policies and their audit trail, ground-truth feedback joined to the prediction log
- * (one outcome per logged prediction of a row), and the decisions taken on live performance. The prediction log
- * records the client's own id, the policy each request was served under, and whether an entry is a shadow's.
+ * (one per logged request and row, one outcome per logged prediction of the row), and the decisions taken on live
+ * performance. The prediction log records the client's own id, the policy each request was served under, and
+ * whether an entry is a shadow's.
  * SQLite adds the log's columns in place (no copy of the log).
  */
 const SQLITE_UP = [
@@ -12,8 +13,9 @@ const SQLITE_UP = [
   `CREATE TABLE "traffic_policies" ("model_name" varchar(64) PRIMARY KEY NOT NULL, "policy_id" integer NOT NULL, "mode" varchar(16) NOT NULL, "arms" json NOT NULL, "shadow" json NOT NULL, "sticky_header" varchar(64), "updated_at" datetime NOT NULL)`,
   `CREATE TABLE "decisions" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "model_name" varchar(64) NOT NULL, "kind" varchar(32) NOT NULL, "policy_id" integer NOT NULL, "summary" varchar(1024) NOT NULL, "evidence" json NOT NULL, "created_at" datetime NOT NULL DEFAULT (datetime('now')))`,
   `CREATE INDEX "IDX_decisions_model" ON "decisions" ("model_name", "id") `,
-  `CREATE TABLE "feedback" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "request_id" varchar(128) NOT NULL, "row_index" integer NOT NULL, "actual_value" double precision, "actual_label" varchar(256), "received_at" datetime NOT NULL DEFAULT (datetime('now')))`,
-  `CREATE UNIQUE INDEX "UQ_feedback_request_row" ON "feedback" ("request_id", "row_index") `,
+  `CREATE TABLE "feedback" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "log_id" bigint NOT NULL, "request_id" varchar(128) NOT NULL, "row_index" integer NOT NULL, "actual_value" double precision, "actual_label" varchar(256), "received_at" datetime NOT NULL DEFAULT (datetime('now')))`,
+  `CREATE UNIQUE INDEX "UQ_feedback_log_row" ON "feedback" ("log_id", "row_index") `,
+  `CREATE INDEX "IDX_feedback_request" ON "feedback" ("request_id") `,
   `CREATE TABLE "prediction_outcomes" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "feedback_id" integer NOT NULL, "log_id" bigint NOT NULL, "model_name" varchar(64) NOT NULL, "model_version" integer NOT NULL, "policy_id" integer NOT NULL, "policy" varchar(16) NOT NULL, "shadow" boolean NOT NULL DEFAULT (0), "predicted_at" datetime NOT NULL, "received_at" datetime NOT NULL, "predicted_value" double precision, "actual_value" double precision, "squared_error" double precision, "absolute_error" double precision, "predicted_label" varchar(256), "actual_label" varchar(256), "correct" boolean, "log_loss" double precision)`,
   `CREATE UNIQUE INDEX "UQ_prediction_outcomes_feedback_log" ON "prediction_outcomes" ("feedback_id", "log_id") `,
   `CREATE INDEX "IDX_prediction_outcomes_policy" ON "prediction_outcomes" ("model_name", "policy_id") `,
@@ -32,8 +34,9 @@ const POSTGRES_UP = [
   `CREATE TABLE "traffic_policies" ("model_name" character varying(64) NOT NULL, "policy_id" integer NOT NULL, "mode" character varying(16) NOT NULL, "arms" json NOT NULL, "shadow" json NOT NULL, "sticky_header" character varying(64), "updated_at" TIMESTAMP NOT NULL, CONSTRAINT "PK_085a50395d606d359106bcbe3c9" PRIMARY KEY ("model_name"))`,
   `CREATE TABLE "decisions" ("id" SERIAL NOT NULL, "model_name" character varying(64) NOT NULL, "kind" character varying(32) NOT NULL, "policy_id" integer NOT NULL, "summary" character varying(1024) NOT NULL, "evidence" json NOT NULL, "created_at" TIMESTAMP NOT NULL DEFAULT now(), CONSTRAINT "PK_48eee6fa229cd5e43648f6a2ec3" PRIMARY KEY ("id"))`,
   `CREATE INDEX "IDX_decisions_model" ON "decisions"  ("model_name", "id") `,
-  `CREATE TABLE "feedback" ("id" SERIAL NOT NULL, "request_id" character varying(128) NOT NULL, "row_index" integer NOT NULL, "actual_value" double precision, "actual_label" character varying(256), "received_at" TIMESTAMP NOT NULL DEFAULT now(), CONSTRAINT "PK_8389f9e087a57689cd5be8b2b13" PRIMARY KEY ("id"))`,
-  `CREATE UNIQUE INDEX "UQ_feedback_request_row" ON "feedback"  ("request_id", "row_index") `,
+  `CREATE TABLE "feedback" ("id" SERIAL NOT NULL, "log_id" bigint NOT NULL, "request_id" character varying(128) NOT NULL, "row_index" integer NOT NULL, "actual_value" double precision, "actual_label" character varying(256), "received_at" TIMESTAMP NOT NULL DEFAULT now(), CONSTRAINT "PK_8389f9e087a57689cd5be8b2b13" PRIMARY KEY ("id"))`,
+  `CREATE UNIQUE INDEX "UQ_feedback_log_row" ON "feedback"  ("log_id", "row_index") `,
+  `CREATE INDEX "IDX_feedback_request" ON "feedback"  ("request_id") `,
   `CREATE TABLE "prediction_outcomes" ("id" SERIAL NOT NULL, "feedback_id" integer NOT NULL, "log_id" bigint NOT NULL, "model_name" character varying(64) NOT NULL, "model_version" integer NOT NULL, "policy_id" integer NOT NULL, "policy" character varying(16) NOT NULL, "shadow" boolean NOT NULL DEFAULT false, "predicted_at" TIMESTAMP NOT NULL, "received_at" TIMESTAMP NOT NULL, "predicted_value" double precision, "actual_value" double precision, "squared_error" double precision, "absolute_error" double precision, "predicted_label" character varying(256), "actual_label" character varying(256), "correct" boolean, "log_loss" double precision, CONSTRAINT "PK_b58301c7c0e954eb4c93fc7807a" PRIMARY KEY ("id"))`,
   `CREATE UNIQUE INDEX "UQ_prediction_outcomes_feedback_log" ON "prediction_outcomes"  ("feedback_id", "log_id") `,
   `CREATE INDEX "IDX_prediction_outcomes_policy" ON "prediction_outcomes"  ("model_name", "policy_id") `,

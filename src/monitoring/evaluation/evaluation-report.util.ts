@@ -33,11 +33,13 @@ export interface ExperimentInput {
 }
 
 /**
- * Where a model's experiment stands: every challenger against the champion (canary / ab: the champion's arm, or
- * the heaviest arm when the champion is not one) on mean per-row loss, with the always-valid sequence at the
- * configured confidence split over the challengers (Bonferroni), and what the rule does about it: promote the
- * best challenger that is better (auto_promote, each arm at min_samples), end the experiment when every
- * challenger is worse (auto_promote) or when max_days have passed since the policy was set, or nothing yet.
+ * Where a model's experiment stands: every challenger against the champion (canary / ab: the champion's arm) on
+ * mean per-row loss, with the always-valid sequence at the configured confidence split over the challengers
+ * (Bonferroni), and what the rule does about it: promote the best challenger that is better (auto_promote, each arm
+ * at min_samples), end the experiment when every challenger is worse (auto_promote) or when max_days have passed
+ * since the policy was set, or nothing yet. A canary / ab split without the champion among its arms compares
+ * nothing (state `no_champion_arm`): promoting an arm never compared with the champion, or ending the experiment
+ * on a comparison with another arm, would not be decisions on evidence. It is reported, and ends at max_days only.
  */
 export function experimentReport(input: ExperimentInput): ExperimentReportDto {
   const { policy, task, settings, now } = input;
@@ -53,6 +55,8 @@ export function experimentReport(input: ExperimentInput): ExperimentReportDto {
   };
   const arms: ArmReportDto[] = [];
   const comparisons: (ComparisonDto & { difference: number })[] = [];
+  const championArm = policy.arms.some((a) => a.version === policy.champion);
+  const split = policy.mode === 'canary' || policy.mode === 'ab';
   const challengers = policy.mode === 'shadow' ? policy.shadow.length : Math.max(0, policy.arms.length - 1);
   const confidence = 1 - (1 - settings.confidence) / Math.max(1, challengers);
   const rule = { confidence: settings.confidence, minSamples: settings.minSamples };
@@ -76,15 +80,13 @@ export function experimentReport(input: ExperimentInput): ExperimentReportDto {
       );
       comparisons.push({ version, n: pairs?.differences.n ?? 0, ...comparison });
     }
-  } else if (policy.mode === 'canary' || policy.mode === 'ab') {
-    const heaviest = [...policy.arms].sort((a, b) => b.weight - a.weight)[0]?.version ?? null;
-    const baseline = policy.arms.some((a) => a.version === policy.champion) ? policy.champion : heaviest;
+  } else if (split) {
     const sums = (version: number) => input.arms.get(version) ?? EMPTY;
     for (const arm of policy.arms) {
-      const role = arm.version === baseline ? 'champion' : 'challenger';
+      const role = arm.version === policy.champion ? 'champion' : 'challenger';
       arms.push({ version: arm.version, role, weight: arm.weight, ...figures(task, sums(arm.version)) });
-      if (role === 'champion' || baseline === null) continue;
-      const [champion, challenger] = [sums(baseline), sums(arm.version)];
+      if (role === 'champion' || !championArm || policy.champion === null) continue;
+      const [champion, challenger] = [sums(policy.champion), sums(arm.version)];
       const comparison = compareLosses(
         { champion: clusteredMoments(champion), challenger: clusteredMoments(challenger) },
         { ...rule, confidence },
@@ -97,9 +99,12 @@ export function experimentReport(input: ExperimentInput): ExperimentReportDto {
     .sort((a, b) => a.difference - b.difference);
   const winner = better[0]?.version ?? null;
   const worse = comparisons.length > 0 && comparisons.every((c) => c.verdict === 'champion_better');
-  const late = deadline !== null && now >= deadline && comparisons.length > 0;
-  const state =
-    comparisons.length === 0
+  const noChampionArm = split && !championArm && policy.arms.length > 0;
+  const running = comparisons.length > 0 || noChampionArm;
+  const late = deadline !== null && now >= deadline && running;
+  const state = noChampionArm
+    ? 'no_champion_arm'
+    : comparisons.length === 0
       ? 'no_experiment'
       : winner !== null
         ? 'challenger_better'
@@ -132,7 +137,7 @@ export function experimentReport(input: ExperimentInput): ExperimentReportDto {
       comparisonConfidence: confidence,
       minSamples: settings.minSamples,
       maxDays: settings.maxDays,
-      deadline: comparisons.length > 0 && deadline ? deadline.toISOString() : null,
+      deadline: running && deadline ? deadline.toISOString() : null,
     },
     state,
     action,

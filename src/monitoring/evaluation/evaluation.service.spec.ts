@@ -192,6 +192,34 @@ describe(EvaluationService.name, () => {
       expect(decisions.append).toHaveBeenCalledWith(expect.objectContaining({ kind: 'end_experiment' }));
     });
 
+    it('decides nothing on a split without the champion among its arms, ending it only at its deadline', async () => {
+      traffic.current.mockResolvedValue(policy({ champion: 3 }));
+      repository.armSums.mockResolvedValue(
+        new Map([
+          [1, rows(losses(400, 1))],
+          [2, rows(losses(400, 0.2))],
+        ]),
+      );
+      const run = await sut.evaluate('toy');
+      expect(run.models[0].experiment).toMatchObject({ state: 'no_champion_arm', action: 'none', comparisons: [] });
+      expect(registry.promote).not.toHaveBeenCalled();
+      expect(traffic.set).not.toHaveBeenCalled();
+      expect(decisions.append).not.toHaveBeenCalled();
+
+      traffic.current.mockResolvedValue(
+        policy({ champion: 3, since: new Date(Date.now() - 15 * 86_400_000).toISOString() }),
+      );
+      const late = await sut.evaluate('toy');
+      expect(late.models[0].experiment).toMatchObject({ state: 'no_champion_arm', action: 'end_experiment' });
+      expect(registry.promote).not.toHaveBeenCalled();
+      expect(traffic.set).toHaveBeenCalledWith(
+        'toy',
+        { mode: 'champion' },
+        'evaluation',
+        expect.stringContaining('deadline'),
+      );
+    });
+
     it('pairs a shadow version with the champion on the rows both scored', async () => {
       traffic.current.mockResolvedValue(policy({ mode: 'shadow', arms: [], shadow: [2] }));
       const d = losses(300, 0.1).map((x) => -x);

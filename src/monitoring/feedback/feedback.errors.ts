@@ -53,13 +53,19 @@ export class FeedbackInvalidActualError extends DomainError {
   }
 }
 
-/** The logged output of the row cannot be read (a damaged log entry): nothing to compare the truth with. */
+/**
+ * The logged output of the row cannot be read (a damaged log entry) or is a value beyond ±1e12 (MAX_ABS_VALUE):
+ * nothing to compare the truth with.
+ */
 export class FeedbackUnusablePredictionError extends DomainError {
   readonly code = 'FEEDBACK.PREDICTION_UNUSABLE';
   readonly kind = 'unprocessable';
 
   constructor() {
-    super('The logged prediction of this row cannot be read, so it cannot be compared with a ground truth');
+    super(
+      'The logged prediction of this row cannot be read, or is a value beyond ±1e12, so it cannot be compared with ' +
+        'a ground truth',
+    );
   }
 }
 

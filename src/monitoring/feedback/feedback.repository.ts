@@ -58,7 +58,8 @@ const LOG_ENTRY_COLUMNS = {
 
 /**
  * Ground truth and its join to the prediction log: the log entries of a request (read without their inputs), the
- * feedback stored per (request, row), and the outcome rows, written with their feedback in one transaction.
+ * feedback stored per (primary log entry, row), and the outcome rows, written with their feedback in one
+ * transaction.
  */
 @Injectable()
 export class FeedbackRepository {
@@ -87,13 +88,13 @@ export class FeedbackRepository {
     );
   }
 
-  /** The feedback stored for any row of these requests. */
-  feedbackOfRequests(requestIds: readonly string[]): Promise<FeedbackEntity[]> {
-    return chunked(requestIds, (ids) => this.feedback.find({ where: { requestId: In(ids) } }));
+  /** The feedback stored for any row of these primary log entries (by `predictions.id`). */
+  feedbackOfEntries(logIds: readonly number[]): Promise<FeedbackEntity[]> {
+    return chunked(logIds, (ids) => this.feedback.find({ where: { logId: In(ids) } }));
   }
 
-  findFeedback(requestId: string, rowIndex: number): Promise<FeedbackEntity | null> {
-    return this.feedback.findOneBy({ requestId, rowIndex });
+  findFeedback(logId: number, rowIndex: number): Promise<FeedbackEntity | null> {
+    return this.feedback.findOneBy({ logId, rowIndex });
   }
 
   /** The outcome rows of these feedback ids, by feedback and log entry. */
@@ -105,26 +106,26 @@ export class FeedbackRepository {
 
   /**
    * Stores ground truths and their outcome rows in one transaction: all of them or none. A concurrent store of
-   * one of the same (request, row) makes it fail with a unique violation (isUniqueViolation).
+   * one of the same (log entry, row) makes it fail with a unique violation (isUniqueViolation).
    */
   storeAll(rows: readonly NewFeedbackRows[]): Promise<StoredFeedback[]> {
     return this.dataSource.transaction(async (manager) => {
-      // Multi-row INSERTs, then the new ids read back by their unique (request, row): SQLite gives no RETURNING here.
+      // Multi-row INSERTs, then the new ids read back by their unique (log entry, row): SQLite gives no RETURNING here.
       const values = rows.map((r) => r.feedback);
       for (let start = 0; start < values.length; start += ROWS_PER_INSERT) {
         await manager.insert(FeedbackEntity, values.slice(start, start + ROWS_PER_INSERT));
       }
       const inserted = await chunked(
-        values.map((v) => v.requestId),
+        values.map((v) => v.logId),
         (ids) =>
           manager.find(FeedbackEntity, {
-            select: { id: true, requestId: true, rowIndex: true },
-            where: { requestId: In(ids) },
+            select: { id: true, logId: true, rowIndex: true },
+            where: { logId: In(ids) },
           }),
       );
-      const idOf = new Map(inserted.map((f) => [`${f.requestId}\0${f.rowIndex}`, f.id]));
+      const idOf = new Map(inserted.map((f) => [feedbackKey(f.logId, f.rowIndex), f.id]));
       const stored = rows.map((row): StoredFeedback => {
-        const id = idOf.get(`${row.feedback.requestId}\0${row.feedback.rowIndex}`) as number;
+        const id = idOf.get(feedbackKey(row.feedback.logId, row.feedback.rowIndex)) as number;
         return { feedback: { ...row.feedback, id }, outcomes: row.outcomes.map((o) => ({ ...o, feedbackId: id })) };
       });
       const outcomes = stored.flatMap((s) => s.outcomes);
@@ -135,6 +136,9 @@ export class FeedbackRepository {
     });
   }
 }
+
+/** The key of a feedback row: its log entry (a number, or PostgreSQL's bigint text) and row. */
+export const feedbackKey = (logId: number | string, row: number): string => `${Number(logId)}\0${row}`;
 
 /** Reads `ids` in `IN (…)` lists of at most IN_CHUNK (duplicates removed). */
 async function chunked<K, T>(ids: readonly K[], read: (ids: K[]) => Promise<T[]>): Promise<T[]> {

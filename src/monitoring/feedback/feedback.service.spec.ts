@@ -12,6 +12,7 @@ import {
   FeedbackPredictionNotFoundError,
   FeedbackRowOutOfRangeError,
   FeedbackTooManyItemsError,
+  FeedbackUnusablePredictionError,
 } from './feedback.errors';
 import type { FeedbackRepository, LogEntry, NewFeedbackRows, StoredFeedback } from './feedback.repository';
 import { FeedbackService } from './feedback.service';
@@ -22,7 +23,7 @@ const uniqueViolation = () =>
   new QueryFailedError('INSERT', [], Object.assign(new Error('UNIQUE constraint failed'), { code: '23505' }));
 
 /**
- * The feedback and outcome tables in memory, with their unique (request, row): storeAll keeps all of a call or
+ * The feedback and outcome tables in memory, with their unique (log entry, row): storeAll keeps all of a call or
  * nothing. `concurrently` runs before a store, as another request storing first would.
  */
 class FakeFeedbackTables {
@@ -32,7 +33,7 @@ class FakeFeedbackTables {
   stores = 0;
 
   add({ feedback, outcomes }: NewFeedbackRows): StoredFeedback {
-    if (this.feedback.some((f) => f.requestId === feedback.requestId && f.rowIndex === feedback.rowIndex)) {
+    if (this.feedback.some((f) => f.logId === feedback.logId && f.rowIndex === feedback.rowIndex)) {
       throw uniqueViolation();
     }
     const row = Object.assign(new FeedbackEntity(), { ...feedback, id: this.feedback.length + 1 });
@@ -42,10 +43,10 @@ class FakeFeedbackTables {
     return { feedback: row, outcomes: stored };
   }
 
-  readonly repository: Pick<FeedbackRepository, 'feedbackOfRequests' | 'findFeedback' | 'outcomesOf' | 'storeAll'> = {
-    feedbackOfRequests: (ids) => Promise.resolve(this.feedback.filter((f) => ids.includes(f.requestId))),
-    findFeedback: (requestId, rowIndex) =>
-      Promise.resolve(this.feedback.find((f) => f.requestId === requestId && f.rowIndex === rowIndex) ?? null),
+  readonly repository: Pick<FeedbackRepository, 'feedbackOfEntries' | 'findFeedback' | 'outcomesOf' | 'storeAll'> = {
+    feedbackOfEntries: (ids) => Promise.resolve(this.feedback.filter((f) => ids.includes(f.logId))),
+    findFeedback: (logId, rowIndex) =>
+      Promise.resolve(this.feedback.find((f) => f.logId === logId && f.rowIndex === rowIndex) ?? null),
     outcomesOf: (ids) => Promise.resolve(this.outcomes.filter((o) => ids.includes(o.feedbackId))),
     storeAll: async (rows) => {
       await Promise.resolve();
@@ -156,7 +157,7 @@ describe(FeedbackService.name, () => {
       ],
     });
     expect(tables.feedback).toEqual([
-      expect.objectContaining({ requestId: 'req-1', rowIndex: 1, actualValue: 3.5, actualLabel: null }),
+      expect.objectContaining({ logId: 1, requestId: 'req-1', rowIndex: 1, actualValue: 3.5, actualLabel: null }),
     ]);
     expect(tables.outcomes.map((o) => [o.logId, o.shadow, o.predictedAt])).toEqual([
       [1, false, log[0].createdAt],
@@ -193,17 +194,59 @@ describe(FeedbackService.name, () => {
     expect(tables.feedback).toHaveLength(1);
   });
 
+  it('refuses a regression truth beyond ±1e12 (rule range, the value not repeated), and a prediction beyond it', async () => {
+    const huge = submit({ requestId: 'req-1', actual: 1e154 });
+    await expect(huge).rejects.toBeInstanceOf(FeedbackInvalidActualError);
+    await expect(huge).rejects.toMatchObject({
+      errors: [{ field: 'actual', rule: 'range', message: expect.stringContaining('1e12') }],
+    });
+    await expect(huge).rejects.not.toThrow(/154/);
+    await expect(submit({ requestId: 'req-1', actual: -1e12 })).resolves.toMatchObject({ status: 'accepted' });
+    log.push(entry(4, { requestId: 'req-2', rowCount: 1, outputs: [2e12] }));
+    await expect(submit({ requestId: 'req-2', actual: 1 })).rejects.toBeInstanceOf(FeedbackUnusablePredictionError);
+    expect(tables.feedback).toHaveLength(1);
+    expect(tables.outcomes.every((o) => Number.isFinite(o.squaredError))).toBe(true);
+  });
+
+  it('keys feedback on the primary log entry: two predictions with one request id each take their own truth', async () => {
+    log = [
+      entry(1, { predictionId: 'o-1', rowCount: 1, outputs: [2] }),
+      entry(2, { predictionId: 'o-2', rowCount: 1, outputs: [4] }),
+    ];
+    const first = submit({ predictionId: 'o-1', actual: 3 });
+    await expect(first).resolves.toMatchObject({ status: 'accepted', outcomes: [{ predicted: 2, actual: 3 }] });
+    const second = submit({ predictionId: 'o-2', actual: 5 });
+    await expect(second).resolves.toMatchObject({ status: 'accepted', outcomes: [{ predicted: 4, actual: 5 }] });
+    // By the request id: its latest request, o-2.
+    await expect(submit({ requestId: 'req-1', actual: 5 })).resolves.toMatchObject({
+      status: 'duplicate',
+      outcomes: [{ predicted: 4 }],
+    });
+    await expect(submit({ requestId: 'req-1', actual: 3 })).rejects.toBeInstanceOf(FeedbackConflictError);
+    expect(tables.feedback.map((f) => [f.logId, f.requestId, f.actualValue])).toEqual([
+      [1, 'req-1', 3],
+      [2, 'req-1', 5],
+    ]);
+  });
+
   it('reads a concurrent store of the same row (unique violation) as a duplicate, or a conflict', async () => {
     const concurrent = (actualValue: number) => () =>
       tables.add({
-        feedback: { requestId: 'req-1', rowIndex: 0, actualValue, actualLabel: null, receivedAt: new Date() },
+        feedback: { logId: 1, requestId: 'req-1', rowIndex: 0, actualValue, actualLabel: null, receivedAt: new Date() },
         outcomes: [],
       });
     tables.concurrently = concurrent(2);
     await expect(submit({ requestId: 'req-1', actual: 2 })).resolves.toMatchObject({ status: 'duplicate' });
     tables.concurrently = () =>
       tables.add({
-        feedback: { requestId: 'req-1', rowIndex: 1, actualValue: 9, actualLabel: null, receivedAt: new Date() },
+        feedback: {
+          logId: 1,
+          requestId: 'req-1',
+          rowIndex: 1,
+          actualValue: 9,
+          actualLabel: null,
+          receivedAt: new Date(),
+        },
         outcomes: [],
       });
     await expect(submit({ requestId: 'req-1', row: 1, actual: 4 })).rejects.toBeInstanceOf(FeedbackConflictError);
@@ -264,7 +307,14 @@ describe(FeedbackService.name, () => {
   it('stores a list item by item when a concurrent request stored one of its rows', async () => {
     tables.concurrently = () =>
       tables.add({
-        feedback: { requestId: 'req-1', rowIndex: 1, actualValue: 5, actualLabel: null, receivedAt: new Date() },
+        feedback: {
+          logId: 1,
+          requestId: 'req-1',
+          rowIndex: 1,
+          actualValue: 5,
+          actualLabel: null,
+          receivedAt: new Date(),
+        },
         outcomes: [],
       });
     const answer = await batch([

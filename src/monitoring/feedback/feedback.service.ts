@@ -25,7 +25,7 @@ import {
   FeedbackUnusablePredictionError,
 } from './feedback.errors';
 import { FeedbackAcceptedEvent } from './feedback.events';
-import { FeedbackRepository, OutcomeRow } from './feedback.repository';
+import { feedbackKey, FeedbackRepository, OutcomeRow } from './feedback.repository';
 import { LogJoinService, PredictionRef } from './log-join.service';
 import type { LogJoin } from './log-join.util';
 import { feedbackRows, outcomeDto } from './outcome-rows.util';
@@ -38,7 +38,7 @@ interface Item extends PredictionRef {
   actual: Actual;
 }
 
-/** An item that names a logged row and fits it: `key` is its (request, row). */
+/** An item that names a logged row and fits it: `key` is its (primary log entry, row). */
 interface Joined {
   item: Item;
   join: LogJoin;
@@ -65,8 +65,6 @@ const itemOf = (dto: FeedbackItemDto, index: number): Item => ({
   actual: dto.actual,
 });
 
-const rowKey = (requestId: string, row: number): string => `${requestId}\0${row}`;
-
 /** The metric outcome of a verdict. */
 function outcomeOf(verdict: Verdict): string {
   if (!(verdict instanceof DomainError)) return verdict.status;
@@ -79,7 +77,8 @@ function outcomeOf(verdict: Verdict): string {
  * stored with one outcome row per logged entry of the request (the answer and each shadow version's), in one
  * transaction. The same truth again is a duplicate (idempotent: stored and counted once, also against a
  * concurrent identical request, whose unique violation is read as such); a different truth for the row is a
- * conflict. The items of a list are judged in order: a later item for the same row meets the earlier one's truth.
+ * conflict. A row is one of a logged request (its primary log entry), not of a request id, which a client may
+ * reuse. The items of a list are judged in order: a later item for the same row meets the earlier one's truth.
  */
 @Injectable()
 export class FeedbackService {
@@ -128,8 +127,8 @@ export class FeedbackService {
     const checked = items.map((item) => this.check(item, joins[item.key].get(item.id), at(item.index)));
     const joined = checked.filter((c): c is Joined => !(c instanceof DomainError));
     const known = new Map<string, Known>();
-    for (const feedback of await this.repository.feedbackOfRequests(joined.map((j) => j.join.primary.requestId))) {
-      known.set(rowKey(feedback.requestId, feedback.rowIndex), { feedback });
+    for (const feedback of await this.repository.feedbackOfEntries(joined.map((j) => j.join.primary.id))) {
+      known.set(feedbackKey(feedback.logId, feedback.rowIndex), { feedback });
     }
     await this.storeNew(joined, known);
     const unread = joined.map((j) => known.get(j.key) as Known).filter((k) => k.outcomes === undefined);
@@ -150,7 +149,7 @@ export class FeedbackService {
     if (outputTask(output) === undefined) return new FeedbackUnusablePredictionError();
     const problem = actualProblem(output, item.actual, `${at}actual`);
     if (problem) return new FeedbackInvalidActualError(problem);
-    return { item, join, key: rowKey(primary.requestId, item.row) };
+    return { item, join, key: feedbackKey(primary.id, item.row) };
   }
 
   /**
@@ -182,7 +181,7 @@ export class FeedbackService {
       return { ...stored, ours: joined };
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      const feedback = await this.repository.findFeedback(rows.feedback.requestId, rows.feedback.rowIndex);
+      const feedback = await this.repository.findFeedback(rows.feedback.logId, rows.feedback.rowIndex);
       if (!feedback) throw error;
       return { feedback };
     }

@@ -4,8 +4,8 @@ import type { LogJoin } from './log-join.util';
 import { Actual, rowOutcome } from './outcome.util';
 
 /**
- * The rows one ground truth is stored as: the feedback of (request, row), and one outcome for each entry of the
- * join whose output fits the truth (the primary's always does: it was checked).
+ * The rows one ground truth is stored as: the feedback of (primary log entry, row), and one outcome for each entry
+ * of the join whose output fits the truth (the primary's always does: it was checked).
  */
 export function feedbackRows(
   { primary, shadows }: LogJoin,
@@ -15,6 +15,7 @@ export function feedbackRows(
 ): NewFeedbackRows {
   return {
     feedback: {
+      logId: primary.id,
       requestId: primary.requestId,
       rowIndex: row,
       actualValue: typeof actual === 'number' ? actual : null,

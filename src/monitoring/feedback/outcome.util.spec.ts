@@ -1,4 +1,4 @@
-import { actualProblem, LOG_LOSS_EPSILON, outputTask, rowOutcome, sameActual } from './outcome.util';
+import { actualProblem, LOG_LOSS_EPSILON, MAX_ABS_VALUE, outputTask, rowOutcome, sameActual } from './outcome.util';
 
 const iris = { label: 'setosa', probabilities: { setosa: 0.9, versicolor: 0.1, virginica: 0 } };
 
@@ -37,6 +37,11 @@ describe('outcome.util', () => {
   it('gives no outcome when the truth is not of the output’s task', () => {
     expect(rowOutcome(2.5, 'setosa')).toBeUndefined();
     expect(rowOutcome(2.5, Number.POSITIVE_INFINITY)).toBeUndefined();
+    // Values beyond ±1e12 are not compared: no squared error overflows (1e154² is Infinity) or swamps the sums.
+    expect(rowOutcome(2.5, 1e154)).toBeUndefined();
+    expect(rowOutcome(1e200, 1)).toBeUndefined();
+    expect(outputTask(-2e12)).toBeUndefined();
+    expect(rowOutcome(-MAX_ABS_VALUE, MAX_ABS_VALUE)).toMatchObject({ squaredError: 4e24 });
     expect(rowOutcome(iris, 1)).toBeUndefined();
     expect(rowOutcome('damaged', 1)).toBeUndefined();
   });
@@ -44,6 +49,12 @@ describe('outcome.util', () => {
   it('names the field and rule of an actual that does not fit, listing the classes but not the value', () => {
     expect(actualProblem(2.5, 3)).toBeUndefined();
     expect(actualProblem(iris, 'virginica')).toBeUndefined();
+    for (const huge of [1e12 + 1e-3 * 2 ** 20, -1e13, 1e154, Number.MAX_VALUE]) {
+      const problem = actualProblem(2.5, huge);
+      expect(problem).toEqual({ field: 'actual', rule: 'range', message: expect.stringContaining('1e12') });
+      expect(problem?.message).not.toContain(String(huge));
+    }
+    expect(actualProblem(2.5, Number.NaN)).toMatchObject({ rule: 'isFiniteNumber' });
     expect(actualProblem(2.5, 'zz-secret')).toEqual({
       field: 'actual',
       rule: 'isFiniteNumber',

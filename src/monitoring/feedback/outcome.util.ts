@@ -9,6 +9,13 @@ import type { FieldProblem } from '../../common/errors/domain.error';
 /** Probabilities below this count as this much in the log loss (scikit-learn's clipping): −ln(1e-15) ≈ 34.5. */
 export const LOG_LOSS_EPSILON = 1e-15;
 
+/**
+ * The largest magnitude of a regression value compared (the truth, and the logged prediction): squared errors stay
+ * below 4e24, so their sums (and the sums of their squares the evaluation keeps per request) stay finite in
+ * SQLite and PostgreSQL alike, and no single row can outweigh millions of others.
+ */
+export const MAX_ABS_VALUE = 1e12;
+
 /** The ground truth a client sends: a value (regression) or a class label (classification). */
 export type Actual = number | string;
 
@@ -42,9 +49,13 @@ function isClassOutput(output: unknown): output is ClassOutput {
   return typeof label === 'string' && typeof probabilities === 'object' && probabilities !== null;
 }
 
-const isValue = (output: unknown): output is number => typeof output === 'number' && Number.isFinite(output);
+/** A regression value that can be compared: a number within ±MAX_ABS_VALUE (so neither NaN nor infinite). */
+const isValue = (value: unknown): value is number => typeof value === 'number' && Math.abs(value) <= MAX_ABS_VALUE;
 
-/** The task a logged output belongs to, or undefined when it is neither shape (a damaged log row). */
+/**
+ * The task a logged output belongs to, or undefined when it is neither shape (a damaged log row) or a value beyond
+ * ±MAX_ABS_VALUE (not compared: its squared error would swamp, or overflow, the sums of live performance).
+ */
 export function outputTask(output: unknown): RowOutcome['task'] | undefined {
   if (isValue(output)) return 'regression';
   return isClassOutput(output) ? 'classification' : undefined;
@@ -55,11 +66,15 @@ const CLASSES_SHOWN = 20;
 
 /**
  * Why `actual` cannot be the truth of a row whose logged output is `output` (undefined: it can): regression wants
- * a finite number, classification one of the classes the answering version gave a probability for.
+ * a finite number within ±MAX_ABS_VALUE, classification one of the classes the answering version gave a
+ * probability for.
  */
 export function actualProblem(output: unknown, actual: Actual, field = 'actual'): FieldProblem | undefined {
   if (isValue(output)) {
-    if (typeof actual === 'number' && Number.isFinite(actual)) return undefined;
+    if (isValue(actual)) return undefined;
+    if (typeof actual === 'number' && Number.isFinite(actual)) {
+      return { field, rule: 'range', message: `${field} must be between -1e12 and 1e12 for a regression model` };
+    }
     return {
       field,
       rule: 'isFiniteNumber',
@@ -86,7 +101,7 @@ export function actualProblem(output: unknown, actual: Actual, field = 'actual')
  */
 export function rowOutcome(output: unknown, actual: Actual): RowOutcome | undefined {
   if (isValue(output)) {
-    if (typeof actual !== 'number' || !Number.isFinite(actual)) return undefined;
+    if (!isValue(actual)) return undefined;
     const error = output - actual;
     return {
       task: 'regression',

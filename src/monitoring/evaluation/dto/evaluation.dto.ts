@@ -86,8 +86,10 @@ export class DecisionRuleDto {
   @ApiProperty({ nullable: true, type: String }) deadline!: string | null;
 }
 
+/** `no_champion_arm`: a canary / ab split without the champion, reported only (nothing compared, no decision). */
 const EXPERIMENT_STATES = [
   'no_experiment',
+  'no_champion_arm',
   'collecting',
   'inconclusive',
   'challenger_better',

@@ -322,7 +322,7 @@ export class AppConfig {
   @Max(1)
   @Min(0.01)
   @IsNumber()
-  SHADOW_CPU_SHARE = 0.05;
+  SHADOW_CPU_SHARE = 0.02;
 
   @Setting('Items one `POST /feedback` request may carry.')
   @Transform(toNumber)

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { NotWith } from '../../common/http/not-with.decorator';
 import { Type } from 'class-transformer';
 import {
   ArrayNotEmpty,
@@ -59,23 +60,6 @@ function IsRowOrRows(): PropertyDecorator {
     });
 }
 
-/** Refuses the member when the other envelope member is present too. */
-function NotWith(other: string): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'notWith',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      constraints: [other],
-      validator: {
-        validate: (_value: unknown, args?: ValidationArguments) =>
-          (args?.object as Record<string, unknown>)[other] === undefined,
-        defaultMessage: (args?: ValidationArguments) =>
-          `${args?.property} and ${other} are the same envelope: send one of them`,
-      },
-    });
-}
-
 /**
  * `POST /predict/<model>`: one row. Whatever was sent passes the pipe untouched: the served version's validator
  * checks it (an object of its input fields, keys named like Object.prototype members and nesting included), so the
@@ -106,7 +90,7 @@ export class RowsEnvelopeDto {
   })
   @ValidateIf((body: RowsEnvelopeDto) => body.inputs !== undefined)
   @IsRowOrRows()
-  @NotWith('rows')
+  @NotWith('rows', 'are the same envelope')
   inputs?: unknown;
 }
 

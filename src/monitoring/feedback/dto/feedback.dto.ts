@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { NotWith } from '../../../common/http/not-with.decorator';
 import { plainToInstance } from 'class-transformer';
 import {
   ArrayNotEmpty,
@@ -21,22 +22,6 @@ const ITEM_FIELDS = ['requestId', 'predictionId', 'row', 'actual'] as const;
 
 type Body = Record<string, unknown>;
 const single = (body: object): boolean => (body as Body).items === undefined;
-
-/** One member of the object refused when another one is present. */
-function NotWith(other: string): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'notWith',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      constraints: [other],
-      validator: {
-        validate: (_value: unknown, args?: ValidationArguments) => (args?.object as Body)[other] === undefined,
-        defaultMessage: (args?: ValidationArguments) =>
-          `${args?.property} and ${other} both name the prediction: send one of them`,
-      },
-    });
-}
 
 /** `items` refused beside the single-item members: the body is one item or a list of items. */
 function Alone(): PropertyDecorator {
@@ -82,7 +67,7 @@ export class FeedbackItemDto {
   @ValidateIf((o: FeedbackItemDto) => single(o) && (o.requestId !== undefined || o.predictionId === undefined))
   @Length(1, 128)
   @IsString()
-  @NotWith('predictionId')
+  @NotWith('predictionId', 'both name the prediction')
   @IsDefined({ message: 'requestId or predictionId is required: the id of the prediction the truth is for' })
   requestId?: string;
 

@@ -14,6 +14,11 @@ export interface FlatTree {
   readonly left: Int32Array;
   readonly defaultLeft: Uint8Array;
   readonly value: Float64Array;
+  /**
+   * Training weight that reached each node (XGBoost's sum_hessian), when the tree came with it: what path-dependent
+   * explanations weigh the two sides of an unseen split by.
+   */
+  readonly cover?: Float64Array;
 }
 
 export interface FlatTreeJson {
@@ -22,6 +27,7 @@ export interface FlatTreeJson {
   left: number[];
   defaultLeft: number[];
   value: number[];
+  cover?: number[];
 }
 
 export function nodeCount(tree: FlatTree): number {
@@ -35,6 +41,7 @@ export function flatTreeToJSON(tree: FlatTree): FlatTreeJson {
     left: Array.from(tree.left),
     defaultLeft: Array.from(tree.defaultLeft),
     value: Array.from(tree.value),
+    ...(tree.cover ? { cover: Array.from(tree.cover) } : {}),
   };
 }
 
@@ -53,7 +60,8 @@ export function flatTreeFromJSON(json: unknown, nFeatures: number, nOutputs: num
     const childrenOk = leaf ? left[i] === -1 : left[i] > i && left[i] + 1 < n;
     if (!childrenOk) throw new ModelFormatError(`${what} node ${i} has invalid children`);
   }
-  return { nOutputs, feature, threshold, left, defaultLeft, value };
+  const cover = obj.cover === undefined ? undefined : readFloat64Array(obj, 'cover', what, n);
+  return { nOutputs, feature, threshold, left, defaultLeft, value, ...(cover ? { cover } : {}) };
 }
 
 function countOf(obj: JsonRecord, what: string): number {

@@ -1,3 +1,4 @@
+import { BOOSTED_TREES_KIND, BoostedTreesModel } from '../../ml/boosted-trees.model';
 import { GBDT_KIND, GradientBoostedTrees } from '../../ml/gbdt.model';
 import { asRecord } from '../../ml/json-reader.util';
 import { ModelFormatError } from '../../ml/model-format.error';
@@ -5,8 +6,13 @@ import { RANDOM_FOREST_KIND, RandomForest } from '../../ml/random-forest.model';
 import { FOREST_CLASSIFIER_KIND, ForestClassifierModel } from './forest-classifier.model';
 import { LINEAR_KIND, LinearRegressionModel } from './linear-regression.model';
 
-/** Every fitted model the service can train, store and serve. */
-export type Estimator = GradientBoostedTrees | RandomForest | LinearRegressionModel | ForestClassifierModel;
+/** Every fitted model the service can train (or import), store and serve. */
+export type Estimator =
+  | GradientBoostedTrees
+  | RandomForest
+  | LinearRegressionModel
+  | ForestClassifierModel
+  | BoostedTreesModel;
 
 /** Rebuilds a fitted model from its JSON, choosing the class by `kind`; throws ModelFormatError otherwise. */
 export function estimatorFromJSON(json: unknown): Estimator {
@@ -20,6 +26,8 @@ export function estimatorFromJSON(json: unknown): Estimator {
       return LinearRegressionModel.fromJSON(json);
     case FOREST_CLASSIFIER_KIND:
       return ForestClassifierModel.fromJSON(json);
+    case BOOSTED_TREES_KIND:
+      return BoostedTreesModel.fromJSON(json);
     default:
       throw new ModelFormatError(`unknown model kind ${JSON.stringify(kind)}`);
   }

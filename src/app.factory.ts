@@ -8,6 +8,7 @@ import { APP_VERSION } from './common/app-version';
 import { GLOBAL_GUARDS } from './app.module';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { installDirectRoutes } from './common/http/direct-route';
+import { applyLargeBodyLimit } from './common/http/large-body.decorator';
 import { AppValidationPipe } from './common/http/validation.pipe';
 import { ModelVersionHeaderInterceptor, setModelVersionHeader } from './prediction/model-version-header.interceptor';
 import { AppConfig } from './config/app-config';
@@ -141,10 +142,11 @@ function enforceRequestTimeout(adapter: FastifyAdapter, ms: number): void {
 }
 
 /**
- * Fastify options shared by the service and the e2e tests: request ids, a 1 MiB body limit (413), JSON bodies only
+ * Fastify options shared by the service and the e2e tests: request ids, a 1 MiB body limit (413; `largeBodyLimit` on
+ * the routes declared with @LargeBody()), JSON bodies only
  * (415; also YAML for definitions, and CSV for MLflow's /invocations, which follows MLflow's content-type rules), and REQUEST_TIMEOUT_MS to receive a whole request (408; 0 = none).
  */
-export function createAdapter(options: { requestTimeoutMs?: number } = {}): FastifyAdapter {
+export function createAdapter(options: { requestTimeoutMs?: number; largeBodyLimit?: number } = {}): FastifyAdapter {
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const adapter = new FastifyAdapter({
     genReqId: requestId,
@@ -154,6 +156,7 @@ export function createAdapter(options: { requestTimeoutMs?: number } = {}): Fast
     http: requestTimeout > 0 ? { connectionsCheckingInterval: Math.min(1000, Math.ceil(requestTimeout / 2)) } : {},
   });
   if (requestTimeout > 0) enforceRequestTimeout(adapter, requestTimeout);
+  applyLargeBodyLimit(adapter.getInstance(), options.largeBodyLimit ?? 67_108_864);
   adapter.getInstance().addHook('onRequest', (request, _reply, done) => {
     const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'];
     const type = request.headers['content-type'] ?? '';

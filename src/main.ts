@@ -9,7 +9,10 @@ import { ConfigValidationError, loadAppConfig } from './config/app-config';
 async function bootstrap(): Promise<void> {
   const config = loadAppConfig(process.env);
   const logger = new AppLogger(config);
-  const adapter = createAdapter({ requestTimeoutMs: config.REQUEST_TIMEOUT_MS });
+  const adapter = createAdapter({
+    requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+    largeBodyLimit: config.IMPORT_BODY_LIMIT_BYTES,
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { logger });
   setupSecurityHeaders(app);
   setupDirectRoutes(app);

@@ -324,6 +324,16 @@ export class AppConfig {
   @IsNumber()
   SHADOW_CPU_SHARE = 0.02;
 
+  @Setting(
+    'Largest body `POST /models/:name/versions/import` accepts, in bytes (a saved XGBoost model is megabytes); ' +
+      'every other route keeps its 1 MiB limit.',
+  )
+  @Transform(toNumber)
+  @Max(1_073_741_824)
+  @Min(1_048_576)
+  @IsInt()
+  IMPORT_BODY_LIMIT_BYTES = 67_108_864;
+
   @Setting('Items one `POST /feedback` request may carry.')
   @Transform(toNumber)
   @Max(100000)

@@ -1,13 +1,6 @@
 import { FlatTree, flatTreeFromJSON, FlatTreeJson, flatTreeToJSON } from './flat-tree';
 import { InvalidInputError } from './invalid-input.error';
-import {
-  asRecord,
-  readArray,
-  readFloat64Array,
-  readInt,
-  readInt32Array,
-  readLiteral,
-} from './json-reader.util';
+import { asRecord, readArray, readFloat64Array, readInt, readInt32Array, readLiteral } from './json-reader.util';
 import { ModelFormatError } from './model-format.error';
 import { argmaxRows } from './model-output.util';
 import { softmaxRow } from './objectives';

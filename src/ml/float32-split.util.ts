@@ -50,7 +50,7 @@ export function float32SplitAbove(t: number): number {
   let c = Math.max(Math.fround(t), -FLOAT32_MAX);
   if (c === Infinity) return c;
   while (thresholdBelowFloat32(c) < t) c = nextFloat32(c, true);
-  for (let lower = nextFloat32(c, false); lower > -Infinity && thresholdBelowFloat32(lower) >= t; ) {
+  for (let lower = nextFloat32(c, false); lower > -Infinity && thresholdBelowFloat32(lower) >= t;) {
     c = lower;
     lower = nextFloat32(c, false);
   }

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- edits parsed XGBoost documents */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BoostedTreesModel } from './boosted-trees.model';
@@ -14,9 +15,10 @@ interface Case {
 }
 
 /** Models of every supported objective saved by XGBoost, with its predictions (scripts/xgboost-reference.py). */
-const reference = JSON.parse(
-  readFileSync(join(__dirname, '../../test/fixtures/xgboost/reference.json'), 'utf8'),
-) as { xgboost: string; cases: Record<string, Case> };
+const reference = JSON.parse(readFileSync(join(__dirname, '../../test/fixtures/xgboost/reference.json'), 'utf8')) as {
+  xgboost: string;
+  cases: Record<string, Case>;
+};
 
 const identity = (n: number) => ({ index: Int32Array.from({ length: n }, (_, i) => i), nFeatures: n });
 
@@ -26,7 +28,7 @@ function load(doc: unknown): BoostedTreesModel {
 }
 
 const matrixOf = (rows: (number | null)[][]) => Float64Array.from(rows.flat(), (v) => (v === null ? NaN : v));
-const clone = (doc: unknown) => JSON.parse(JSON.stringify(doc)) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const clone = (doc: unknown) => JSON.parse(JSON.stringify(doc)) as Record<string, any>;
 
 /** The first tree of a document (gbtree or dart). */
 function firstTree(doc: Record<string, any>): Record<string, any> {
@@ -73,20 +75,22 @@ describe('XGBoost JSON import', () => {
   it('writes an imported model back with the split conditions, leaves and objective it came with', () => {
     const c = reference.cases.binary_logistic;
     const model = load(c.model);
-    const written = toXgboostJson(model, ['a', 'b', 'c', 'd']) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-    const original = (c.model as Record<string, any>).learner; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const written = toXgboostJson(model, ['a', 'b', 'c', 'd']) as Record<string, any>;
+    const original = (c.model as Record<string, any>).learner;
     expect(written.learner.objective).toEqual(original.objective);
     expect(Number(written.learner.learner_model_param.base_score)).toBeCloseTo(0.3, 7);
     const tree = written.learner.gradient_booster.model.trees[0];
     const originalTree = original.gradient_booster.model.trees[0];
-    const splits = (t: any) => t.split_conditions.map(Math.fround).sort(); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const splits = (t: any) => t.split_conditions.map(Math.fround).sort();
     expect(splits(tree)).toEqual(splits(originalTree));
-    expect(load(written).predictMargin(matrixOf(c.X), c.X.length)).toEqual(model.predictMargin(matrixOf(c.X), c.X.length));
+    expect(load(written).predictMargin(matrixOf(c.X), c.X.length)).toEqual(
+      model.predictMargin(matrixOf(c.X), c.X.length),
+    );
   });
 
   describe('refuses', () => {
     const base = reference.cases.reg_squarederror.model;
-    const refuse = (edit: (doc: Record<string, any>) => void, error: new (m: string) => Error, message: RegExp) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const refuse = (edit: (doc: Record<string, any>) => void, error: new (m: string) => Error, message: RegExp) => {
       const doc = clone(base);
       edit(doc);
       expect(() => load(doc)).toThrow(error);
@@ -100,14 +104,30 @@ describe('XGBoost JSON import', () => {
     it('a tree whose child points back to an ancestor (a cycle)', () =>
       refuse((d) => (firstTree(d).left_children[1] = 0), ModelFormatError, /node 0 is reached twice/));
     it('a child index out of range', () =>
-      refuse((d) => (firstTree(d).right_children[0] = 999), ModelFormatError, /right_children\[0\] must be an integer/));
+      refuse(
+        (d) => (firstTree(d).right_children[0] = 999),
+        ModelFormatError,
+        /right_children\[0\] must be an integer/,
+      ));
     it('a node with one child', () =>
       refuse((d) => (firstTree(d).right_children[0] = -1), ModelFormatError, /node 0 has one child/));
     it('a split on a feature beyond num_feature', () =>
-      refuse((d) => (firstTree(d).split_indices[0] = 4), ModelFormatError, /split_indices\[0\] must be below num_feature/));
+      refuse(
+        (d) => (firstTree(d).split_indices[0] = 4),
+        ModelFormatError,
+        /split_indices\[0\] must be below num_feature/,
+      ));
     it('a threshold that is not a finite number (NaN is written as null or a string)', () => {
-      refuse((d) => (firstTree(d).split_conditions[0] = null), ModelFormatError, /split_conditions\[0\] must be a finite number/);
-      refuse((d) => (firstTree(d).split_conditions[0] = 'NaN'), ModelFormatError, /split_conditions\[0\] must be a finite/);
+      refuse(
+        (d) => (firstTree(d).split_conditions[0] = null),
+        ModelFormatError,
+        /split_conditions\[0\] must be a finite number/,
+      );
+      refuse(
+        (d) => (firstTree(d).split_conditions[0] = 'NaN'),
+        ModelFormatError,
+        /split_conditions\[0\] must be a finite/,
+      );
     });
     it('arrays shorter than num_nodes (a truncated tree)', () =>
       refuse((d) => firstTree(d).left_children.pop(), ModelFormatError, /left_children must have num_nodes/));
@@ -140,7 +160,11 @@ describe('XGBoost JSON import', () => {
       refuse((d) => (d.learner.feature_types = ['q', 'c', 'q', 'q']), UnsupportedModelError, /categorical features/);
     });
     it('ranking, survival and unknown objectives, and gblinear', () => {
-      refuse((d) => (d.learner.objective.name = 'rank:pairwise'), UnsupportedModelError, /rank:pairwise.*not supported/);
+      refuse(
+        (d) => (d.learner.objective.name = 'rank:pairwise'),
+        UnsupportedModelError,
+        /rank:pairwise.*not supported/,
+      );
       refuse((d) => (d.learner.objective.name = 'survival:cox'), UnsupportedModelError, /not supported/);
       refuse((d) => (d.learner.gradient_booster.name = 'gblinear'), UnsupportedModelError, /gblinear/);
     });

@@ -108,7 +108,10 @@ export class XgboostJsonModel {
       throw new ModelFormatError(`${path}.tree_info must have one entry per tree (${treesJson.length})`);
     }
     const declared = asRecord(model.gbtree_model_param ?? {}, `${path}.gbtree_model_param`).num_trees;
-    if (declared !== undefined && intString(declared, `${path}.gbtree_model_param.num_trees`, 0, MAX_TREES) !== treesJson.length) {
+    if (
+      declared !== undefined &&
+      intString(declared, `${path}.gbtree_model_param.num_trees`, 0, MAX_TREES) !== treesJson.length
+    ) {
       throw new ModelFormatError(`${path}.gbtree_model_param.num_trees does not match the ${treesJson.length} trees`);
     }
     if (weights && weights.length !== treesJson.length) {
@@ -153,7 +156,11 @@ function boosterModel(booster: JsonRecord): { model: JsonRecord; path: string; w
   if (booster.name === 'dart') {
     const gbtree = asRecord(booster.gbtree, `${path}.gbtree`);
     const weights = readArray(booster, 'weight_drop', path).map((w, i) => finite(w, `${path}.weight_drop[${i}]`));
-    return { model: asRecord(gbtree.model, `${path}.gbtree.model`), path: `${path}.gbtree.model`, weights: Float64Array.from(weights, Math.fround) };
+    return {
+      model: asRecord(gbtree.model, `${path}.gbtree.model`),
+      path: `${path}.gbtree.model`,
+      weights: Float64Array.from(weights, Math.fround),
+    };
   }
   if (booster.name === 'gblinear') throw new UnsupportedModelError(`${path}.name: gblinear boosters are not supported`);
   throw new ModelFormatError(`${path}.name must be gbtree or dart`);
@@ -181,7 +188,9 @@ class TreeReader {
     this.n = intString(param.num_nodes, `${path}.tree_param.num_nodes`, 1, MAX_NODES);
     const leafVector = param.size_leaf_vector ?? '0';
     if (leafVector !== '0' && leafVector !== '1') {
-      throw new UnsupportedModelError(`${path}.tree_param.size_leaf_vector: trees with vector leaves are not supported`);
+      throw new UnsupportedModelError(
+        `${path}.tree_param.size_leaf_vector: trees with vector leaves are not supported`,
+      );
     }
     budget.nodes -= this.n;
     if (budget.nodes < 0) throw new ModelFormatError(`${path}: the trees have more than ${MAX_NODES} nodes in all`);
@@ -223,10 +232,12 @@ class TreeReader {
         continue;
       }
       for (const child of [l, r]) {
-        if (reached[child]) throw new ModelFormatError(`${this.path}: node ${child} is reached twice (a cycle or a shared node)`);
+        if (reached[child])
+          throw new ModelFormatError(`${this.path}: node ${child} is reached twice (a cycle or a shared node)`);
         reached[child] = 1;
       }
-      if (depth[at] + 1 > MAX_TREE_DEPTH) throw new ModelFormatError(`${this.path}: deeper than ${MAX_TREE_DEPTH} levels`);
+      if (depth[at] + 1 > MAX_TREE_DEPTH)
+        throw new ModelFormatError(`${this.path}: deeper than ${MAX_TREE_DEPTH} levels`);
       if (splitType && splitType[u] !== 0) {
         throw new UnsupportedModelError(`${this.path}.split_type[${u}]: categorical splits are not supported`);
       }
@@ -288,7 +299,8 @@ class TreeReader {
 }
 
 function finite(value: unknown, where: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ModelFormatError(`${where} must be a finite number`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new ModelFormatError(`${where} must be a finite number`);
   return value;
 }
 
@@ -332,7 +344,9 @@ function readFeatureNames(learner: JsonRecord, nFeatures: number): string[] | un
   const types = learner.feature_types === undefined ? [] : readArray(learner, 'feature_types', 'model.learner');
   const categorical = types.findIndex((t) => t === 'c');
   if (categorical >= 0) {
-    throw new UnsupportedModelError(`model.learner.feature_types[${categorical}]: categorical features are not supported`);
+    throw new UnsupportedModelError(
+      `model.learner.feature_types[${categorical}]: categorical features are not supported`,
+    );
   }
   const names = learner.feature_names === undefined ? [] : readArray(learner, 'feature_names', 'model.learner');
   if (names.length === 0) return undefined;

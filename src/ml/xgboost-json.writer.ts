@@ -141,7 +141,13 @@ function writeModel(spec: XgboostModelSpec): Record<string, unknown> {
   };
 }
 
-function writeTree(tree: FlatTree, id: number, nFeatures: number, scale: number, offset: number): Record<string, unknown> {
+function writeTree(
+  tree: FlatTree,
+  id: number,
+  nFeatures: number,
+  scale: number,
+  offset: number,
+): Record<string, unknown> {
   const n = tree.feature.length;
   const left: number[] = [];
   const right: number[] = [];

@@ -1,6 +1,20 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { AdminOnly } from '../common/auth/auth.decorators';
-import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { LargeBody } from '../common/http/large-body.decorator';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import { ExportQueryDto, ImportModelDto, ImportResultDto } from './dto/model-import.dto';
+import { ModelExportService } from './interop/model-export.service';
+import { ModelImportService } from './interop/model-import.service';
 import {
   AliasEventDto,
   AliasMoveDto,
@@ -18,7 +32,11 @@ import { ModelNameParamDto } from '../definitions/dto/model-name.dto';
 @ApiTags('registry')
 @Controller('models')
 export class ModelsController {
-  constructor(private readonly models: ModelsService) {}
+  constructor(
+    private readonly models: ModelsService,
+    private readonly imports: ModelImportService,
+    private readonly exports: ModelExportService,
+  ) {}
 
   /** Every model with its champion, challenger and served version. */
   @Get()
@@ -49,6 +67,36 @@ export class ModelsController {
   @ApiConflictResponse({ description: 'The run failed, belongs to another model, or is already registered' })
   register(@Param() params: ModelNameParamDto, @Body() body: RegisterVersionDto): Promise<ModelVersionDto> {
     return this.models.register(params.name, body.runId);
+  }
+
+  /**
+   * Imports a model trained elsewhere (XGBoost JSON or UBJSON) as the next version: its features mapped onto the
+   * model's, its trees converted to the service's kernel, scored on the holdout, registered with its lineage
+   * (source import, the file's sha256); with `promote`, judged by the gate. Bodies up to IMPORT_BODY_LIMIT_BYTES.
+   */
+  @Post(':name/versions/import')
+  @AdminOnly()
+  @LargeBody()
+  @ApiCreatedResponse({ type: ImportResultDto })
+  @ApiBadRequestResponse({ description: 'A malformed file (REGISTRY.IMPORT_INVALID, the JSON path named) or body' })
+  @ApiUnprocessableEntityResponse({ description: 'Unsupported (objective, categorical splits) or another task' })
+  @ApiPayloadTooLargeResponse({ description: 'Larger than IMPORT_BODY_LIMIT_BYTES' })
+  importVersion(@Param() params: ModelNameParamDto, @Body() body: ImportModelDto): Promise<ImportResultDto> {
+    return this.imports.import(params.name, body);
+  }
+
+  /** The version as an XGBoost model file (gbdt, regression forest or imported trees) that Python's xgboost loads. */
+  @Get(':name/versions/:version/export')
+  @ApiOkResponse({ description: 'The XGBoost JSON model document (as `save_model("model.json")` writes it)' })
+  @ApiUnprocessableEntityResponse({ description: 'A model that is not a tree ensemble (REGISTRY.EXPORT_UNSUPPORTED)' })
+  async exportVersion(
+    @Param() params: ModelVersionParamDto,
+    @Query() _query: ExportQueryDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Record<string, unknown>> {
+    const exported = await this.exports.export(params.name, params.version);
+    void reply.header('content-disposition', `attachment; filename="${exported.filename}"`);
+    return exported.document;
   }
 
   /** The version's predictions on its run's holdout rows beside the true values (the dashboard's plots). */

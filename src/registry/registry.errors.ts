@@ -56,3 +56,24 @@ export class AliasMovedError extends DomainError {
     );
   }
 }
+
+/** An import's model file is malformed: each problem names its JSON path (`model.learner…`). */
+export class ModelImportInvalidError extends DomainError {
+  readonly code = 'REGISTRY.IMPORT_INVALID';
+  readonly kind = 'invalid_input';
+}
+
+/**
+ * An import's model file is well formed but cannot be served exactly (an unsupported objective, categorical splits,
+ * gblinear), or does not fit the model it is imported for (another task, another number of classes).
+ */
+export class ModelImportRefusedError extends DomainError {
+  readonly code = 'REGISTRY.IMPORT_REFUSED';
+  readonly kind = 'unprocessable';
+}
+
+/** A version whose model cannot be written in the requested format (a linear model as XGBoost trees). */
+export class ModelExportUnsupportedError extends DomainError {
+  readonly code = 'REGISTRY.EXPORT_UNSUPPORTED';
+  readonly kind = 'unprocessable';
+}

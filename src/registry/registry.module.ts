@@ -10,6 +10,8 @@ import { ModelVersionEntity } from './entities/model-version.entity';
 import { TrafficEventEntity } from './entities/traffic-event.entity';
 import { TrafficPolicyEntity } from './entities/traffic-policy.entity';
 import { HoldoutEvaluator } from './holdout-evaluator.service';
+import { ModelExportService } from './interop/model-export.service';
+import { ModelImportService } from './interop/model-import.service';
 import { ChampionSync } from './champion-sync.service';
 import { ModelRegistryRepository } from './model-registry.repository';
 import { ModelsController } from './models.controller';
@@ -41,6 +43,8 @@ import { TrafficService } from './traffic/traffic.service';
   providers: [
     RegistryService,
     ModelsService,
+    ModelImportService,
+    ModelExportService,
     ModelRegistryRepository,
     ActiveModels,
     HoldoutEvaluator,

@@ -28,7 +28,7 @@ export class ServedModel {
     readonly definition: ModelDefinition,
     private readonly pipeline: FeaturePipeline<unknown>,
     private readonly preprocessing: Preprocessing,
-    private readonly estimator: Estimator,
+    readonly estimator: Estimator,
     readonly loadedAt: Date,
   ) {
     this.spec = pipeline.spec;

@@ -73,7 +73,7 @@ export function evaluate(
 }
 
 /** Batch prediction time per row, measured over repeated passes of at least 100 ms. */
-function predictMicrosPerRow(estimator: Estimator, data: TrainingData): number {
+export function predictMicrosPerRow(estimator: Estimator, data: TrainingData): number {
   const nRows = data.y.length;
   let passes = 0;
   const started = performance.now();

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataModule } from '../data/data.module';
 import { ArtifactStore } from './artifact-store.service';
 import { ExperimentEntity } from './entities/experiment.entity';
+import { ImportedRunService } from './imported-run.service';
 import { RunEntity } from './entities/run.entity';
 import { RunRepository } from './run.repository';
 import { RunsController } from './runs.controller';
@@ -16,12 +17,13 @@ import { compiledTrainingWorker, TRAINING_WORKER_SCRIPT, TrainingWorkerClient } 
   controllers: [RunsController],
   providers: [
     TrainingService,
+    ImportedRunService,
     ArtifactStore,
     RunsService,
     RunRepository,
     TrainingWorkerClient,
     { provide: TRAINING_WORKER_SCRIPT, useFactory: compiledTrainingWorker },
   ],
-  exports: [TrainingService, RunRepository, ArtifactStore],
+  exports: [TrainingService, ImportedRunService, RunRepository, ArtifactStore],
 })
 export class TrainingModule {}

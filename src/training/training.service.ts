@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { AppConfig } from '../config/app-config';
 import { DataService, PreparedDataset } from '../data/data.service';
-import { FeaturePipeline, Preprocessing, transformAll } from '../data/feature-spec';
+import { FeaturePipeline, Preprocessing } from '../data/feature-spec';
 import type { InputRow } from '../data/model-dataset';
 import type { TableRecord } from '../data/table/table';
 import type { ModelDefinition } from '../definitions/model-definition';
@@ -15,6 +15,7 @@ import { RunRepository } from './run.repository';
 import { readSplitFile } from './split-file.util';
 import { formatSplitLabel } from './split-label.util';
 import { TrainingFailedError, TrainingInputError } from './training.errors';
+import { trainingData } from './training-matrices.util';
 import type { JobProgress, TrainingJob } from './training-job';
 import { TrainingWorkerClient } from './worker/training-worker.client';
 
@@ -201,16 +202,8 @@ export class TrainingService {
       pipeline = model.pipeline(preprocessing, table.classes);
       label = formatSplitLabel({ kind: 'file', file: splitFile });
     }
-    const part = (records: TableRecord[]): TrainingData => {
-      const y = Float64Array.from(records, (r) => model.target(r, table.classes));
-      const labels = model.definition.task === 'classification' ? Int32Array.from(y) : y;
-      const X = transformAll(
-        pipeline,
-        records.map((r) => r.values),
-        preprocessing,
-      );
-      return { X, y: labels, nFeatures: pipeline.spec.features.length };
-    };
+    const part = (records: TableRecord[]): TrainingData =>
+      trainingData(model, pipeline, preprocessing, records, table.classes);
     return { train: part(train), test: part(test), preprocessing, pipeline, split: label };
   }
 }

@@ -8,11 +8,7 @@ import { LINEAR_KIND, LinearRegressionModel } from './linear-regression.model';
 
 /** Every fitted model the service can train (or import), store and serve. */
 export type Estimator =
-  | GradientBoostedTrees
-  | RandomForest
-  | LinearRegressionModel
-  | ForestClassifierModel
-  | BoostedTreesModel;
+  GradientBoostedTrees | RandomForest | LinearRegressionModel | ForestClassifierModel | BoostedTreesModel;
 
 /** Rebuilds a fitted model from its JSON, choosing the class by `kind`; throws ModelFormatError otherwise. */
 export function estimatorFromJSON(json: unknown): Estimator {

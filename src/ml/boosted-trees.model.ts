@@ -27,6 +27,9 @@ export interface BoostedTreesOrigin {
   baseScore: number;
   /** Rounds the file says its early stopping found best (all rounds are served). */
   bestIteration?: number;
+  /** The file's features in its own order, by the names they were matched to, and their columns in the matrix. */
+  features: string[];
+  featureIndex: number[];
 }
 
 export interface BoostedTreesJson {
@@ -180,9 +183,27 @@ export class BoostedTreesModel {
         objective: asRecord(origin.objective, `${what}.origin.objective`),
         baseScore: readFloat64Array({ v: [origin.baseScore] }, 'v', `${what}.origin.baseScore`)[0],
         bestIteration: typeof origin.bestIteration === 'number' ? origin.bestIteration : undefined,
+        features: readNames(origin.features, `${what}.origin.features`),
+        featureIndex: Array.from(
+          readInt32Array(
+            origin,
+            'featureIndex',
+            `${what}.origin`,
+            readArray(origin, 'features', what).length,
+            0,
+            nFeatures - 1,
+          ),
+        ),
       },
     });
   }
+}
+
+function readNames(value: unknown, what: string): string[] {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
+    throw new ModelFormatError(`${what} must be a list of names`);
+  }
+  return value as string[];
 }
 
 /** What is wrong with a task, class count and link together, if anything. */

@@ -1,12 +1,18 @@
 import fc from 'fast-check';
 import { InvalidInputError } from './invalid-input.error';
+import { float32SplitAbove, thresholdBelowFloat32 } from './float32-split.util';
 import { QuantileBinner } from './quantile-binner';
 
+/** A threshold is the boundary of a float32 condition: x <= t exactly when fround(x) < c (see float32-split.util). */
+const isFloat32Boundary = (t: number) => thresholdBelowFloat32(float32SplitAbove(t)) === t;
+
 describe('QuantileBinner', () => {
-  it('puts a short threshold between neighbouring distinct values and gives NaN its own bin', () => {
+  it('puts a float32 boundary halfway between neighbouring distinct values and gives NaN its own bin', () => {
     const X = Float64Array.from([1, 2, 2, 3.5, NaN, 1]);
     const binner = QuantileBinner.fit(X, 1);
-    expect(Array.from(binner.thresholds[0])).toEqual([1.5, 3]);
+    const thr = Array.from(binner.thresholds[0]);
+    expect(thr.map((t) => Math.round(t * 1e6) / 1e6)).toEqual([1.5, 3]);
+    expect(thr.every(isFloat32Boundary)).toBe(true);
     expect(binner.nBins(0)).toBe(3);
     expect(Array.from(binner.transform(X))).toEqual([0, 1, 1, 2, 3, 0]);
     // Unseen values follow the same comparisons as trees do: v <= threshold goes to the lower bin.
@@ -38,10 +44,11 @@ describe('QuantileBinner', () => {
 describe('QuantileBinner edges and codes', () => {
   const finiteDouble = fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true });
 
-  it('gives every distinct value its own bin when there are fewer distinct values than maxBins', () => {
+  it('gives every distinct float32 value its own bin when there are fewer of them than maxBins', () => {
     fc.assert(
       fc.property(fc.array(finiteDouble, { minLength: 1, maxLength: 60 }), fc.integer({ min: 2, max: 255 }), (v, m) => {
-        const distinct = [...new Set(v.map((x) => x + 0))].sort((a, b) => a - b);
+        // Values are told apart as float32, as XGBoost tells them apart.
+        const distinct = [...new Set(v.map((x) => Math.fround(x) + 0))].sort((a, b) => a - b);
         fc.pre(distinct.length <= m);
         const binner = QuantileBinner.fit(Float64Array.from(v), 1, { maxBins: m });
         const thr = binner.thresholds[0];
@@ -50,6 +57,7 @@ describe('QuantileBinner edges and codes', () => {
           // Each edge separates two neighbouring values: the lower one goes left (v <= threshold), the upper right.
           expect(thr[i]).toBeGreaterThanOrEqual(distinct[i]);
           expect(thr[i]).toBeLessThan(distinct[i + 1]);
+          expect(isFloat32Boundary(thr[i])).toBe(true);
         }
         expect(Array.from(binner.transform(Float64Array.from(distinct)))).toEqual(distinct.map((_, i) => i));
       }),
@@ -92,7 +100,7 @@ describe('QuantileBinner edges and codes', () => {
     // Row-major, 3 features: feature 0 has one NaN, feature 1 only NaN, feature 2 none.
     const X = Float64Array.from([1, NaN, 5, NaN, NaN, 6, 3, NaN, 7, 1, NaN, 8]);
     const binner = QuantileBinner.fit(X, 3);
-    expect(Array.from(binner.thresholds[0])).toEqual([2]);
+    expect(Array.from(binner.thresholds[0], (t) => Math.round(t * 1e6) / 1e6)).toEqual([2]);
     expect(binner.thresholds[1].length).toBe(0);
     expect([binner.nBins(0), binner.nBins(1), binner.nBins(2)]).toEqual([2, 1, 4]);
     expect(Array.from(binner.transform(X))).toEqual([0, 1, 0, 2, 1, 1, 1, 1, 2, 0, 1, 3]);

@@ -1,4 +1,5 @@
 import { InvalidInputError } from './invalid-input.error';
+import { float32SplitAbove, nextFloat32, thresholdBelowFloat32 } from './float32-split.util';
 import { shortestBetween } from './precision.util';
 
 /** Largest number of value bins per feature; one more code (the missing-value bin) must still fit in a byte. */
@@ -13,8 +14,10 @@ export interface QuantileBinnerOptions {
 
 /**
  * Maps each feature to at most `maxBins` quantile bins. Bin b holds values v with thresholds[b-1] < v <= thresholds[b];
- * NaN gets the extra code `nBins(f)`. Thresholds are short decimals halfway between neighbouring training values, so
- * trees can store them and compare raw values at inference exactly as training compared bins.
+ * NaN gets the extra code `nBins(f)`. Values that are the same float32 share a bin, and each threshold is the
+ * boundary of a float32 split condition c halfway between its neighbouring training values (`x <= t` exactly when
+ * `fround(x) < c`): trees compare raw values at inference exactly as training compared bins, and every tree is also
+ * exactly an XGBoost tree, which compares float32 values (see float32-split.util).
  */
 export class QuantileBinner {
   private constructor(readonly thresholds: readonly Float64Array[]) {}
@@ -82,7 +85,7 @@ function fitFeature(sorted: Float64Array, maxBins: number): Float64Array {
   const distinct: number[] = [];
   const counts: number[] = [];
   for (let i = 0; i < n; i++) {
-    if (i === 0 || sorted[i] !== sorted[i - 1]) {
+    if (i === 0 || Math.fround(sorted[i]) !== Math.fround(sorted[i - 1])) {
       distinct.push(sorted[i]);
       counts.push(1);
     } else {
@@ -91,7 +94,7 @@ function fitFeature(sorted: Float64Array, maxBins: number): Float64Array {
   }
   const edges: number[] = [];
   if (distinct.length <= maxBins) {
-    for (let i = 0; i + 1 < distinct.length; i++) edges.push(shortestBetween(distinct[i], distinct[i + 1]));
+    for (let i = 0; i + 1 < distinct.length; i++) edges.push(thresholdBetween(distinct[i], distinct[i + 1]));
     return Float64Array.from(edges);
   }
   // Greedy equal-frequency cuts; the target is re-spread over the remaining bins after each cut, so a heavy value
@@ -101,9 +104,21 @@ function fitFeature(sorted: Float64Array, maxBins: number): Float64Array {
   for (let i = 0; i + 1 < distinct.length && edges.length < maxBins - 1; i++) {
     cumulative += counts[i];
     if (cumulative >= target) {
-      edges.push(shortestBetween(distinct[i], distinct[i + 1]));
+      edges.push(thresholdBetween(distinct[i], distinct[i + 1]));
       target = cumulative + (n - cumulative) / (maxBins - edges.length);
     }
   }
   return Float64Array.from(edges);
+}
+
+/**
+ * The threshold between neighbouring values of different float32 roundings: the boundary of the float32 condition
+ * nearest the short decimal halfway between them, kept within (fround(lo), fround(hi)] so that lo goes left and hi
+ * right. (The last value of a float32 group is lo; the first of the next, hi.)
+ */
+function thresholdBetween(lo: number, hi: number): number {
+  const low = nextFloat32(Math.fround(lo), true);
+  const high = Math.fround(hi);
+  const c = Math.min(high, Math.max(low, float32SplitAbove(shortestBetween(lo, hi))));
+  return thresholdBelowFloat32(c);
 }

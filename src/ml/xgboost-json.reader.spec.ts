@@ -5,7 +5,7 @@ import { BoostedTreesModel } from './boosted-trees.model';
 import { ModelFormatError } from './model-format.error';
 import { UnsupportedModelError } from './unsupported-model.error';
 import { MAX_TREE_DEPTH, XgboostJsonModel } from './xgboost-json.reader';
-import { toXgboostJson } from './xgboost-json.writer';
+import { toXgboostJson, xgboostJsonText } from './xgboost-json.writer';
 
 interface Case {
   model: Record<string, unknown>;
@@ -20,7 +20,11 @@ const reference = JSON.parse(readFileSync(join(__dirname, '../../test/fixtures/x
   cases: Record<string, Case>;
 };
 
-const identity = (n: number) => ({ index: Int32Array.from({ length: n }, (_, i) => i), nFeatures: n });
+const identity = (n: number) => ({
+  names: Array.from({ length: n }, (_, i) => 'abcd'[i]),
+  index: Int32Array.from({ length: n }, (_, i) => i),
+  nFeatures: n,
+});
 
 function load(doc: unknown): BoostedTreesModel {
   const file = new XgboostJsonModel(doc);
@@ -75,7 +79,7 @@ describe('XGBoost JSON import', () => {
   it('writes an imported model back with the split conditions, leaves and objective it came with', () => {
     const c = reference.cases.binary_logistic;
     const model = load(c.model);
-    const written = toXgboostJson(model, ['a', 'b', 'c', 'd']) as Record<string, any>;
+    const written = JSON.parse(xgboostJsonText(toXgboostJson(model, ['a', 'b', 'c', 'd']))) as Record<string, any>;
     const original = (c.model as Record<string, any>).learner;
     expect(written.learner.objective).toEqual(original.objective);
     expect(Number(written.learner.learner_model_param.base_score)).toBeCloseTo(0.3, 7);

@@ -39,6 +39,8 @@ const OBJECTIVES: Record<string, ObjectiveInfo> = {
 
 /** Where each XGBoost feature goes in the service's feature matrix, and that matrix's width. */
 export interface FeatureMapping {
+  /** The name each XGBoost feature was matched to, in the file's order. */
+  names: readonly string[];
   index: Int32Array;
   nFeatures: number;
 }
@@ -144,6 +146,8 @@ export class XgboostJsonModel {
         objective: asRecord(this.learner.objective, 'model.learner.objective'),
         baseScore: this.baseScore,
         bestIteration: bestIteration(this.learner),
+        features: [...mapping.names],
+        featureIndex: Array.from(mapping.index),
       },
     };
   }

@@ -31,30 +31,36 @@ interface XgboostModelSpec {
  * the same feature matrix (up to float32 rounding: XGBoost reads values, thresholds and leaves as float32). Thresholds
  * become the float32 split conditions that agree with `x <= t` (see float32SplitAbove); a threshold of an imported
  * model gives back the file's own condition. Supported: the service's gbdt (regression and softmax
- * classification), regression forests (one round of parallel trees), and imported boosted trees.
+ * classification), regression forests (one round of parallel trees), and imported boosted trees (written in the
+ * file's own feature order and names). `rename` gives each feature name its name in the file.
  */
 export function toXgboostJson(
   model: GradientBoostedTrees | RandomForest | BoostedTreesModel,
   featureNames: readonly string[],
+  rename: (name: string) => string = (name) => name,
 ): Record<string, unknown> {
   if (featureNames.length !== model.nFeatures) {
     throw new ModelFormatError(`${featureNames.length} feature names for ${model.nFeatures} features`);
   }
-  return writeModel(specOf(model, featureNames));
+  return writeModel(specOf(model, featureNames.map(rename), rename));
 }
 
 function specOf(
   model: GradientBoostedTrees | RandomForest | BoostedTreesModel,
   featureNames: readonly string[],
+  rename: (name: string) => string,
 ): XgboostModelSpec {
   if (model instanceof BoostedTreesModel) {
+    // Written back in the file's own feature order and names.
     const { origin, trees, treeGroup, nClasses, link } = model.parts;
+    const fileFeature = new Int32Array(model.nFeatures).fill(-1);
+    origin.featureIndex.forEach((column, i) => (fileFeature[column] = i));
     return {
-      featureNames,
+      featureNames: origin.features.map(rename),
       objective: origin.objective,
       baseScore: origin.baseScore,
       numClass: link === 'softmax' ? nClasses : 0,
-      trees,
+      trees: trees.map((tree) => ({ ...tree, feature: tree.feature.map((f) => (f < 0 ? f : fileFeature[f])) })),
       treeGroup,
       leafScale: 1,
       numParallelTree: 1,
@@ -129,7 +135,7 @@ function writeModel(spec: XgboostModelSpec): Record<string, unknown> {
         name: 'gbtree',
       },
       learner_model_param: {
-        base_score: String(Math.fround(spec.baseScore)),
+        base_score: float32Text(spec.baseScore).toUpperCase(),
         boost_from_average: '1',
         num_class: String(spec.numClass),
         num_feature: String(nFeatures),
@@ -169,7 +175,7 @@ function writeTree(
   }
   const zeros = new Array<number>(n).fill(0);
   return {
-    base_weights: weights,
+    base_weights: Float64Array.from(weights),
     categories: [],
     categories_nodes: [],
     categories_segments: [],
@@ -177,13 +183,13 @@ function writeTree(
     default_left: defaults,
     id,
     left_children: left,
-    loss_changes: zeros,
+    loss_changes: new Float64Array(n),
     parents,
     right_children: right,
-    split_conditions: conditions,
+    split_conditions: Float64Array.from(conditions),
     split_indices: indices,
     split_type: zeros,
-    sum_hessian: tree.cover ? Array.from(tree.cover) : zeros,
+    sum_hessian: tree.cover ? Float64Array.from(tree.cover) : new Float64Array(n),
     tree_param: { num_deleted: '0', num_feature: String(nFeatures), num_nodes: String(n), size_leaf_vector: '0' },
   };
 }
@@ -192,4 +198,39 @@ function splitCondition(threshold: number, tree: number, node: number): number {
   const c = float32SplitAbove(threshold);
   if (!Number.isFinite(c)) throw new ModelFormatError(`tree ${tree} node ${node}: threshold beyond the float32 range`);
   return c;
+}
+
+/**
+ * The JSON text of a document toXgboostJson wrote. XGBoost's parser tells integers from floats by their text, and
+ * refuses `0` where a float is expected: every Float64Array is written as floats (`0.0`, `1.5`, `1e-7`).
+ */
+export function xgboostJsonText(document: Record<string, unknown>): string {
+  const floats: Float64Array[] = [];
+  const text = JSON.stringify(document, (_key, value: unknown) =>
+    value instanceof Float64Array ? `\u0000${floats.push(value) - 1}` : value,
+  );
+  return text.replace(
+    /"\\u0000(\d+)"/g,
+    (_match, i: string) => `[${Array.from(floats[Number(i)], floatText).join(',')}]`,
+  );
+}
+
+function floatText(value: number): string {
+  const text = float32Text(value);
+  return /[.eE]/.test(text) ? text : `${text}.0`;
+}
+
+/**
+ * The shortest decimal that reads back as the float32 nearest to `value` (`5e-1`, `2.0758014e0`). XGBoost reads
+ * its numbers as float32, and its parser gives up on longer texts: a base_score written with 17 digits is read as
+ * the default 0.5.
+ */
+export function float32Text(value: number): string {
+  const f = Math.fround(value);
+  if (!Number.isFinite(f)) throw new ModelFormatError('XGBoost model files hold finite float32 numbers only');
+  for (let digits = 1; digits < 9; digits++) {
+    const text = f.toExponential(digits - 1);
+    if (Math.fround(Number(text)) === f) return text.replace('e+', 'e');
+  }
+  return f.toExponential(8).replace('e+', 'e');
 }

@@ -93,10 +93,10 @@ export class ModelsController {
     @Param() params: ModelVersionParamDto,
     @Query() _query: ExportQueryDto,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Record<string, unknown>> {
+  ): Promise<string> {
     const exported = await this.exports.export(params.name, params.version);
-    void reply.header('content-disposition', `attachment; filename="${exported.filename}"`);
-    return exported.document;
+    void reply.type('application/json').header('content-disposition', `attachment; filename="${exported.filename}"`);
+    return exported.text;
   }
 
   /** The version's predictions on its run's holdout rows beside the true values (the dashboard's plots). */

@@ -3,7 +3,7 @@ import { BoostedTreesModel } from '../../ml/boosted-trees.model';
 import { GradientBoostedTrees } from '../../ml/gbdt.model';
 import { ModelFormatError } from '../../ml/model-format.error';
 import { RandomForest } from '../../ml/random-forest.model';
-import { toXgboostJson } from '../../ml/xgboost-json.writer';
+import { toXgboostJson, xgboostJsonText } from '../../ml/xgboost-json.writer';
 import { ActiveModels } from '../active-models.service';
 import { ModelExportUnsupportedError } from '../registry.errors';
 import { RegistryService } from '../registry.service';
@@ -11,7 +11,8 @@ import { xgboostFeatureName } from './xgboost-names.util';
 
 export interface ExportedModel {
   filename: string;
-  document: Record<string, unknown>;
+  /** The file's JSON text. */
+  text: string;
 }
 
 /**
@@ -42,8 +43,9 @@ export class ModelExportService {
       );
     }
     try {
-      const names = model.spec.features.map((f) => xgboostFeatureName(f.name));
-      return { filename: `${name}-v${version}.xgboost.json`, document: toXgboostJson(estimator, names) };
+      const names = model.spec.features.map((f) => f.name);
+      const text = xgboostJsonText(toXgboostJson(estimator, names, xgboostFeatureName));
+      return { filename: `${name}-v${version}.xgboost.json`, text };
     } catch (error) {
       if (error instanceof ModelFormatError) throw new ModelExportUnsupportedError(error.message);
       throw error;

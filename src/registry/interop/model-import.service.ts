@@ -54,7 +54,8 @@ export class ModelImportService {
     );
     const prepared = version === definition ? base : await this.data.prepare(name, {}, version);
     const columns = prepared.pipeline.spec.features.map((f) => f.name);
-    const mapping = { index: Int32Array.from(resolved, (n) => columns.indexOf(n)), nFeatures: columns.length };
+    const index = Int32Array.from(resolved, (n) => columns.indexOf(n));
+    const mapping = { names: resolved, index, nFeatures: columns.length };
     let parts = checked(() => file.toBoostedTrees(mapping));
     const classes = prepared.pipeline.spec.classes;
     if (classes) parts = inClassOrder(parts, body.classes ?? [...classes], classes, name);

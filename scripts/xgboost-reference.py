@@ -3,7 +3,7 @@
 
   fixtures OUT.json          small models of every supported objective on synthetic data, with rows placed on
                              and around every split condition, and XGBoost's own predictions of them
-  train SPEC.json OUT_DIR    trains the models SPEC.json describes, saves each as OUT_DIR/<name>.json, and writes
+  train SPEC.json OUT_DIR    trains the models SPEC.json describes, saves each as OUT_DIR/<name>.json (and .ubj), writes
                              XGBoost's predictions on each test matrix to OUT_DIR/<name>.predictions.json
   predict MODEL.json X.json  loads a model file (Booster(model_file=...)) and prints its predictions on X as JSON
 
@@ -96,6 +96,7 @@ def train(spec_file, out_dir):
         d = xgb.DMatrix(X, np.array(task["y_train"], dtype=np.float64), feature_names=task.get("feature_names"))
         booster = xgb.train(task["params"], d, task["rounds"])
         booster.save_model(f"{out_dir}/{task['name']}.json")
+        booster.save_model(f"{out_dir}/{task['name']}.ubj")
         with open(f"{out_dir}/{task['name']}.predictions.json", "w") as f:
             json.dump(predictions(booster, matrix(task["X_test"])), f)
 

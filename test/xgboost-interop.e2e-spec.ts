@@ -13,6 +13,7 @@ import { trainingData } from '../src/training/training-matrices.util';
 import { TrainingService } from '../src/training/training.service';
 import { realHousingCsvPath, REPO_ROOT } from './support/housing-data';
 import { ADMIN, createTestApp, TestApp } from './support/test-app';
+import { chainTree } from './support/xgboost-documents';
 
 /** Debian's python3-xgboost (1.7) is the reference; `.ci/run` installs it and sets REQUIRE_XGBOOST. */
 function findPython(): string | undefined {
@@ -108,7 +109,10 @@ const worst = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs
   /** The champion's answers for the holdout rows, through the batch route: values, or class probabilities. */
   const served = async (name: string): Promise<number[][]> => {
     const out: number[][] = [];
-    const inputs = t.app.get(DataService).dataset(name).definition.features.map((f) => f.name);
+    const inputs = t.app
+      .get(DataService)
+      .dataset(name)
+      .definition.features.map((f) => f.name);
     const rows = (holdout.get(name) as { records: TableRecord[] }).records.map((r) =>
       Object.fromEntries(inputs.map((f) => [f, r.values[f] ?? null])),
     );
@@ -177,7 +181,7 @@ const worst = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs
       'median_income',
     ];
     const rawRows = (records: TableRecord[]): Rows =>
-      records.map((r) => inputs.map((f) => (typeof r.values[f] === 'number' ? (r.values[f]) : null)));
+      records.map((r) => inputs.map((f) => (typeof r.values[f] === 'number' ? r.values[f] : null)));
     const train = (name: string) => training.get(name) as { X: Rows; y: number[] };
     const spec = {
       models: [
@@ -245,6 +249,11 @@ const worst = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs
     const body = res.json<{ version: { version: number }; lineage: { sha256: string; sha256Of: string } }>();
     expect(body.lineage).toMatchObject({ sha256: createHash('sha256').update(bytes).digest('hex'), sha256Of: 'file' });
     await promote(HOUSING, body.version.version);
+    const version = await t.app.inject({ method: 'GET', url: `/models/${HOUSING}/versions/${body.version.version}` });
+    expect(version.json<{ lineage: object }>().lineage).toMatchObject({
+      source: 'import',
+      sha256: body.lineage.sha256,
+    });
     const missing = holdout.get(HOUSING)?.records.filter((r) => r.values.total_bedrooms == null).length;
     expect(missing).toBeGreaterThan(0);
     expect(
@@ -253,6 +262,23 @@ const worst = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs
         reference('housing-raw').output as number[],
       ),
     ).toBeLessThanOrEqual(TOLERANCE);
+    // Drift of the imported version: its pass-through inputs are features of its own, profiled on its training part.
+    const drift = await t.app.inject({ method: 'GET', url: `/monitoring/drift?model=${HOUSING}` });
+    expect(drift.statusCode).toBe(200);
+    const report = drift.json<{ version: number; features: { feature: string }[] }>();
+    expect(report.version).toBe(body.version.version);
+    expect(report.features.map((f) => f.feature)).toEqual(expect.arrayContaining(['MedInc', 'total_rooms']));
+  });
+
+  it('the same model saved as UBJSON: the same predictions', async () => {
+    const bytes = readFileSync(join(dir, 'housing.ubj'));
+    const res = await importModel(HOUSING, { format: 'xgboost-ubj', model: bytes.toString('base64') });
+    expect(res.statusCode).toBe(201);
+    const body = res.json<{ version: { version: number }; lineage: { sha256: string; trees: number } }>();
+    expect(body.lineage).toMatchObject({ sha256: createHash('sha256').update(bytes).digest('hex'), trees: 300 });
+    await promote(HOUSING, body.version.version);
+    const service = (await served(HOUSING)).map((p) => p[0]);
+    expect(worst(service, reference('housing').output as number[])).toBeLessThanOrEqual(TOLERANCE);
   });
 
   it('Iris (multi:softprob) and a binary task (binary:logistic): class probabilities as XGBoost gives them', async () => {
@@ -276,6 +302,40 @@ const worst = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs
     }
   });
 
+  it("`classes` names the labels in XGBoost's order: the probabilities move with them", async () => {
+    // As if XGBoost's class 0 were `yes`: its P(class 1) is then the service's P(no).
+    const binary = await importModel(BINARY, {
+      format: 'xgboost-json',
+      model: fileOf('binary'),
+      classes: ['yes', 'no'],
+    });
+    expect(binary.statusCode).toBe(201);
+    await promote(BINARY, binary.json<{ version: { version: number } }>().version.version);
+    const p1 = (reference('binary').output as number[]).flat();
+    expect(
+      worst(
+        (await served(BINARY)).map((p) => p[0]),
+        p1,
+      ),
+    ).toBeLessThanOrEqual(TOLERANCE);
+    // Iris with XGBoost's classes 0, 1, 2 named virginica, setosa, versicolor.
+    const order = ['virginica', 'setosa', 'versicolor'];
+    const iris = await importModel('iris', { format: 'xgboost-json', model: fileOf('iris'), classes: order });
+    expect(iris.statusCode).toBe(201);
+    await promote('iris', iris.json<{ version: { version: number } }>().version.version);
+    const expected = reference('iris').output as number[][];
+    const service = await served('iris'); // in the model's order: setosa, versicolor, virginica
+    const moved = expected.map((row) => [row[1], row[2], row[0]]);
+    expect(worst(service.flat(), moved.flat())).toBeLessThanOrEqual(TOLERANCE);
+    const refused = await importModel('iris', {
+      format: 'xgboost-json',
+      model: fileOf('iris'),
+      classes: ['a', 'b', 'c'],
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json<{ errors: { field: string }[] }>().errors[0].field).toBe('classes');
+  });
+
   it("exports the service's own gbdt champions: XGBoost loads them and reproduces their predictions", async () => {
     for (const name of [HOUSING, 'iris']) {
       // The first version is the service's own gbdt.
@@ -289,7 +349,7 @@ const worst = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs
       ) as Reference;
       await promote(name, 1, true);
       const service = await served(name);
-      expect(worst(service.flat(), (xgb.output).flat())).toBeLessThanOrEqual(TOLERANCE);
+      expect(worst(service.flat(), xgb.output.flat())).toBeLessThanOrEqual(TOLERANCE);
     }
   });
 
@@ -363,7 +423,7 @@ const worst = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs
         'enormous depth',
         () => ({
           format: 'xgboost-json',
-          model: edited((d) => Object.assign(d.learner.gradient_booster.model.trees[0], chain(2000))),
+          model: edited((d) => Object.assign(d.learner.gradient_booster.model.trees[0], chainTree(2000, 22))),
         }),
         400,
         'model.learner.gradient_booster.model.trees[0]',
@@ -420,22 +480,3 @@ const worst = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs
     });
   });
 });
-
-/** A tree that is one long chain of `depth` splits (deeper than any import accepts). */
-function chain(depth: number): object {
-  const n = 2 * depth + 1;
-  const split = (i: number) => i % 2 === 0 && i < n - 1;
-  return {
-    left_children: Array.from({ length: n }, (_, i) => (split(i) ? i + 1 : -1)),
-    right_children: Array.from({ length: n }, (_, i) => (split(i) ? i + 2 : -1)),
-    split_indices: new Array(n).fill(0),
-    split_conditions: new Array(n).fill(0.5),
-    default_left: new Array(n).fill(0),
-    split_type: new Array(n).fill(0),
-    sum_hessian: new Array(n).fill(1),
-    loss_changes: new Array(n).fill(0),
-    base_weights: new Array(n).fill(0),
-    parents: new Array(n).fill(0),
-    tree_param: { num_nodes: String(n), num_feature: '22', num_deleted: '0', size_leaf_vector: '0' },
-  };
-}

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BoostedTreesModel } from './boosted-trees.model';
+import { chainTree } from '../../test/support/xgboost-documents';
 import { ModelFormatError } from './model-format.error';
 import { UnsupportedModelError } from './unsupported-model.error';
 import { MAX_TREE_DEPTH, XgboostJsonModel } from './xgboost-json.reader';
@@ -137,21 +138,7 @@ describe('XGBoost JSON import', () => {
       refuse((d) => firstTree(d).left_children.pop(), ModelFormatError, /left_children must have num_nodes/));
     it('a tree deeper than MAX_TREE_DEPTH', () =>
       refuse(
-        (d) => {
-          const depth = MAX_TREE_DEPTH + 1;
-          const n = 2 * depth + 1;
-          Object.assign(firstTree(d), {
-            left_children: Array.from({ length: n }, (_, i) => (i % 2 === 0 && i < n - 1 ? i + 1 : -1)),
-            right_children: Array.from({ length: n }, (_, i) => (i % 2 === 0 && i < n - 1 ? i + 2 : -1)),
-            split_indices: new Array(n).fill(0),
-            split_conditions: new Array(n).fill(0.5),
-            default_left: new Array(n).fill(0),
-            split_type: new Array(n).fill(0),
-            sum_hessian: new Array(n).fill(1),
-            loss_changes: new Array(n).fill(0),
-            tree_param: { num_nodes: String(n), num_feature: '4', num_deleted: '0', size_leaf_vector: '0' },
-          });
-        },
+        (d) => Object.assign(firstTree(d), chainTree(MAX_TREE_DEPTH + 1, 4)),
         ModelFormatError,
         /deeper than 256 levels/,
       ));

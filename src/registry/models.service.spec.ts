@@ -194,6 +194,20 @@ describe(ModelsService.name, () => {
       expect(repository.listAliases).toHaveBeenCalledWith('toy');
     });
 
+    it('gives the lineage from the run: an import with its file, or training', async () => {
+      registry.version.mockResolvedValue(modelVersionEntity({ version: 3, candidate: 'xgboost', runId: 'run-3' }));
+      repository.listAliases.mockResolvedValue([]);
+      const params = { source: 'import', format: 'xgboost-json', sha256: 'ab'.repeat(32), features: ['a'] };
+      runs.findRun.mockResolvedValue(runEntity({ id: 'run-3', candidate: 'xgboost', params }));
+
+      const shaped = await sut.version('toy', 3);
+
+      expect(shaped.lineage).toEqual({ source: 'import', format: 'xgboost-json', sha256: 'ab'.repeat(32) });
+      expect(runs.findRun).toHaveBeenCalledWith('run-3');
+      runs.findRun.mockResolvedValue(runEntity({ id: 'run-3', params: { nEstimators: 10 } }));
+      await expect(sut.version('toy', 3)).resolves.toMatchObject({ lineage: { source: 'training' } });
+    });
+
     it('passes on REGISTRY.VERSION_NOT_FOUND', async () => {
       registry.version.mockRejectedValue(new ModelVersionNotFoundError('toy', 8));
       const call = sut.version('toy', 8);

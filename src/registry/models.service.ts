@@ -61,7 +61,11 @@ export class ModelsService {
     const versions = await this.repository.listVersions(name);
     const aliases = await this.repository.listAliases(name);
     const aliasesOf = (v: number) => aliases.filter((a) => a.version === v).map((a) => a.alias);
-    return { ...summary, versions: versions.map((v) => ModelVersionDto.from(v, aliasesOf(v.version))) };
+    const runs = new Map((await this.runs.findRuns(versions.map((v) => v.runId))).map((r) => [r.id, r]));
+    return {
+      ...summary,
+      versions: versions.map((v) => ModelVersionDto.from(v, aliasesOf(v.version), runs.get(v.runId))),
+    };
   }
 
   async version(name: string, version: number): Promise<ModelVersionDto> {
@@ -70,6 +74,7 @@ export class ModelsService {
     return ModelVersionDto.from(
       found,
       aliases.filter((a) => a.version === version).map((a) => a.alias),
+      await this.runs.findRun(found.runId),
     );
   }
 
@@ -79,7 +84,7 @@ export class ModelsService {
   }
 
   async register(name: string, runId: string): Promise<ModelVersionDto> {
-    return ModelVersionDto.from(await this.registry.register(name, runId), []);
+    return ModelVersionDto.from(await this.registry.register(name, runId), [], await this.runs.findRun(runId));
   }
 
   async promote(name: string, version: number, body: PromoteDto): Promise<AliasMoveDto> {

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { PreparedDataset } from '../data/data.service';
 import { ArtifactStore } from './artifact-store.service';
+import { artifactEnvelope } from './model-artifact';
 import { RunEntity } from './entities/run.entity';
 import { Estimator, featureImportances } from './models/estimator';
 import { RunRepository } from './run.repository';
@@ -68,19 +69,7 @@ export class ImportedRunService {
     try {
       const metrics = evaluate(estimator, { task: spec.task, nClasses: spec.classes?.length ?? 1 }, test);
       const stored = await this.artifacts.write(
-        {
-          kind: 'nest-mlops.model',
-          formatVersion: 1,
-          model: run.modelName,
-          candidate: run.candidate,
-          runId: run.id,
-          task: spec.task,
-          datasetVersion: prepared.dataset.version,
-          features: spec.features.map((f) => f.name),
-          classes: spec.classes ? [...spec.classes] : undefined,
-          preprocessing: prepared.split.preprocessing,
-          definition: prepared.model.definition,
-        },
+        artifactEnvelope(run, spec, prepared.split.preprocessing, prepared.model.definition),
         JSON.stringify(estimator.toJSON()),
       );
       const importances = featureImportances(estimator);
@@ -96,7 +85,11 @@ export class ImportedRunService {
         artifactSha256: stored.sha256,
         finishedAt: new Date(),
       });
-      this.logger.log(`Run ${run.id}: ${run.modelName}/${run.candidate} imported, holdout ${JSON.stringify(metrics)}`);
+      const scores = Object.entries(metrics).filter((entry): entry is [string, number] => typeof entry[1] === 'number');
+      this.logger.log(
+        `Run ${run.id}: ${run.modelName}/${run.candidate} imported, holdout ` +
+          scores.map(([name, value]) => `${name}=${value.toFixed(4)}`).join(' '),
+      );
       return finished;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

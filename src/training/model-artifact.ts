@@ -1,7 +1,7 @@
 import { sha256 } from '../common/crypto/sha256.util';
 import { asRecord, readLiteral } from '../ml/json-reader.util';
 import { ModelFormatError } from '../ml/model-format.error';
-import type { Preprocessing } from '../data/feature-spec';
+import type { FeatureSpec, Preprocessing } from '../data/feature-spec';
 import type { ModelDefinition } from '../definitions/model-definition';
 import type { MlTask } from '../ml/training-data';
 import { Estimator, estimatorFromJSON } from './models/estimator';
@@ -28,6 +28,28 @@ export interface ModelArtifact {
    */
   definition?: ModelDefinition;
   estimator: unknown;
+}
+
+/** The envelope of a run's artifact: what serving needs beside the estimator. */
+export function artifactEnvelope(
+  run: { id: string; modelName: string; candidate: string; datasetVersion: string },
+  spec: FeatureSpec,
+  preprocessing: Preprocessing,
+  definition: ModelDefinition,
+): Omit<ModelArtifact, 'estimator'> {
+  return {
+    kind: ARTIFACT_KIND,
+    formatVersion: 1,
+    model: run.modelName,
+    candidate: run.candidate,
+    runId: run.id,
+    task: spec.task,
+    datasetVersion: run.datasetVersion,
+    features: spec.features.map((f) => f.name),
+    classes: spec.classes ? [...spec.classes] : undefined,
+    preprocessing,
+    definition,
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import { isUniqueViolation } from '../database/unique-violation.util';
 import { ExperimentEntity } from './entities/experiment.entity';
 import { RunEntity, RunStatus } from './entities/run.entity';
@@ -56,6 +56,11 @@ export class RunRepository {
 
   findRun(id: string): Promise<RunEntity | null> {
     return this.runs.findOneBy({ id });
+  }
+
+  /** The runs of these ids that exist, in no particular order. */
+  findRuns(ids: readonly string[]): Promise<RunEntity[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.runs.findBy({ id: In([...ids]) });
   }
 
   listRuns({ model, candidate, status, limit }: RunFilter): Promise<RunEntity[]> {

@@ -9,6 +9,7 @@ import type { TableRecord } from '../data/table/table';
 import type { ModelDefinition } from '../definitions/model-definition';
 import type { TrainingData } from '../ml/training-data';
 import { ArtifactStore } from './artifact-store.service';
+import { artifactEnvelope } from './model-artifact';
 import { CANDIDATES_BY_TASK, CandidateName, CandidateParams, DEFAULT_PARAMS } from './candidates';
 import { RunEntity } from './entities/run.entity';
 import { RunRepository } from './run.repository';
@@ -110,19 +111,7 @@ export class TrainingService {
     try {
       const result = await this.worker.run(job, (progress) => onProgress?.(job.candidate, progress));
       const stored = await this.artifacts.write(
-        {
-          kind: 'nest-mlops.model',
-          formatVersion: 1,
-          model: run.modelName,
-          candidate: run.candidate,
-          runId: run.id,
-          task: spec.task,
-          datasetVersion: prepared.dataset.version,
-          features: spec.features.map((f) => f.name),
-          classes: spec.classes ? [...spec.classes] : undefined,
-          preprocessing: matrices.preprocessing,
-          definition: prepared.model.definition,
-        },
+        artifactEnvelope(run, spec, matrices.preprocessing, prepared.model.definition),
         result.modelJson,
       );
       const importances = result.featureImportances;

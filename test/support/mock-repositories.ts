@@ -61,7 +61,7 @@ export const newModelRegistryRepositoryMock = (): ModelRegistryRepositoryMock =>
 
 export type RunRepositoryMock = MockOf<
   RunRepository,
-  'findOrCreateExperiment' | 'listExperiments' | 'startRun' | 'finishRun' | 'findRun' | 'listRuns'
+  'findOrCreateExperiment' | 'listExperiments' | 'startRun' | 'finishRun' | 'findRun' | 'findRuns' | 'listRuns'
 >;
 
 export const newRunRepositoryMock = (): RunRepositoryMock => ({
@@ -70,6 +70,7 @@ export const newRunRepositoryMock = (): RunRepositoryMock => ({
   startRun: jest.fn(),
   finishRun: jest.fn(),
   findRun: jest.fn(),
+  findRuns: jest.fn().mockResolvedValue([]),
   listRuns: jest.fn(),
 });
 

@@ -4,6 +4,7 @@ import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, MaxLength, Min } 
 import { AliasEventEntity } from '../entities/alias-event.entity';
 import { ALIASES, type Alias } from '../entities/model-alias.entity';
 import { ModelVersionEntity } from '../entities/model-version.entity';
+import type { RunEntity } from '../../training/entities/run.entity';
 import type { AliasMoveResult } from '../registry.service';
 import { ModelNameParamDto } from '../../definitions/dto/model-name.dto';
 
@@ -58,12 +59,25 @@ export class ModelVersionDto {
   inputSignature!: object[];
   /** Aliases pointing at this version. */
   aliases!: string[];
+  /**
+   * Where the version came from: `{"source": "training"}`, or an import with its format, the file's sha256, the
+   * XGBoost version and objective (from its run; absent when the run is gone).
+   */
+  lineage?: Record<string, unknown>;
   createdAt!: Date;
 
-  static from(version: ModelVersionEntity, aliases: string[]): ModelVersionDto {
+  static from(version: ModelVersionEntity, aliases: string[], run?: RunEntity | null): ModelVersionDto {
     const { modelName, id: _id, inputSignature, ...rest } = version;
-    return { ...rest, model: modelName, inputSignature: inputSignature, aliases };
+    return { ...rest, model: modelName, inputSignature: inputSignature, aliases, ...lineageOf(run) };
   }
+}
+
+/** A run's lineage: an import's params say what was imported; any other run was trained here. */
+function lineageOf(run: RunEntity | null | undefined): { lineage?: Record<string, unknown> } {
+  if (!run) return {};
+  const { source, format, sha256, sha256Of, xgboostVersion, objective } = run.params;
+  if (source !== 'import') return { lineage: { source: 'training' } };
+  return { lineage: { source, format, sha256, sha256Of, xgboostVersion, objective } };
 }
 
 export class ModelSummaryDto {

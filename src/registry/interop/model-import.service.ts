@@ -78,7 +78,7 @@ export class ModelImportService {
     });
     const registered = await this.registry.register(name, run.id, version);
     this.logger.log(`Imported ${body.format} ${digest.slice(0, 12)} as ${name} version ${registered.version}`);
-    const result: ImportResultDto = { version: ModelVersionDto.from(registered, []), lineage };
+    const result: ImportResultDto = { version: ModelVersionDto.from(registered, [], run), lineage };
     if (body.promote) result.promotion = await this.promote(name, registered.version, body.reason);
     return result;
   }
@@ -103,7 +103,13 @@ function readDocument(
     if (format === 'xgboost-ubj') {
       throw invalid('model', 'base64', 'an xgboost-ubj model is sent as the base64 of the file');
     }
-    return { document: model, digest: sha256(Buffer.from(JSON.stringify(model))), of: 'document' };
+    try {
+      return { document: model, digest: sha256(Buffer.from(JSON.stringify(model))), of: 'document' };
+    } catch (error) {
+      // A document nested deeper than the stack can write out is no XGBoost model (theirs are 7 levels deep).
+      if (error instanceof RangeError) throw invalid('model', 'maxDepth', 'model is nested too deeply');
+      throw error;
+    }
   }
   const text = model.replace(/\s+/g, '');
   if (text.length % 4 !== 0 || !BASE64.test(text)) throw invalid('model', 'base64', 'model must be base64 text');

@@ -71,7 +71,16 @@ const rowsOf = (X: Float64Array, width: number): Rows =>
   Array.from({ length: X.length / width }, (_, r) =>
     Array.from(X.subarray(r * width, (r + 1) * width), (v) => (Number.isNaN(v) ? null : v)),
   );
-const worst = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+/** The largest difference of each comparison, printed at the end: the figures the closing note quotes. */
+const measured: string[] = [];
+const worst = (a: number[], b: number[]) => {
+  expect(a).toHaveLength(b.length);
+  const value = a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+  measured.push(
+    `${(expect.getState().currentTestName ?? '').replace(/^XGBoost import and export \(.*?\) /, '')}: ${a.length} values, max |diff| ${value.toExponential(2)}`,
+  );
+  return value;
+};
 
 /**
  * XGBoost models trained in Python on the housing data (regression, on the model's features and on raw input
@@ -213,6 +222,7 @@ const worst = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs
   }, 600_000);
 
   afterAll(async () => {
+    process.stdout.write(`XGBoost comparisons:\n${measured.join('\n')}\n`);
     await t?.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -6,6 +6,8 @@
   train SPEC.json OUT_DIR    trains the models SPEC.json describes, saves each as OUT_DIR/<name>.json (and .ubj), writes
                              XGBoost's predictions on each test matrix to OUT_DIR/<name>.predictions.json
   predict MODEL.json X.json  loads a model file (Booster(model_file=...)) and prints its predictions on X as JSON
+  contribs MODEL.json X.json prints XGBoost's SHAP values on X (predict(pred_contribs=True)): per row (and class)
+                             one value per feature, then the bias
 
 Matrices are lists of rows; null stands for a missing value (NaN). Predictions are margins and outputs (for
 classifiers, class probabilities), as float64 lists.
@@ -108,6 +110,14 @@ def predict(model_file, x_file):
     json.dump(predictions(booster, X), sys.stdout)
 
 
+def contribs(model_file, x_file):
+    booster = xgb.Booster(model_file=model_file)
+    with open(x_file) as f:
+        X = matrix(json.load(f))
+    d = xgb.DMatrix(X, missing=np.nan, feature_names=booster.feature_names)
+    json.dump(booster.predict(d, pred_contribs=True).astype(np.float64).tolist(), sys.stdout)
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    {"fixtures": fixtures, "train": train, "predict": predict}[command](*args)
+    {"fixtures": fixtures, "train": train, "predict": predict, "contribs": contribs}[command](*args)

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { DataService } from '../src/data/data.service';
 import type { TableRecord } from '../src/data/table/table';
 import { xgboostFeatureName } from '../src/registry/interop/xgboost-names.util';
+import { ActiveModels } from '../src/registry/active-models.service';
 import { ModelRegistryRepository } from '../src/registry/model-registry.repository';
 import { RegistryService } from '../src/registry/registry.service';
 import { trainingData } from '../src/training/training-matrices.util';
@@ -360,6 +361,38 @@ const worst = (a: number[], b: number[]) => {
       await promote(name, 1, true);
       const service = await served(name);
       expect(worst(service.flat(), xgb.output.flat())).toBeLessThanOrEqual(TOLERANCE);
+    }
+  });
+
+  it("explanations of imported models equal XGBoost's own SHAP values (pred_contribs) on every holdout row", async () => {
+    for (const [name, file] of [
+      [HOUSING, 'housing'],
+      ['iris', 'iris'],
+    ]) {
+      const res = await importModel(name, { format: 'xgboost-json', model: fileOf(file) });
+      expect(res.statusCode).toBe(201);
+      const number = res.json<{ version: { version: number } }>().version.version;
+      const served = await t.app.get(ActiveModels).load(await t.app.get(RegistryService).version(name, number));
+      const inputs = served.spec.inputs.map((f) => f.name);
+      const rows = (holdout.get(name) as { records: TableRecord[] }).records.map((r) =>
+        Object.fromEntries(inputs.map((f) => [f, r.values[f] ?? null])),
+      );
+      writeFileSync(join(dir, `X-${name}.json`), JSON.stringify(holdout.get(name)?.X));
+      // Per row (and class): one value per feature, then the bias.
+      const xgb = JSON.parse(python('contribs', join(dir, `${file}.json`), join(dir, `X-${name}.json`))) as (
+        number[] | number[][]
+      )[];
+      const ours: number[] = [];
+      const theirs: number[] = [];
+      served.explain(rows).forEach((e, r) => {
+        const outputs = 'classes' in e ? (served.spec.classes ?? []).map((c) => e.classes[c]) : [e];
+        const reference = (outputs.length > 1 ? xgb[r] : [xgb[r]]) as number[][];
+        outputs.forEach((o, k) => {
+          ours.push(...Object.values(o.features), o.base);
+          theirs.push(...reference[k]);
+        });
+      });
+      expect(worst(ours, theirs)).toBeLessThanOrEqual(TOLERANCE);
     }
   });
 

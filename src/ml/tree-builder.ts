@@ -330,7 +330,10 @@ export class TreeBuilder {
     this.histograms[node] = null;
   }
 
-  /** Copies the grown nodes into a FlatTree; leaves get -G/(H+λ) × leafScale, rounded to what is stored. */
+  /**
+   * Copies the grown nodes into a FlatTree; leaves get -G/(H+λ) × leafScale, rounded to what is stored, and every
+   * node its row count as cover.
+   */
   private finish(leafScale: number): BuiltTree {
     const nNodes = this.nNodes;
     const nOutputs = this.nOutputs;
@@ -341,9 +344,12 @@ export class TreeBuilder {
       left: new Int32Array(nNodes),
       defaultLeft: new Uint8Array(nNodes),
       value: new Float64Array(nNodes * nOutputs),
+      cover: new Float64Array(nNodes),
     };
     const splitBin = new Int32Array(nNodes).fill(-1);
     for (let i = 0; i < nNodes; i++) {
+      // Training rows that reached the node (a bootstrap sample's repeats counted): what explanations weigh by.
+      tree.cover[i] = this.nodeEnd[i] - this.nodeStart[i];
       const left = this.leftChild[i];
       if (left < 0) {
         tree.feature[i] = -1;

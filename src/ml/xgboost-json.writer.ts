@@ -8,6 +8,7 @@ import { RandomForest } from './random-forest.model';
 /** The XGBoost release whose JSON layout the writer follows (1.7; later releases load it too). */
 const WRITTEN_VERSION = [1, 7, 4];
 const NO_PARENT = 2147483647;
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** What an XGBoost model file says, in the service's terms. */
 interface XgboostModelSpec {
@@ -194,10 +195,13 @@ function writeTree(
   };
 }
 
+/**
+ * A threshold at or beyond the float32 range (a split that sends every value left and only missing ones right)
+ * becomes the largest float32: the rules then differ only for values XGBoost cannot read as finite float32s.
+ */
 function splitCondition(threshold: number, tree: number, node: number): number {
-  const c = float32SplitAbove(threshold);
-  if (!Number.isFinite(c)) throw new ModelFormatError(`tree ${tree} node ${node}: threshold beyond the float32 range`);
-  return c;
+  if (Number.isNaN(threshold)) throw new ModelFormatError(`tree ${tree} node ${node}: a NaN threshold`);
+  return Math.min(float32SplitAbove(threshold), FLOAT32_MAX);
 }
 
 /**

@@ -30,7 +30,9 @@ export class MlflowService {
     this.predictions.checkBatchSize(rows.length);
     const { route, valid } = this.api.validated(name, rows, (i) => `rows[${i}]`, call);
     const result = this.predictions.predict(name, valid, call, route);
-    return { predictions: result.raw, [MODEL_VERSION]: result.served.version } as MlflowAnswerDto;
+    const answer = { predictions: result.raw, [MODEL_VERSION]: result.served.version } as MlflowAnswerDto;
+    if (result.explanations) answer.explanations = result.explanations;
+    return answer;
   }
 
   /** 200 with an empty JSON body once the default model is served; 503 before. */

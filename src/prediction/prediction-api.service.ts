@@ -39,7 +39,9 @@ export class PredictionApiService {
     const name = this.catalog.resolve(model ?? this.config.DEFAULT_MODEL);
     const { route, valid } = this.validated(name, [input], () => '', call);
     const result = this.predictions.predict(name, valid, call, route);
-    return { ...answerHead(name, result, route, call.requestId), prediction: result.rows[0] };
+    const answer: PredictionDto = { ...answerHead(name, result, route, call.requestId), prediction: result.rows[0] };
+    if (result.explanations) answer.explanation = result.explanations[0];
+    return answer;
   }
 
   /**
@@ -87,7 +89,9 @@ export class PredictionApiService {
     this.predictions.checkBatchSize(rows.length);
     const { route, valid } = this.validated(name, rows, at, call);
     const result = this.predictions.predict(name, valid, call, route);
-    return { ...answerHead(name, result, route, call.requestId), predictions: result.rows };
+    const answer: BatchPredictionDto = { ...answerHead(name, result, route, call.requestId), predictions: result.rows };
+    if (result.explanations) answer.explanations = result.explanations;
+    return answer;
   }
 }
 

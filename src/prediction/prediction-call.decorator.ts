@@ -14,6 +14,8 @@ export interface PredictionCall {
   /** The client's `x-prediction-id`, or null. */
   predictionId: string | null;
   headers: IncomingHttpHeaders;
+  /** `?explain=true`: answer with each row's feature contributions too. */
+  explain: boolean;
 }
 
 /** Reads a prediction request's PredictionCall; a malformed `x-prediction-id` is refused (400 naming the header). */
@@ -28,7 +30,27 @@ export function predictionCallOf(request: FastifyRequest): PredictionCall {
       },
     ]);
   }
-  return { requestId: String(request.id), predictionId: given ?? null, headers: request.headers };
+  return {
+    requestId: String(request.id),
+    predictionId: given ?? null,
+    headers: request.headers,
+    explain: explainOf(request),
+  };
+}
+
+const EXPLAIN: Record<string, boolean> = { true: true, '1': true, false: false, '0': false };
+
+/** The `explain` query parameter: true, false, 1 or 0 (absent: false); anything else is a 400 naming it. */
+function explainOf(request: FastifyRequest): boolean {
+  const given = (request.query as Record<string, unknown> | undefined)?.explain;
+  if (given === undefined) return false;
+  const value = typeof given === 'string' ? EXPLAIN[given] : undefined;
+  if (value === undefined) {
+    throw new RequestValidationError([
+      { field: 'explain', rule: 'isBoolean', message: 'explain must be true or false (or 1 or 0)' },
+    ]);
+  }
+  return value;
 }
 
 /** The request's PredictionCall (see predictionCallOf). */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { ServiceMetrics } from '../metrics/service-metrics';
 import { ActiveModels } from '../registry/active-models.service';
+import type { RowExplanation } from '../registry/explanation-shaper';
 import { Predictions, ServedModel } from '../registry/served-model';
 import type { TrafficRoute } from '../registry/traffic/traffic-router.service';
 import type { PredictionCall } from './prediction-call.decorator';
@@ -18,6 +19,8 @@ export interface PredictionResult {
   raw: (number | string)[];
   /** Whether the served version is the model's champion (false for another arm of a split). */
   champion: boolean;
+  /** With `call.explain`: each row's contributions, by the version that answered. */
+  explanations?: RowExplanation[];
 }
 
 /** The route of a request that names its version (V2's version paths): no policy applies; logged as `version`. */
@@ -106,6 +109,7 @@ export class PredictionService {
         this.shadows.enqueue({ model, versions, rows: inputs, requestId, predictionId, policyId, createdAt });
       }
     }
-    return { served, rows, raw, champion: served.version === this.active.get(model)?.version };
+    const explanations = call.explain ? served.explain(inputs) : undefined;
+    return { served, rows, raw, champion: served.version === this.active.get(model)?.version, explanations };
   }
 }

@@ -7,6 +7,7 @@ import {
   ApiPayloadTooLargeResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
+  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { DirectRoute } from '../common/http/direct-route';
 import { ModelNameParamDto } from '../definitions/dto/model-name.dto';
@@ -99,6 +100,23 @@ export class PredictionsController {
     @Call() call: PredictionCall,
   ): BatchPredictionDto {
     return this.api.batch(params.name, body, call);
+  }
+
+  /**
+   * Predictions with their explanations, the envelope of the generic route: each row's exact feature contributions
+   * (TreeSHAP, or a linear model's terms), per model feature and per input field, with the base value.
+   */
+  @Post('models/:name/explain')
+  @DirectRoute()
+  @HttpCode(200)
+  @ApiOkResponse({ type: BatchPredictionDto })
+  @ApiUnprocessableEntityResponse({ description: 'A version that cannot be explained (REGISTRY.NOT_EXPLAINABLE)' })
+  explain(
+    @Param() params: ModelNameParamDto,
+    @Body() body: RowsEnvelopeDto,
+    @Call() call: PredictionCall,
+  ): BatchPredictionDto {
+    return this.api.batch(params.name, body, { ...call, explain: true });
   }
 
   /** The most recent logged predictions (the log is written in batches, a fraction of a second behind). */

@@ -19,6 +19,8 @@ export interface V2InferenceResponse {
   model_version: string;
   id: string;
   outputs: V2Tensor[];
+  /** With `parameters.explain` (or `?explain=true`): each row's explanation. */
+  parameters?: { explanations: object[] };
 }
 
 /** Loaded versions other than the served one, kept for version-addressed requests (oldest dropped first). */
@@ -96,9 +98,11 @@ export class V2Service {
     this.registry.requireModel(name);
     const route = version === undefined ? this.router.route(name, call.headers) : await this.model(name, version);
     const served = route instanceof ServedModel ? route : route.served;
-    const request = (body ?? {}) as { id?: unknown; inputs?: unknown; outputs?: unknown };
+    const request = (body ?? {}) as { id?: unknown; inputs?: unknown; outputs?: unknown; parameters?: unknown };
     if (request.id !== undefined && typeof request.id !== 'string')
       throw new PayloadFormatError('"id" must be a string');
+    const explain = explainParameter(request.parameters);
+    if (explain) call = { ...call, explain };
     const rows = v2Rows(request.inputs, served.spec);
     this.predictions.checkBatchSize(rows.length);
     const valid = this.validators.for(served).validate(rows, (i) => `inputs[${i}]`);
@@ -117,6 +121,7 @@ export class V2Service {
       model_name: name,
       model_version: String(result.served.version),
       id: typeof request.id === 'string' ? request.id : call.requestId,
+      ...(result.explanations ? { parameters: { explanations: result.explanations } } : {}),
       outputs: this.selectOutputs(outputs, request.outputs),
     };
   }
@@ -149,4 +154,17 @@ export class V2Service {
     if (this.versions.size > VERSION_CACHE_SIZE) this.versions.delete(this.versions.keys().next().value as string);
     return loaded;
   }
+}
+
+/** The request's `parameters.explain` (Open Inference request parameters): a boolean, false when absent. */
+function explainParameter(parameters: unknown): boolean {
+  if (parameters === undefined) return false;
+  if (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters)) {
+    throw new PayloadFormatError('"parameters" must be an object');
+  }
+  const explain = (parameters as { explain?: unknown }).explain;
+  if (explain !== undefined && typeof explain !== 'boolean') {
+    throw new PayloadFormatError('"parameters.explain" must be a boolean');
+  }
+  return explain === true;
 }

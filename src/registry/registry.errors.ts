@@ -77,3 +77,9 @@ export class ModelExportUnsupportedError extends DomainError {
   readonly code = 'REGISTRY.EXPORT_UNSUPPORTED';
   readonly kind = 'unprocessable';
 }
+
+/** A version whose model has no exact explanation (an ml-random-forest classifier, trees stored without covers). */
+export class NotExplainableError extends DomainError {
+  readonly code = 'REGISTRY.NOT_EXPLAINABLE';
+  readonly kind = 'unprocessable';
+}

@@ -1,6 +1,9 @@
 import { FeaturePipeline, FeatureSpec, Preprocessing, transformAll } from '../data/feature-spec';
 import type { ModelDefinition } from '../definitions/model-definition';
 import { Estimator, predictProba } from '../training/models/estimator';
+import { explainRows, notExplainable } from '../training/models/explanation';
+import { ExplanationShaper, RowExplanation } from './explanation-shaper';
+import { NotExplainableError } from './registry.errors';
 
 /** What one batch of inputs gives: values (regression) or labels with class probabilities (classification). */
 export type Predictions =
@@ -34,6 +37,21 @@ export class ServedModel {
     this.spec = pipeline.spec;
     this.also = Object.entries(definition.target.also);
     this.inputFields = this.spec.inputs.map((f) => f.name);
+  }
+
+  private shaper?: ExplanationShaper;
+
+  /**
+   * Exact contributions of each input row's features and input fields to its output (TreeSHAP, or a linear model's
+   * terms); 422 for a version that cannot be explained.
+   */
+  explain(inputs: readonly unknown[]): RowExplanation[] {
+    const reason = notExplainable(this.estimator);
+    if (reason) throw new NotExplainableError(`Version ${this.version} of ${this.name} cannot be explained: ${reason}`);
+    const raw = explainRows(this.estimator, this.features(inputs), inputs.length);
+    this.shaper ??= new ExplanationShaper(this.definition, this.spec);
+    const shaper = this.shaper;
+    return inputs.map((_, r) => shaper.shape(raw, r));
   }
 
   /** The model features of the inputs (row-major), as the version builds them. */

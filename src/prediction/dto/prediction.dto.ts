@@ -148,6 +148,13 @@ export class PredictionDto extends AnswerHead {
     oneOf: [{ $ref: '#/components/schemas/ValuePredictionDto' }, { $ref: '#/components/schemas/ClassPredictionDto' }],
   })
   prediction!: ValuePredictionDto | ClassPredictionDto;
+  /**
+   * With `?explain=true`: `{space, base, contributions: {<input field>: n}, features: {<model feature>: n}}`, base +
+   * Σ contributions = the prediction (`space` output) or its margin; a classifier has one such object per class
+   * under `classes`.
+   */
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  explanation?: object;
 }
 
 export class BatchPredictionDto extends AnswerHead {
@@ -158,6 +165,9 @@ export class BatchPredictionDto extends AnswerHead {
     },
   })
   predictions!: (ValuePredictionDto | ClassPredictionDto)[];
+  /** With `?explain=true`: one explanation per row (see PredictionDto.explanation). */
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object', additionalProperties: true } })
+  explanations?: object[];
 }
 
 /** One logged prediction request. */

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
 import { ModelNameParamDto } from '../../definitions/dto/model-name.dto';
 
@@ -19,6 +19,9 @@ export class V2InferenceResponseDto {
   model_name!: string;
   model_version!: string;
   id!: string;
+  /** With the request's `parameters.explain: true`: `{"explanations": [...]}`, one per row. */
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  parameters?: object;
   @ApiProperty({ example: [{ name: 'predictions', shape: [1], datatype: 'FP64', data: [4.21] }] })
   outputs!: object[];
 }

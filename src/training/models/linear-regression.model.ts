@@ -1,5 +1,5 @@
 import { MultivariateLinearRegression } from 'ml-regression';
-import { asRecord, readInt, readLiteral, readNumber } from '../../ml/json-reader.util';
+import { asRecord, readFloat64Array, readInt, readLiteral, readNumber } from '../../ml/json-reader.util';
 import { ModelFormatError } from '../../ml/model-format.error';
 import type { TrainingData } from '../../ml/training-data';
 
@@ -12,6 +12,8 @@ export interface LinearRegressionJson {
   /** Coefficients of the raw (unstandardised) features, and the intercept. */
   coefficients: number[];
   intercept: number;
+  /** Training means of the features (absent in models stored before explanations): the explanation's reference. */
+  means?: number[];
 }
 
 /**
@@ -23,6 +25,7 @@ export class LinearRegressionModel {
     readonly nFeatures: number,
     readonly coefficients: Float64Array,
     readonly intercept: number,
+    readonly means?: Float64Array,
   ) {}
 
   static fit({ X, y, nFeatures }: TrainingData): LinearRegressionModel {
@@ -49,7 +52,7 @@ export class LinearRegressionModel {
       coefficients[j] = weights[j][0] / scales[j];
       intercept -= coefficients[j] * means[j];
     }
-    return new LinearRegressionModel(nFeatures, coefficients, intercept);
+    return new LinearRegressionModel(nFeatures, coefficients, intercept, means);
   }
 
   predict(X: Float64Array, nRows = X.length / this.nFeatures): Float64Array {
@@ -77,6 +80,7 @@ export class LinearRegressionModel {
       nFeatures: this.nFeatures,
       coefficients: Array.from(this.coefficients),
       intercept: this.intercept,
+      ...(this.means ? { means: Array.from(this.means) } : {}),
     };
   }
 
@@ -93,6 +97,7 @@ export class LinearRegressionModel {
       nFeatures,
       Float64Array.from(coefficients as number[]),
       readNumber(obj, 'intercept', 'linear model'),
+      obj.means === undefined ? undefined : readFloat64Array(obj, 'means', 'linear model', nFeatures),
     );
   }
 }

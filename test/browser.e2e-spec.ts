@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
 import { HOUSING_SPEC } from './support/builtin-models';
+import { PredictionLogService } from '../src/prediction/prediction-log.service';
 import { TrainingService } from '../src/training/training.service';
 import { REPO_ROOT } from './support/housing-data';
 import { ADMIN, createTestApp, finishedRetrainJob, TEST_ADMIN_KEY, TestApp } from './support/test-app';
@@ -190,6 +191,96 @@ const SCREENSHOTS = join(REPO_ROOT, 'logs', 'screenshots');
     const shownDiagonal = holdout.classes.reduce((n, _, i) => n + Number(cells[i * holdout.classes.length + i]), 0);
     expect(shownDiagonal).toBe(diagonal);
     await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-iris.png'), fullPage: true });
+  }, 60_000);
+
+  it('explains a prediction as a waterfall: housing from its example row and from a logged row, iris per class', async () => {
+    // A prediction of a row of its own, written to the log before the page lists the recent rows.
+    const logged = { ...HOUSING_SPEC.example, median_income: 5.4321, housing_median_age: 17 };
+    const made = await post('/predict/housing', logged);
+    expect(made.statusCode).toBe(200);
+    const { requestId } = made.json<{ requestId: string }>();
+    await t.app.get(PredictionLogService).flush();
+
+    const page = await open(`${base}/dashboard`);
+    await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
+    await page.selectOption('#model', 'california-housing');
+    await page.waitForSelector('#explain-panel[data-model="california-housing"]');
+    const row = JSON.parse(await page.inputValue('#explain-row')) as Record<string, unknown>;
+    expect(row).toEqual(HOUSING_SPEC.example);
+    await page.click('#explain-button');
+    await page.waitForSelector('#explain-status[data-outcome="ok"]');
+    await page.waitForSelector('#explain-table tbody tr');
+
+    // One row per input field, largest |contribution| first; one bar per field plus the base and the prediction.
+    const fields = await Promise.all(
+      (await page.locator('#explain-table tbody tr').all()).map((r) => r.getAttribute('data-field')),
+    );
+    expect([...fields].sort()).toEqual(
+      [
+        'longitude',
+        'latitude',
+        'housing_median_age',
+        'total_rooms',
+        'total_bedrooms',
+        'population',
+        'households',
+        'median_income',
+        'ocean_proximity',
+      ].sort(),
+    );
+    const contributions = (await page.locator('#explain-table tbody tr td:nth-child(3)').allTextContents()).map(Number);
+    for (let i = 1; i < contributions.length; i++) {
+      expect(Math.abs(contributions[i])).toBeLessThanOrEqual(Math.abs(contributions[i - 1]));
+    }
+    expect(await page.getAttribute('#explain-chart', 'data-points')).toBe(String(fields.length + 2));
+
+    // The final value is the prediction the API gives for the same row.
+    const predicted = (await post('/predict/housing', row)).json<{ prediction: { value: number } }>().prediction.value;
+    const status = page.locator('#explain-status');
+    expect(Number(await status.getAttribute('data-final'))).toBeCloseTo(predicted, 6);
+    expect(Number(await status.getAttribute('data-prediction'))).toBeCloseTo(predicted, 9);
+    const [, shownFinal, shownPrediction] = /= (-?[\d.]+); prediction (-?[\d.]+)/.exec(
+      (await status.textContent()) ?? '',
+    ) ?? [undefined, 'NaN', 'NaN'];
+    expect(Number(shownFinal)).toBeCloseTo(predicted, 3);
+    expect(Number(shownPrediction)).toBeCloseTo(predicted, 3);
+    const lastTotal = await page.locator('#explain-table tbody tr:last-child td:nth-child(4)').textContent();
+    expect(Number(lastTotal)).toBeCloseTo(predicted, 3);
+    await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-explain-housing.png'), fullPage: true });
+
+    // Picking the logged row fills the text area with it.
+    const option = page.locator(`#explain-recent option[data-request-id="${requestId}"]`);
+    await page.selectOption('#explain-recent', (await option.getAttribute('value')) ?? '');
+    expect(JSON.parse(await page.inputValue('#explain-row'))).toEqual(logged);
+
+    // A row the server refuses: its 400 is shown, not swallowed.
+    await page.fill('#explain-row', JSON.stringify({ ...logged, median_income: 'rich' }));
+    await page.click('#explain-button');
+    await page.waitForSelector('#explain-status[data-outcome="error"]');
+    expect(await status.textContent()).toContain('400 REQUEST.VALIDATION_FAILED');
+    expect(await page.locator('#explain-table tbody tr').count()).toBe(0);
+
+    // A classifier: one explanation per class, the predicted one first shown, in margin space.
+    await page.selectOption('#model', 'iris');
+    await page.waitForSelector('#explain-panel[data-model="iris"]');
+    const irisRow = JSON.parse(await page.inputValue('#explain-row')) as Record<string, unknown>;
+    await page.click('#explain-button');
+    await page.waitForSelector('#explain-status[data-outcome="ok"][data-class]');
+    expect(await page.locator('#explain-class option').allTextContents()).toEqual([
+      'setosa',
+      'versicolor',
+      'virginica',
+    ]);
+    const label = (await post('/predict/iris', irisRow)).json<{ prediction: { label: string } }>().prediction.label;
+    expect(await page.inputValue('#explain-class')).toBe(label);
+    expect(await status.getAttribute('data-space')).toBe('margin');
+    expect(await status.textContent()).toMatch(/margin space/i);
+    expect(await page.locator('#explain-table tbody tr').count()).toBe(4);
+    const other = ['setosa', 'versicolor', 'virginica'].find((c) => c !== label) ?? '';
+    await page.selectOption('#explain-class', other);
+    await page.waitForSelector(`#explain-status[data-class="${other}"]`);
+    await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-explain-iris.png'), fullPage: true });
+    expect((page as Page & { errors: string[] }).errors.filter((e) => !e.includes('400'))).toEqual([]);
   }, 60_000);
 
   it('runs "Try it out" on the single-row housing prediction in the Swagger UI and gets a 200', async () => {

@@ -1,4 +1,5 @@
 import { DataService } from '../src/data/data.service';
+import { PredictionLogService } from '../src/prediction/prediction-log.service';
 import { BoostedTreesModel } from '../src/ml/boosted-trees.model';
 import { GradientBoostedTrees } from '../src/ml/gbdt.model';
 import { RandomForest } from '../src/ml/random-forest.model';
@@ -101,6 +102,25 @@ describe('explanations (e2e)', () => {
     expect(Object.keys(one.features)).toEqual(served.spec.features.map((f) => f.name));
   });
 
+  it("stores each run's global importance: the mean |contribution| of each feature over its holdout", async () => {
+    const res = await t.app.inject({ method: 'GET', url: `/runs?model=${HOUSING}&candidate=gbdt&limit=1` });
+    const [run] = res.json<{ shapImportances: Record<string, number>; featureImportances: Record<string, number> }[]>();
+    const served = t.app.get(ActiveModels).get(HOUSING) as ServedModel;
+    expect(Object.keys(run.shapImportances)).toEqual(served.spec.features.map((f) => f.name));
+    // The same mean over the first SHAP_IMPORTANCE_ROWS (500) holdout rows, from the served version's explanations.
+    const inputs = served.spec.inputs.map((f) => f.name);
+    const rows = (await t.app.get(DataService).prepare(HOUSING)).test
+      .slice(0, 500)
+      .map((r) => Object.fromEntries(inputs.map((f) => [f, r.values[f] ?? null])));
+    const mean: Record<string, number> = {};
+    for (const e of served.explain(rows) as OutputExplanation[]) {
+      for (const [name, value] of Object.entries(e.features)) mean[name] = (mean[name] ?? 0) + Math.abs(value) / 500;
+    }
+    for (const [name, value] of Object.entries(run.shapImportances)) expect(value).toBeCloseTo(mean[name], 9);
+    const top = Object.entries(run.shapImportances).sort((a, b) => b[1] - a[1])[0][0];
+    expect(top).toBe('MedInc');
+  });
+
   it('POST /predict/housing?explain=true: the answer as usual plus the explanation of its prediction', async () => {
     const res = await t.app.inject({
       method: 'POST',
@@ -182,6 +202,40 @@ describe('explanations (e2e)', () => {
       }),
     });
     expect(without.json()).not.toHaveProperty('parameters');
+  });
+
+  it('refuses an explained batch over EXPLAIN_BUDGET_MS with 413 before predicting or logging it', async () => {
+    const registry = t.app.get(RegistryService);
+    await registry.promote(HOUSING, versions.get(`${HOUSING}/random_forest`) as number, { actor: 'test', force: true });
+    try {
+      const rows = Array.from({ length: 1000 }, () => HOUSING_SPEC.example);
+      await t.app.get(PredictionLogService).flush();
+      const before = await t.app.inject({ method: 'GET', url: `/predictions?model=${HOUSING}&limit=1000` });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/models/${HOUSING}/explain`,
+        headers: json,
+        payload: JSON.stringify({ rows }),
+      });
+      expect(res.statusCode).toBe(413);
+      expect(res.json<{ code: string; message: string }>()).toMatchObject({
+        code: 'REGISTRY.EXPLANATION_TOO_LARGE',
+        message: expect.stringMatching(/at most \d+ rows per request \(EXPLAIN_BUDGET_MS\)/),
+      });
+      await t.app.get(PredictionLogService).flush();
+      const after = await t.app.inject({ method: 'GET', url: `/predictions?model=${HOUSING}&limit=1000` });
+      expect(after.json<unknown[]>()).toHaveLength(before.json<unknown[]>().length);
+      // The same rows without explanations are predicted as usual.
+      const plain = await t.app.inject({
+        method: 'POST',
+        url: `/models/${HOUSING}/predict`,
+        headers: json,
+        payload: JSON.stringify({ rows }),
+      });
+      expect(plain.statusCode).toBe(200);
+    } finally {
+      await registry.promote(HOUSING, versions.get(`${HOUSING}/gbdt`) as number, { actor: 'test', force: true });
+    }
   });
 
   it('refuses a malformed explain with 400 naming it', async () => {

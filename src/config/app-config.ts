@@ -334,6 +334,16 @@ export class AppConfig {
   @IsInt()
   IMPORT_BODY_LIMIT_BYTES = 67_108_864;
 
+  @Setting(
+    'Most estimated milliseconds of CPU one explained request may take (`?explain=true`, `/explain`); a batch ' +
+      'over it is refused with 413 naming how many rows fit (a single row is always explained).',
+  )
+  @Transform(toNumber)
+  @Max(600_000)
+  @Min(1)
+  @IsInt()
+  EXPLAIN_BUDGET_MS = 1000;
+
   @Setting('Items one `POST /feedback` request may carry.')
   @Transform(toNumber)
   @Max(100000)

@@ -15,7 +15,7 @@ const TYPES: Record<string, string> = {
 function loadFiles(): Map<string, { body: Buffer; type: string }> {
   const own = join(__dirname, 'public');
   const files = new Map<string, { body: Buffer; type: string }>();
-  for (const name of ['index.html', 'dashboard.js', 'online.js', 'dashboard.css']) {
+  for (const name of ['index.html', 'dashboard.js', 'online.js', 'explain.js', 'dashboard.css']) {
     files.set(name, { body: readFileSync(join(own, name)), type: TYPES[name.slice(name.lastIndexOf('.'))] });
   }
   const chart = join(dirname(require.resolve('chart.js')), 'chart.umd.min.js');

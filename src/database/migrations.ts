@@ -13,6 +13,7 @@ import {
   OnlineEvaluationPostgres1764892800000,
   OnlineEvaluationSqlite1764892800000,
 } from './migrations/1764892800000-online-evaluation';
+import { ShapImportances1764979200000 } from './migrations/1764979200000-shap-importances';
 
 type Migration = new () => MigrationInterface;
 
@@ -22,7 +23,12 @@ type Migration = new () => MigrationInterface;
  * PostgreSQL was added; from then on a migration is written for both lists.
  */
 export const MIGRATIONS: Record<'sqlite' | 'postgres', Migration[]> = {
-  postgres: [PostgresSchema1764720000000, VersionRunUnique1764806400000, OnlineEvaluationPostgres1764892800000],
+  postgres: [
+    PostgresSchema1764720000000,
+    VersionRunUnique1764806400000,
+    OnlineEvaluationPostgres1764892800000,
+    ShapImportances1764979200000,
+  ],
   sqlite: [
     InitialSchema1763884800000,
     ExperimentsAndRuns1763888400000,
@@ -34,5 +40,6 @@ export const MIGRATIONS: Record<'sqlite' | 'postgres', Migration[]> = {
     JobQueue1764720000000,
     VersionRunUnique1764806400000,
     OnlineEvaluationSqlite1764892800000,
+    ShapImportances1764979200000,
   ],
 };

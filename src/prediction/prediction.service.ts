@@ -61,6 +61,8 @@ export class PredictionService {
       shadow,
     } = route instanceof ServedModel ? { ...PINNED, served: route } : route;
     let served = routed;
+    // Refused before anything is predicted or logged: a version that cannot explain, or a batch over the budget.
+    if (call.explain) served.assertExplainable(inputs.length, this.config.EXPLAIN_BUDGET_MS);
     let output: Predictions;
     try {
       output = served.predict(inputs);
@@ -109,7 +111,7 @@ export class PredictionService {
         this.shadows.enqueue({ model, versions, rows: inputs, requestId, predictionId, policyId, createdAt });
       }
     }
-    const explanations = call.explain ? served.explain(inputs) : undefined;
+    const explanations = call.explain ? served.explain(inputs, this.config.EXPLAIN_BUDGET_MS) : undefined;
     return { served, rows, raw, champion: served.version === this.active.get(model)?.version, explanations };
   }
 }

@@ -83,3 +83,9 @@ export class NotExplainableError extends DomainError {
   readonly code = 'REGISTRY.NOT_EXPLAINABLE';
   readonly kind = 'unprocessable';
 }
+
+/** An explained batch whose estimated cost is over EXPLAIN_BUDGET_MS. */
+export class ExplanationTooLargeError extends DomainError {
+  readonly code = 'REGISTRY.EXPLANATION_TOO_LARGE';
+  readonly kind = 'payload_too_large';
+}

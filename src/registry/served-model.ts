@@ -1,9 +1,9 @@
 import { FeaturePipeline, FeatureSpec, Preprocessing, transformAll } from '../data/feature-spec';
 import type { ModelDefinition } from '../definitions/model-definition';
 import { Estimator, predictProba } from '../training/models/estimator';
-import { explainRows, notExplainable } from '../training/models/explanation';
+import { explainRows, explanationCostMs, notExplainable } from '../training/models/explanation';
 import { ExplanationShaper, RowExplanation } from './explanation-shaper';
-import { NotExplainableError } from './registry.errors';
+import { ExplanationTooLargeError, NotExplainableError } from './registry.errors';
 
 /** What one batch of inputs gives: values (regression) or labels with class probabilities (classification). */
 export type Predictions =
@@ -43,15 +43,29 @@ export class ServedModel {
 
   /**
    * Exact contributions of each input row's features and input fields to its output (TreeSHAP, or a linear model's
-   * terms); 422 for a version that cannot be explained.
+   * terms); 422 for a version that cannot be explained, 413 for more rows than `budgetMs` of estimated work buys.
    */
-  explain(inputs: readonly unknown[]): RowExplanation[] {
-    const reason = notExplainable(this.estimator);
-    if (reason) throw new NotExplainableError(`Version ${this.version} of ${this.name} cannot be explained: ${reason}`);
+  explain(inputs: readonly unknown[], budgetMs = Infinity): RowExplanation[] {
+    this.assertExplainable(inputs.length, budgetMs);
     const raw = explainRows(this.estimator, this.features(inputs), inputs.length);
     this.shaper ??= new ExplanationShaper(this.definition, this.spec);
     const shaper = this.shaper;
     return inputs.map((_, r) => shaper.shape(raw, r));
+  }
+
+  /** Throws what explain() would refuse `rows` rows with: 422 when not explainable, 413 when over the budget. */
+  assertExplainable(rows: number, budgetMs: number): void {
+    const reason = notExplainable(this.estimator);
+    if (reason) throw new NotExplainableError(`Version ${this.version} of ${this.name} cannot be explained: ${reason}`);
+    const costMs = explanationCostMs(this.estimator);
+    if (rows > 1 && rows * costMs > budgetMs) {
+      const fit = Math.max(1, Math.floor(budgetMs / costMs));
+      throw new ExplanationTooLargeError(
+        `Explaining ${rows} rows with version ${this.version} of ${this.name} would take about ` +
+          `${Math.round(rows * costMs)} ms (${costMs.toFixed(2)} ms a row); at most ${fit} rows per request ` +
+          '(EXPLAIN_BUDGET_MS)',
+      );
+    }
   }
 
   /** The model features of the inputs (row-major), as the version builds them. */

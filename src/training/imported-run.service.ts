@@ -5,6 +5,7 @@ import { ArtifactStore } from './artifact-store.service';
 import { artifactEnvelope } from './model-artifact';
 import { RunEntity } from './entities/run.entity';
 import { Estimator, featureImportances } from './models/estimator';
+import { meanAbsContributions } from './models/explanation';
 import { RunRepository } from './run.repository';
 import { formatSplitLabel } from './split-label.util';
 import { evaluate, predictMicrosPerRow } from './training-job';
@@ -54,6 +55,7 @@ export class ImportedRunService {
       metrics: null,
       cvScores: null,
       featureImportances: null,
+      shapImportances: null,
       trainSeconds: null,
       predictMicrosPerRow: null,
       datasetVersion: prepared.dataset.version,
@@ -72,13 +74,13 @@ export class ImportedRunService {
         artifactEnvelope(run, spec, prepared.split.preprocessing, prepared.model.definition),
         JSON.stringify(estimator.toJSON()),
       );
-      const importances = featureImportances(estimator);
+      const byName = (values?: Float64Array) =>
+        values ? Object.fromEntries(spec.features.map((f, i) => [f.name, values[i]])) : null;
       const finished = await this.runs.finishRun(run.id, {
         status: 'succeeded',
         metrics,
-        featureImportances: importances
-          ? Object.fromEntries(spec.features.map((f, i) => [f.name, importances[i]]))
-          : null,
+        featureImportances: byName(featureImportances(estimator)),
+        shapImportances: byName(meanAbsContributions(estimator, test.X, test.y.length)),
         trainSeconds: 0,
         predictMicrosPerRow: predictMicrosPerRow(estimator, test),
         artifactPath: stored.path,

@@ -3,6 +3,7 @@ import { Rng } from '../ml/random';
 import type { MlTask, TrainingData } from '../ml/training-data';
 import { CandidateName, CandidateParams, fitCandidate } from './candidates';
 import { Estimator, featureImportances, predictProba } from './models/estimator';
+import { meanAbsContributions } from './models/explanation';
 import { foldData, kFolds, sampleGbdtParams } from './search.util';
 
 /** One candidate to fit in the worker thread, with its holdout. */
@@ -41,6 +42,8 @@ export interface TrainingResult {
   trainSeconds: number;
   predictMicrosPerRow: number;
   featureImportances?: number[];
+  /** Mean |SHAP value| per feature over the holdout (see meanAbsContributions). */
+  shapImportances?: number[];
   cv?: CvSummary;
 }
 
@@ -131,6 +134,7 @@ export function runTrainingJob(
   const trainSeconds = (performance.now() - started) / 1000;
   onProgress({ stage: 'fit', done: 1, total: 1 });
   const importances = featureImportances(estimator);
+  const shap = meanAbsContributions(estimator, job.test.X, job.test.y.length);
   return {
     modelJson: JSON.stringify(estimator.toJSON()),
     params,
@@ -138,6 +142,7 @@ export function runTrainingJob(
     trainSeconds,
     predictMicrosPerRow: predictMicrosPerRow(estimator, job.test),
     featureImportances: importances ? Array.from(importances) : undefined,
+    shapImportances: shap ? Array.from(shap) : undefined,
     cv,
   };
 }

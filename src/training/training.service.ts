@@ -82,6 +82,7 @@ export class TrainingService {
         metrics: null,
         cvScores: null,
         featureImportances: null,
+        shapImportances: null,
         trainSeconds: null,
         predictMicrosPerRow: null,
         datasetVersion: prepared.dataset.version,
@@ -114,15 +115,15 @@ export class TrainingService {
         artifactEnvelope(run, spec, matrices.preprocessing, prepared.model.definition),
         result.modelJson,
       );
-      const importances = result.featureImportances;
+      const byName = (values?: number[]) =>
+        values ? Object.fromEntries(spec.features.map((f, i) => [f.name, values[i]])) : null;
       const finished = await this.runs.finishRun(run.id, {
         status: 'succeeded',
         params: result.params,
         metrics: result.metrics,
         cvScores: result.cv ?? null,
-        featureImportances: importances
-          ? Object.fromEntries(spec.features.map((f, i) => [f.name, importances[i]]))
-          : null,
+        featureImportances: byName(result.featureImportances),
+        shapImportances: byName(result.shapImportances),
         trainSeconds: result.trainSeconds,
         predictMicrosPerRow: result.predictMicrosPerRow,
         artifactPath: stored.path,

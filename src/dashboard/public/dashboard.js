@@ -321,7 +321,14 @@ async function refresh() {
   $('#status').textContent = 'loading…';
   try {
     const champion = await loadServed();
-    await Promise.all([loadRuns(), loadPlots(champion), loadLive(), loadDrift(), window.loadOnline?.()]);
+    await Promise.all([
+      loadRuns(),
+      loadPlots(champion),
+      loadLive(),
+      loadDrift(),
+      window.loadOnline?.(),
+      window.loadExplain?.(),
+    ]);
     $('#status').textContent = `updated ${new Date().toLocaleTimeString()}`;
     document.body.dataset.loaded = 'true';
   } catch (error) {

@@ -57,6 +57,8 @@ export class RunDto {
   /** k-fold cross-validation on the training part (and random-search trials), when configured. */
   cvScores!: object | null;
   featureImportances!: Record<string, number> | null;
+  /** Mean |SHAP value| per feature over the holdout (summed over classes): importance from explanations. */
+  shapImportances!: Record<string, number> | null;
   trainSeconds!: number | null;
   /** Batch prediction time per row on the holdout, in microseconds. */
   predictMicrosPerRow!: number | null;

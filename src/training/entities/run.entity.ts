@@ -43,6 +43,10 @@ export class RunEntity {
   @Column({ name: 'feature_importances', type: 'json', nullable: true })
   featureImportances!: Record<string, number> | null;
 
+  /** Mean |SHAP value| per feature over (up to SHAP_IMPORTANCE_ROWS of) the holdout, summed over classes. */
+  @Column({ name: 'shap_importances', type: 'json', nullable: true })
+  shapImportances!: Record<string, number> | null;
+
   @Column({ name: 'train_seconds', type: 'double precision', nullable: true })
   trainSeconds!: number | null;
 

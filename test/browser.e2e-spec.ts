@@ -82,7 +82,7 @@ const SCREENSHOTS = join(REPO_ROOT, 'logs', 'screenshots');
     const model = await get<{
       champion: number;
       challenger: number | null;
-      versions: { version: number; metrics: { rmse: number }; datasetVersion: string }[];
+      versions: { version: number; candidate: string; metrics: { rmse: number }; datasetVersion: string }[];
     }>('/models/california-housing');
     const champion = model.versions.find((v) => v.version === model.champion);
     expect(await page.textContent('#champion-version')).toBe(String(model.champion));
@@ -92,6 +92,14 @@ const SCREENSHOTS = join(REPO_ROOT, 'logs', 'screenshots');
     expect(await page.locator('#runs tbody tr').count()).toBe(runs.length);
     const holdout = await get<{ actual: number[] }>(`/models/california-housing/versions/${model.champion}/holdout`);
     expect(Number(await page.getAttribute('#plot-main', 'data-points'))).toBe(holdout.actual.length + 2); // + diagonal
+    // Importance from explanations (mean |SHAP| over the holdout) beside split gain, one bar per feature each.
+    const [champRun] = await get<{ shapImportances: Record<string, number> }[]>(
+      `/runs?model=california-housing&candidate=${champion?.candidate ?? ''}&limit=1`,
+    );
+    expect(await page.getAttribute('#plot-importance', 'data-series')).toBe('mean |SHAP| (share)|split gain (share)');
+    expect(Number(await page.getAttribute('#plot-importance', 'data-points'))).toBe(
+      2 * Object.keys(champRun.shapImportances).length,
+    );
     const history = await get<unknown[]>('/models/california-housing/history');
     expect(await page.locator('#history tbody tr').count()).toBe(history.length);
     const drift = await get<{ features: { feature: string; status: string }[] }>(

@@ -42,6 +42,7 @@ function chart(id, config) {
   });
   canvas.dataset.ready = 'true';
   canvas.dataset.points = String(config.data.datasets.reduce((n, d) => n + d.data.length, 0));
+  canvas.dataset.series = config.data.datasets.map((d) => d.label).join('|');
 }
 
 async function loadModels() {
@@ -230,15 +231,21 @@ async function loadPlots(champion) {
       options: { scales: { y: { min: 0, max: 1 } } },
     });
   }
-  const importances = Object.entries(run.featureImportances ?? {}).sort((a, b) => b[1] - a[1]);
-  chart('plot-importance', {
-    type: 'bar',
-    data: {
-      labels: importances.map(([f]) => f),
-      datasets: [{ label: 'importance', data: importances.map(([, v]) => v), backgroundColor: '#7c3aed' }],
-    },
-    options: { indexAxis: 'y' },
-  });
+  // Split-gain importance (shares of the total gain) beside the mean |SHAP value| over the holdout, as shares too,
+  // ordered by the explanations when the run has them.
+  const gain = run.featureImportances ?? {};
+  const shap = run.shapImportances ?? null;
+  const shapTotal = shap ? Object.values(shap).reduce((a, b) => a + b, 0) || 1 : 1;
+  const order = Object.keys(shap ?? gain).sort((a, b) => (shap ? shap[b] - shap[a] : gain[b] - gain[a]));
+  const datasets = [{ label: 'split gain (share)', data: order.map((f) => gain[f] ?? 0), backgroundColor: '#7c3aed' }];
+  if (shap) {
+    datasets.unshift({
+      label: 'mean |SHAP| (share)',
+      data: order.map((f) => shap[f] / shapTotal),
+      backgroundColor: '#0891b2',
+    });
+  }
+  chart('plot-importance', { type: 'bar', data: { labels: order, datasets }, options: { indexAxis: 'y' } });
 }
 
 function renderConfusion(holdout) {

@@ -321,7 +321,11 @@ describe(RetrainingService.name, () => {
       expect(catalog.sync.mock.invocationCallOrder[0]).toBeLessThan(data.prepare.mock.invocationCallOrder[0]);
       expect(data.prepare).toHaveBeenCalledWith('toy');
       const prepared = await data.prepare.mock.results[0].value;
-      expect(training.train).toHaveBeenCalledWith('toy', { prepared, candidates: undefined });
+      expect(training.train).toHaveBeenCalledWith('toy', {
+        prepared,
+        candidates: undefined,
+        shouldStop: expect.any(Function) as unknown,
+      });
       expect(jobs.holds).toHaveBeenCalledWith(started.id, claimant);
       expect(jobs.holds.mock.invocationCallOrder[0]).toBeLessThan(registry.register.mock.invocationCallOrder[0]);
       expect(registry.register).toHaveBeenCalledWith('toy', 'run-best', definition);
@@ -624,9 +628,13 @@ describe(RetrainingService.name, () => {
       expect(training.train).toHaveBeenCalled();
       const claimant = jobs.claim.mock.calls[0][0];
       jobs.find.mockResolvedValue(job);
+      // The training is asked before each candidate whether to stop: yes, once the process is closing.
+      const { shouldStop } = training.train.mock.calls[0][1] as { shouldStop: () => boolean };
+      expect(shouldStop()).toBe(false);
 
       await sut.onModuleDestroy();
 
+      expect(shouldStop()).toBe(true);
       expect(jobs.takeBack).toHaveBeenCalledWith(
         job,
         { status: 'queued', error: 'Interrupted: the service shut down before the job finished' },

@@ -306,7 +306,12 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
       const prepared = await stage('data', () => this.data.prepare(model));
       job.datasetVersion = prepared.dataset.version;
       const runs = await stage('train', () =>
-        this.training.train(model, { prepared, candidates: job.candidates ?? undefined }),
+        this.training.train(model, {
+          prepared,
+          candidates: job.candidates ?? undefined,
+          // A shutting-down process has handed the job back: no new run may start after that.
+          shouldStop: () => this.closing,
+        }),
       );
       job.runIds = runs.map((r) => r.id);
       const best = bestRun(prepared.model.definition.gate.metric, runs);

@@ -28,6 +28,11 @@ export interface TrainOptions {
   onProgress?: (candidate: CandidateName, progress: JobProgress) => void;
   /** A dataset version already prepared for this model (the retraining pipeline prepares it first). */
   prepared?: PreparedDataset;
+  /**
+   * Asked before each candidate: true stops the training there, before its run is recorded (the retraining
+   * pipeline's process is shutting down and has handed its job back).
+   */
+  shouldStop?: () => boolean;
 }
 
 interface Matrices {
@@ -63,6 +68,9 @@ export class TrainingService {
     const experiment = await this.runs.findOrCreateExperiment(model);
     const results: RunEntity[] = [];
     for (const candidate of candidates) {
+      if (options.shouldStop?.()) {
+        throw new TrainingFailedError(`Training ${model} stopped before ${candidate}: the service is shutting down`);
+      }
       const job: TrainingJob = {
         candidate,
         task: spec.task,

@@ -7,6 +7,7 @@ import type { OutputExplanation, RowExplanation } from '../src/registry/explanat
 import { ActiveModels } from '../src/registry/active-models.service';
 import { RegistryService } from '../src/registry/registry.service';
 import type { ServedModel } from '../src/registry/served-model';
+import { ForestClassifierModel } from '../src/training/models/forest-classifier.model';
 import { TrainingService } from '../src/training/training.service';
 import { HOUSING_SPEC } from './support/builtin-models';
 import { ADMIN, createTestApp, TestApp } from './support/test-app';
@@ -33,7 +34,7 @@ function targets(served: ServedModel, rows: object[]): number[][] {
       ? e.predictRaw(X, n)
       : e instanceof BoostedTreesModel
         ? e.predictMargin(X, n)
-        : (e as RandomForest).predictProba(X, n);
+        : (e as RandomForest | ForestClassifierModel).predictProba(X, n);
   const K = raw.length / n;
   return Array.from({ length: n }, (_, r) => Array.from(raw.subarray(r * K, (r + 1) * K)));
 }
@@ -57,7 +58,7 @@ describe('explanations (e2e)', () => {
     const registry = t.app.get(RegistryService);
     for (const [model, candidates] of [
       [HOUSING, ['gbdt', 'random_forest', 'linear']],
-      ['iris', ['gbdt']],
+      ['iris', ['gbdt', 'random_forest']],
     ] as const) {
       for (const run of await training.train(model, { candidates: [...candidates] })) {
         versions.set(`${model}/${run.candidate}`, (await registry.register(model, run.id)).version);
@@ -76,6 +77,7 @@ describe('explanations (e2e)', () => {
     [HOUSING, 'random_forest'],
     [HOUSING, 'linear'],
     ['iris', 'gbdt'],
+    ['iris', 'random_forest'],
   ])('%s %s: base + contributions = the output on every holdout row', async (model, candidate) => {
     const served = await t.app
       .get(ActiveModels)

@@ -20,7 +20,7 @@ export function nextFloat32(c: number, up: boolean): number {
 }
 
 /** The double next to the double x towards -Infinity. */
-function previousDouble(x: number): number {
+export function previousDouble(x: number): number {
   if (x === 0) return -Number.MIN_VALUE;
   double[0] = x;
   doubleBits[0] += x > 0 ? -1n : 1n;

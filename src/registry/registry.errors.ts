@@ -78,7 +78,7 @@ export class ModelExportUnsupportedError extends DomainError {
   readonly kind = 'unprocessable';
 }
 
-/** A version whose model has no exact explanation (an ml-random-forest classifier, trees stored without covers). */
+/** A version whose model has no exact explanation (trees stored without covers, by an earlier release). */
 export class NotExplainableError extends DomainError {
   readonly code = 'REGISTRY.NOT_EXPLAINABLE';
   readonly kind = 'unprocessable';

@@ -5,6 +5,7 @@ import { InvalidInputError } from '../../ml/invalid-input.error';
 import { RandomForest } from '../../ml/random-forest.model';
 import { expectedValue, TreeShap } from '../../ml/tree-shap';
 import type { Estimator } from './estimator';
+import { ForestClassifierModel } from './forest-classifier.model';
 import { LinearRegressionModel } from './linear-regression.model';
 
 /**
@@ -89,7 +90,7 @@ export function meanAbsContributions(estimator: Estimator, X: Float64Array, nRow
 export function notExplainable(estimator: Estimator): string | undefined {
   if (estimator instanceof LinearRegressionModel) return undefined;
   const plan = planOf(estimator);
-  if (!plan) return 'an ml-random-forest classifier keeps its trees in a form TreeSHAP cannot read';
+  if (!plan) return 'its trees were stored without the training counts explanations need (retrain it)';
   const missing = plan.trees.some((tree) => tree.cover === undefined);
   return missing ? 'its trees were stored without the training counts explanations need (retrain it)' : undefined;
 }
@@ -150,6 +151,18 @@ function planOf(estimator: Estimator): TreePlan | undefined {
       nOutputs: estimator.nClasses,
       outputOf: () => 0,
       scale: 1 / estimator.trees.length,
+      start: new Float64Array(estimator.nClasses),
+      space: 'output',
+    };
+  }
+  if (estimator instanceof ForestClassifierModel) {
+    const trees = estimator.flatTrees;
+    if (!trees) return undefined;
+    return {
+      trees,
+      nOutputs: estimator.nClasses,
+      outputOf: () => 0,
+      scale: 1 / trees.length,
       start: new Float64Array(estimator.nClasses),
       space: 'output',
     };

@@ -7,7 +7,8 @@ import { DatasetRepository } from './dataset.repository';
 import { DatasetSplitEntity } from './entities/dataset-split.entity';
 import { DatasetEntity } from './entities/dataset.entity';
 import { DatasetDetailDto, DatasetSummaryDto } from './dto/dataset.dto';
-import { FeaturePipeline, transformAll } from './feature-spec';
+import type { FeaturePipeline } from './feature-spec';
+import { trainingMatrix } from './pipeline/neighbour-columns';
 import { InputRow, ModelDataset } from './model-dataset';
 import { FeatureProfile, profileFeatures } from './profile.util';
 import { seededSplit, stratifiedSplit } from './split.util';
@@ -139,10 +140,12 @@ export class DataService {
     const trainRecords = train.map((i) => table.records[i]);
     const preprocessing = model.fit(trainRecords);
     const pipeline = model.pipeline(preprocessing, table.classes);
-    const matrix = transformAll(
+    // What the model trains on: neighbours columns out of fold.
+    const matrix = trainingMatrix(
+      model.definition,
       pipeline,
-      trainRecords.map((r) => r.values),
       preprocessing,
+      trainRecords.map((r) => r.values),
     );
     return {
       datasetId,

@@ -60,10 +60,24 @@ export interface FeatureSpec {
 }
 
 /**
- * Values fitted on the training part and needed again at serving time: imputation statistics (numbers, or a
- * category's mode), learned category values (string lists) and a generated example row.
+ * The training rows a definition's `neighbours` columns search, by location: each row's coordinates and the values
+ * those columns summarise (the model's target, numeric input fields), NaN where a row has none.
  */
-export type Preprocessing = Record<string, number | string | string[]>;
+export interface NeighbourTable {
+  lat: number[];
+  lon: number[];
+  /** The model's target (after `divide_by`), when a column summarises it. */
+  target?: number[];
+  /** Numeric input fields that columns summarise. */
+  fields: Record<string, number[]>;
+}
+
+/**
+ * Values fitted on the training part and needed again at serving time: imputation statistics (numbers, or a
+ * category's mode), learned category values (string lists), a generated example row, and the training rows of
+ * `neighbours` columns.
+ */
+export type Preprocessing = Record<string, number | string | string[] | NeighbourTable>;
 
 /**
  * The one code path from an input record to model features, used by training and serving alike.

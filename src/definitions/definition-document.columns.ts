@@ -1,14 +1,18 @@
-import { COLUMN_OPERATIONS } from './definition-document.schema';
+import { COLUMN_OPERATIONS, MAX_NEIGHBOURS } from './definition-document.schema';
 import { Problems, asNumber, asString, at, has, isRecord, quote } from './definition-document.problems';
 import { InputEntry, Inputs, checkReference, isNumeric, omitUndefined, readImpute } from './definition-document.fields';
-import type { ColumnDefinition, ColumnOperation, ImputeStrategy } from './model-definition';
+import { NEIGHBOUR_STATS } from './model-definition';
+import type { ColumnDefinition, ColumnOperation, ImputeStrategy, MlTask, NeighbourOperation } from './model-definition';
 
 type Operation = (typeof COLUMN_OPERATIONS)[number];
 /** A field named by a column, with the path of the name. */
 type Reference = { path: string; name: string };
 
-/** `columns`, or by default every input in order (numbers as they are, categories one-hot). */
-export function readColumns(raw: unknown, inputs: Inputs, problems: Problems): ColumnDefinition[] {
+/**
+ * `columns`, or by default every input in order (numbers as they are, categories one-hot). `task` (undefined when
+ * the document's is not a known one) decides whether a column may read the target.
+ */
+export function readColumns(raw: unknown, inputs: Inputs, problems: Problems, task?: MlTask): ColumnDefinition[] {
   if (raw === undefined) return defaultColumns(inputs, problems);
   if (!Array.isArray(raw)) return [];
   const columns: ColumnDefinition[] = [];
@@ -19,7 +23,7 @@ export function readColumns(raw: unknown, inputs: Inputs, problems: Problems): C
       typeof item === 'string'
         ? fromInputName(item, path, inputs, problems)
         : isRecord(item)
-          ? fromObject(item, path, inputs, problems)
+          ? fromObject(item, path, inputs, problems, task)
           : undefined;
     const name = typeof item === 'string' ? item : isRecord(item) ? asString(item.name ?? item.one_hot) : undefined;
     if (name === undefined) return;
@@ -62,6 +66,7 @@ function fromObject(
   path: string,
   inputs: Inputs,
   problems: Problems,
+  task: MlTask | undefined,
 ): ColumnDefinition | undefined {
   const ops = COLUMN_OPERATIONS.filter((key) => has(item, key));
   if (ops.length === 0) {
@@ -73,7 +78,7 @@ function fromObject(
     return undefined;
   }
   const op = ops[0];
-  const { references, operation } = readOperation(op, item[op], at(path, op));
+  const { references, operation } = readOperation(op, item[op], at(path, op), problems, task);
   const choice = readImpute(item.impute);
   if (op === 'one_hot' && has(item, 'impute')) {
     problems.add(
@@ -83,6 +88,13 @@ function fromObject(
     );
   }
   const impute = choice?.kind === 'impute' ? choice.impute : undefined;
+  if (op === 'neighbours' && impute && impute.strategy !== 'constant') {
+    problems.add(
+      at(path, 'impute'),
+      'conflict',
+      `can only be a constant on a neighbours column (a ${impute.strategy} would need the column's training values)`,
+    );
+  }
   const need = op === 'one_hot' ? 'category' : 'numeric';
   const hint = op === 'input' ? '; use one_hot for a category' : op === 'one_hot' ? '; use input for a number' : '';
   let usable = true;
@@ -112,11 +124,16 @@ function addNeedsImpute(
   problems.add(reference.path, 'needs_impute', `${quote(reference.name)} is optional and has no impute; ${advice}`);
 }
 
-/** The fields an operation names (whatever else is wrong with it) and, when its shape is right, the operation. */
+/**
+ * The fields an operation names (whatever else is wrong with it) and, when its shape is right, the operation. Shape
+ * problems are the schema's; the rules it cannot express are reported here.
+ */
 function readOperation(
   op: Operation,
   value: unknown,
   path: string,
+  problems: Problems,
+  task: MlTask | undefined,
 ): { references: Reference[]; operation?: ColumnOperation } {
   switch (op) {
     case 'input':
@@ -159,7 +176,56 @@ function readOperation(
         ? { references, operation: { op, x, y, degrees } }
         : { references };
     }
+    case 'neighbours':
+      return isRecord(value) ? readNeighbours(value, path, problems, task) : none;
   }
+}
+
+/**
+ * `neighbours: {lat, lon, k, stat, of, log}`: two different coordinates; max_km (a distance) reads no value, so takes
+ * neither `of` nor `log`; any other statistic without `of` reads the target, which only a regression's is a number.
+ */
+function readNeighbours(
+  value: Record<string, unknown>,
+  path: string,
+  problems: Problems,
+  task: MlTask | undefined,
+): { references: Reference[]; operation?: NeighbourOperation } {
+  const references = namedReferences(value, path, ['lat', 'lon', 'of']);
+  const [lat, lon, of, k] = [asString(value.lat), asString(value.lon), asString(value.of), asNumber(value.k)];
+  const stat = NEIGHBOUR_STATS.find((s) => s === value.stat);
+  const log = value.log;
+  let ruled = true;
+  if (lat !== undefined && lat === lon) {
+    problems.add(at(path, 'lon'), 'conflict', `names the same field as lat (${quote(lat)})`);
+    ruled = false;
+  }
+  if (stat === 'max_km') {
+    for (const key of ['of', 'log'].filter((key) => has(value, key))) {
+      problems.add(at(path, key), 'conflict', 'is not allowed with stat max_km (a distance reads no value)');
+      ruled = false;
+    }
+  } else if (stat !== undefined && !has(value, 'of') && task === 'classification') {
+    problems.add(
+      path,
+      'task',
+      `${stat} of the target is only for regression models (a class is not a number): name a numeric input in of`,
+    );
+    ruled = false;
+  }
+  // A value of the wrong shape or out of range was reported by the schema.
+  const shaped =
+    k !== undefined &&
+    Number.isInteger(k) &&
+    k >= 1 &&
+    k <= MAX_NEIGHBOURS &&
+    (of !== undefined || !has(value, 'of')) &&
+    (typeof log === 'boolean' || !has(value, 'log'));
+  if (!ruled || !shaped || lat === undefined || lon === undefined || stat === undefined || k === undefined) {
+    return { references };
+  }
+  const operation = omitUndefined({ op: 'neighbours' as const, lat, lon, k, stat, of, log: log === true || undefined });
+  return { references, operation };
 }
 
 const none = { references: [] };

@@ -1,4 +1,5 @@
 import type { SchemaObject } from 'ajv';
+import { NEIGHBOUR_STATS } from './model-definition';
 
 /**
  * The JSON Schema (draft-07) of a model definition document, as users write it (snake_case keys). It checks the
@@ -41,8 +42,11 @@ export const COLUMN_OPERATIONS = [
   'sqrt',
   'haversine_km',
   'rotate',
+  'neighbours',
   'one_hot',
 ] as const;
+/** The most training rows a neighbours column may summarize. */
+export const MAX_NEIGHBOURS = 1000;
 
 const text = (maxLength: number, description?: string) =>
   description ? { type: 'string', maxLength, description } : { type: 'string', maxLength };
@@ -142,6 +146,28 @@ const column = {
         type: 'object',
         properties: { x: fieldName, y: fieldName, degrees: { type: 'number' } },
         required: ['x', 'y', 'degrees'],
+        additionalProperties: false,
+      },
+      neighbours: {
+        type: 'object',
+        description: 'A statistic of the k training rows nearest to (lat, lon).',
+        properties: {
+          lat: fieldName,
+          lon: fieldName,
+          k: {
+            type: 'integer',
+            minimum: 1,
+            maximum: MAX_NEIGHBOURS,
+            description: `How many nearest training rows (1 to ${MAX_NEIGHBOURS}).`,
+          },
+          stat: {
+            enum: NEIGHBOUR_STATS,
+            description: 'mean, std or weighted_mean (inverse distance) of the value, or max_km: km to the k-th row.',
+          },
+          of: { ...fieldName, description: 'A numeric input (default: the target, regression only).' },
+          log: { type: 'boolean', description: 'Of the natural log of the value (not with max_km).' },
+        },
+        required: ['lat', 'lon', 'k', 'stat'],
         additionalProperties: false,
       },
       one_hot: fieldName,

@@ -82,7 +82,7 @@ describe('parseDefinitionText: the built-in definitions', () => {
     expect(housing.features[4].impute).toBeUndefined();
     expect(housing.features[6]).toMatchObject({ type: 'number', required: true, gt: 0, max: 1000000 });
     expect(housing.features[8].values).toEqual(['<1H OCEAN', 'INLAND', 'ISLAND', 'NEAR BAY', 'NEAR OCEAN']);
-    expect(housing.columns).toHaveLength(18);
+    expect(housing.columns).toHaveLength(33);
     expect(housing.columns[0]).toEqual({
       op: 'input',
       field: 'median_income',
@@ -99,7 +99,16 @@ describe('parseDefinitionText: the built-in definitions', () => {
     });
     expect(housing.columns[8]).toMatchObject({ op: 'haversine_km', lat: 'latitude', lon: 'longitude', toLat: 34.0522 });
     expect(housing.columns[13]).toMatchObject({ op: 'rotate', x: 'longitude', y: 'latitude', degrees: 15 });
-    expect(housing.columns[17]).toEqual({ op: 'one_hot', field: 'ocean_proximity', name: 'ocean_proximity' });
+    expect(housing.columns[17]).toEqual({
+      op: 'neighbours',
+      lat: 'latitude',
+      lon: 'longitude',
+      k: 5,
+      stat: 'mean',
+      log: true,
+      name: 'nb5_log_value',
+    });
+    expect(housing.columns[32]).toEqual({ op: 'one_hot', field: 'ocean_proximity', name: 'ocean_proximity' });
     expect(housing.candidates.map((c) => c.name)).toEqual(['linear', 'random_forest', 'gbdt']);
     expect(housing.candidates[1].params).toEqual({ nEstimators: 100, maxFeatures: 'sqrt', minSamplesLeaf: 3 });
     expect(housing.gate).toEqual({ metric: 'rmse' });
@@ -256,6 +265,63 @@ example: { visits: 3, spend: 12.5, plan: 1, country: FR, age: 40 }
     const result = parseDefinition(doc, { packages: ['my-data'] });
     expect(result.ok && result.definition.source).toEqual({ kind: 'package', package: 'my-data' });
     expect(result.ok && result.definition.retrain).toEqual({ schedule: 'off' });
+  });
+
+  it('reads neighbours columns', () => {
+    const definition = parsed(`
+name: housing
+task: regression
+source: { path: housing.csv }
+target: median_house_value
+features:
+  - { name: longitude, type: number }
+  - { name: latitude, type: number }
+  - { name: median_income, type: number }
+columns:
+  - { name: nb5_log_value, neighbours: { lat: latitude, lon: longitude, k: 5, stat: mean, log: true } }
+  - { name: nb5_km, neighbours: { lat: latitude, lon: longitude, k: 5, stat: max_km } }
+  - { name: nb20_log_income, neighbours: { lat: latitude, lon: longitude, k: 20, of: median_income, stat: mean, log: true } }
+  - { name: nb3_std, neighbours: { lat: latitude, lon: longitude, k: 3, stat: std, log: false }, impute: { constant: 0 } }
+`);
+    expect(definition.columns).toEqual([
+      { op: 'neighbours', lat: 'latitude', lon: 'longitude', k: 5, stat: 'mean', log: true, name: 'nb5_log_value' },
+      { op: 'neighbours', lat: 'latitude', lon: 'longitude', k: 5, stat: 'max_km', name: 'nb5_km' },
+      {
+        op: 'neighbours',
+        lat: 'latitude',
+        lon: 'longitude',
+        k: 20,
+        stat: 'mean',
+        of: 'median_income',
+        log: true,
+        name: 'nb20_log_income',
+      },
+      // log: false is the default, and not kept.
+      {
+        op: 'neighbours',
+        lat: 'latitude',
+        lon: 'longitude',
+        k: 3,
+        stat: 'std',
+        name: 'nb3_std',
+        impute: { strategy: 'constant', value: 0 },
+      },
+    ]);
+  });
+
+  it('reads neighbours columns of a classification that do not read the target', () => {
+    const doc = withDoc((d) => {
+      d.task = 'classification';
+      d.columns = [
+        { name: 'nb_bmi', neighbours: { lat: 'age', lon: 'bmi', k: 7, stat: 'weighted_mean', of: 'bmi' } },
+        { name: 'nb_km', neighbours: { lat: 'age', lon: 'bmi', k: 7, stat: 'max_km' } },
+      ];
+    });
+    const result = parseDefinition(doc);
+    expect(result.ok && result.definition.columns).toEqual([
+      { op: 'neighbours', lat: 'age', lon: 'bmi', k: 7, stat: 'weighted_mean', of: 'bmi', name: 'nb_bmi' },
+      { op: 'neighbours', lat: 'age', lon: 'bmi', k: 7, stat: 'max_km', name: 'nb_km' },
+    ]);
   });
 
   it('publishes a schema ajv compiles', () => {
@@ -442,6 +508,73 @@ describe('parseDefinition: every problem of a broken document', () => {
     ['a number as a column', [3], [['columns[0]', 'type']]],
   ])('columns: %s', (_, columns, expected) => {
     expect(pairs(problemsOf(withDoc((d) => (d.columns = columns))))).toEqual(expected);
+  });
+
+  describe('neighbours columns', () => {
+    const neighbours = (change: Record<string, unknown>, task = 'regression') =>
+      withDoc((d) => {
+        d.task = task;
+        // A key changed to undefined is left out.
+        const operation = Object.entries({ lat: 'age', lon: 'bmi', k: 5, stat: 'mean', ...change });
+        d.columns = [{ name: 'nb', neighbours: Object.fromEntries(operation.filter(([, v]) => v !== undefined)) }];
+      });
+
+    it.each<[string, Record<string, unknown>, string[][]]>([
+      ['a k of 0', { k: 0 }, [['columns[0].neighbours.k', 'minimum']]],
+      ['a k above 1000', { k: 1001 }, [['columns[0].neighbours.k', 'maximum']]],
+      ['a fractional k', { k: 2.5 }, [['columns[0].neighbours.k', 'type']]],
+      ['a k as text', { k: 'five' }, [['columns[0].neighbours.k', 'type']]],
+      ['no k', { k: undefined }, [['columns[0].neighbours.k', 'required']]],
+      ['an unknown stat', { stat: 'median' }, [['columns[0].neighbours.stat', 'enum']]],
+      ['no stat', { stat: undefined }, [['columns[0].neighbours.stat', 'required']]],
+      ['no lat', { lat: undefined }, [['columns[0].neighbours.lat', 'required']]],
+      ['log that is not a boolean', { log: 'yes' }, [['columns[0].neighbours.log', 'type']]],
+      ['an unknown key', { radius: 3 }, [['columns[0].neighbours.radius', 'additionalProperties']]],
+      ['max_km with of', { stat: 'max_km', of: 'age' }, [['columns[0].neighbours.of', 'conflict']]],
+      ['max_km with log', { stat: 'max_km', log: false }, [['columns[0].neighbours.log', 'conflict']]],
+      ['lat and lon the same field', { lon: 'age' }, [['columns[0].neighbours.lon', 'conflict']]],
+      ['an unknown field in of', { of: 'height' }, [['columns[0].neighbours.of', 'unknown_field']]],
+      ['a category as lat', { lat: 'sex' }, [['columns[0].neighbours.lat', 'type_mismatch']]],
+      ['a category in of', { of: 'sex' }, [['columns[0].neighbours.of', 'type_mismatch']]],
+    ])('refuses %s', (_, change, expected) => {
+      expect(pairs(problemsOf(neighbours(change)))).toEqual(expected);
+    });
+
+    it('refuses a statistic of the target in a classification', () => {
+      expect(pairs(problemsOf(neighbours({ stat: 'std' }, 'classification')))).toEqual([
+        ['columns[0].neighbours', 'task'],
+      ]);
+    });
+
+    it('explains its problems', () => {
+      const messages = (change: Record<string, unknown>, task?: string) =>
+        problemsOf(neighbours(change, task)).map((p) => p.message);
+      expect(messages({ stat: 'max_km', log: true })).toEqual([
+        'columns[0].neighbours.log: is not allowed with stat max_km (a distance reads no value)',
+      ]);
+      expect(messages({ lon: 'age' })).toEqual(['columns[0].neighbours.lon: names the same field as lat ("age")']);
+      expect(messages({ k: 0 })).toEqual(['columns[0].neighbours.k: must be at least 1']);
+      expect(messages({ stat: 'median' })).toEqual([
+        'columns[0].neighbours.stat: must be one of mean, std, weighted_mean, max_km',
+      ]);
+      expect(messages({}, 'classification')).toEqual([
+        'columns[0].neighbours: mean of the target is only for regression models (a class is not a number): name a numeric input in of',
+      ]);
+    });
+
+    it('refuses a fitted impute (a constant only)', () => {
+      const doc = neighbours({});
+      (doc.columns as Record<string, unknown>[])[0].impute = 'median';
+      expect(pairs(problemsOf(doc))).toEqual([['columns[0].impute', 'conflict']]);
+      (doc.columns as Record<string, unknown>[])[0].impute = { constant: 0 };
+      expect(parseDefinition(doc).ok).toBe(true);
+    });
+
+    it('needs an impute for an optional coordinate', () => {
+      const doc = neighbours({});
+      doc.features[2].required = false;
+      expect(pairs(problemsOf(doc))).toEqual([['columns[0].neighbours.lon', 'needs_impute']]);
+    });
   });
 
   it('explains the column problems', () => {

@@ -143,7 +143,7 @@ export function parseDefinition(document: unknown, options: DefinitionParseOptio
     delimiter: asString(document.delimiter) ?? ',',
     target,
     features: inputs.fields,
-    columns: readColumns(document.columns, inputs, problems),
+    columns: readColumns(document.columns, inputs, problems, task),
     candidates: readCandidates(document.candidates, task, problems),
     gate: readGate(isRecord(document.gate) ? document.gate : {}, task, problems),
     split: readSplit(isRecord(document.split) ? document.split : {}),

@@ -45,7 +45,30 @@ export type ColumnOperation =
   | { op: 'sqrt'; field: string }
   | { op: 'haversine_km'; lat: string; lon: string; toLat: number; toLon: number }
   | { op: 'rotate'; x: string; y: string; degrees: number }
+  | NeighbourOperation
   | { op: 'one_hot'; field: string };
+
+/** What a neighbours column computes over a row's k nearest training rows. */
+export const NEIGHBOUR_STATS = ['mean', 'std', 'weighted_mean', 'max_km'] as const;
+export type NeighbourStat = (typeof NEIGHBOUR_STATS)[number];
+
+/**
+ * A statistic of the k training rows nearest to the row's location (learned from the training part; the training
+ * rows themselves get out-of-fold values): the mean, standard deviation or inverse-distance weighted mean of their
+ * target (`of` absent) or of a numeric input field (`of`), optionally of its natural log (`log`), or the distance in
+ * km to the k-th of them (`max_km`).
+ */
+export interface NeighbourOperation {
+  op: 'neighbours';
+  lat: string;
+  lon: string;
+  k: number;
+  stat: NeighbourStat;
+  /** A numeric input field; absent: the model's target (regression only). */
+  of?: string;
+  /** Of the value's natural log (values must be positive). */
+  log?: boolean;
+}
 
 /** One model column (or, for one_hot, the prefix of one column per category value: `<name>=<value>`). */
 export type ColumnDefinition = ColumnOperation & {

@@ -200,9 +200,9 @@ export class TrainingService {
       pipeline = model.pipeline(preprocessing, table.classes);
       label = formatSplitLabel({ kind: 'file', file: splitFile });
     }
-    const part = (records: TableRecord[]): TrainingData =>
-      trainingData(model, pipeline, preprocessing, records, table.classes);
-    return { train: part(train), test: part(test), preprocessing, pipeline, split: label };
+    const part = (records: TableRecord[], fittedOn: boolean): TrainingData =>
+      trainingData(model, pipeline, preprocessing, records, table.classes, fittedOn);
+    return { train: part(train, true), test: part(test, false), preprocessing, pipeline, split: label };
   }
 }
 

@@ -14,6 +14,14 @@ export function builtinDefinition(name: string): ModelDefinition {
   return parsed.definition;
 }
 
+/**
+ * A definition without its `neighbours` columns: what the hand-written pipelines of the first releases computed
+ * (the neighbours columns have their own tests).
+ */
+export function withoutNeighbours(definition: ModelDefinition): ModelDefinition {
+  return { ...definition, columns: definition.columns.filter((c) => c.op !== 'neighbours') };
+}
+
 /** California Housing's inputs, features and example row, from its built-in definition. */
 export const HOUSING_SPEC: FeatureSpec = resolveSpec(builtinDefinition('california-housing'), {});
 

@@ -2,6 +2,7 @@ import type { ModelDefinition } from '../../definitions/model-definition';
 import type { Preprocessing } from '../feature-spec';
 import { columnFields, InputRow, NumericColumn } from './definition-columns';
 import { categoryFill, categoryValues, numberFill } from './definition-preprocessing';
+import { neighbourIndexes, neighbourTableKey } from './neighbour-columns';
 
 /** Writes a row's features at `out[offset ..]`. */
 export type RowTransform = (row: InputRow, out: Float64Array, offset: number) => void;
@@ -58,6 +59,8 @@ export function generateTransform(definition: ModelDefinition, preprocessing: Pr
     );
   }
   const x = (name: string): string => `x${slot.get(name) ?? -1}`;
+  // One k-d tree per location pair, built once here; the columns of a row share its search.
+  const indexes = neighbourIndexes(definition, preprocessing);
   let at = 0;
   for (const column of definition.columns) {
     if (column.op === 'one_hot') {
@@ -75,7 +78,15 @@ export function generateTransform(definition: ModelDefinition, preprocessing: Pr
       at += values.length;
       continue;
     }
-    const value = expression(column, x, constants);
+    let value: string;
+    if (column.op === 'neighbours') {
+      const index = indexes.get(neighbourTableKey(column.lat, column.lon));
+      if (!index) throw new Error(`no neighbour index for ${column.name}`); // neighbourIndexes built one per pair
+      const query = constants.value((lat: number, lon: number) => index.value(column, lat, lon));
+      value = `${query}(${x(column.lat)}, ${x(column.lon)})`;
+    } else {
+      value = expression(column, x, constants);
+    }
     const fill = numberFill(definition, column.name, column.impute, preprocessing);
     const missing = [...new Set(columnFields(column))].map((name) => `m${slot.get(name) ?? -1}`).join(' || ');
     lines.push(
@@ -119,5 +130,7 @@ function expression(column: NumericColumn, x: (name: string) => string, constant
       const sin = constants.number(Math.sin(column.degrees * RADIANS));
       return `${x(column.x)} * ${cos} + ${x(column.y)} * ${sin}`;
     }
+    case 'neighbours':
+      throw new Error('neighbours columns call their index (see generateTransform)');
   }
 }

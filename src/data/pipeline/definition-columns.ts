@@ -29,6 +29,8 @@ export function columnFields(column: ColumnDefinition): string[] {
       return [column.lat, column.lon];
     case 'rotate':
       return [column.x, column.y];
+    case 'neighbours':
+      return column.of ? [column.lat, column.lon, column.of] : [column.lat, column.lon];
   }
 }
 
@@ -49,6 +51,11 @@ export function checkColumns(definition: ModelDefinition): void {
       }
     }
     if (column.op === 'one_hot' && column.impute) fail(column, 'cannot impute: impute its input field instead');
+    if (column.op === 'neighbours') {
+      if (column.impute && column.impute.strategy !== 'constant') fail(column, 'can only impute a constant');
+      if (column.of === undefined && definition.task !== 'regression')
+        fail(column, 'needs `of`: the target is a class');
+    }
   }
 }
 
@@ -164,6 +171,10 @@ function compute(column: NumericColumn, slots: NumericSlots): () => number {
       const sin = Math.sin(column.degrees * RADIANS);
       return () => v[a] * cos + v[b] * sin;
     }
+    case 'neighbours':
+      // Its value needs the fitted training rows: only the generated transform computes it (checkColumns refuses
+      // the fitted imputation that would need it here).
+      throw new Error(`column ${column.name}: neighbours columns are computed by the generated transform only`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { adHocDefinition, builtinDefinition } from '../../../test/support/builtin-models';
+import { adHocDefinition, builtinDefinition, withoutNeighbours } from '../../../test/support/builtin-models';
 import type { ColumnDefinition, InputFieldDefinition } from '../../definitions/model-definition';
 import { NumericInputField, numericRuleBroken, numericRuleMessage } from '../feature-spec';
 import { HOUSING_SPEC } from '../../../test/support/legacy/housing.feature-spec';
@@ -10,8 +10,21 @@ const HOUSING = builtinDefinition('california-housing');
 const IRIS = builtinDefinition('iris');
 
 describe('resolveSpec of the built-in definitions', () => {
-  it('equals the hand-written California Housing spec', () => {
-    const spec = resolveSpec(HOUSING, { bedrooms_per_household_median: 1.05 });
+  it('equals the hand-written California Housing spec, plus the neighbours features before the one-hot columns', () => {
+    const full = resolveSpec(HOUSING, { bedrooms_per_household_median: 1.05 });
+    const neighbours = full.features.filter((f) => f.name.startsWith('nb'));
+    expect(neighbours.map((f) => f.name).slice(0, 5)).toEqual([
+      'nb5_log_value',
+      'nb5_log_value_std',
+      'nb5_log_value_weighted',
+      'nb5_km',
+      'nb5_log_income',
+    ]);
+    expect(neighbours).toHaveLength(15);
+    expect(neighbours[0].description).toBe('mean of log(median_house_value) of the 5 nearest training rows');
+    expect(full.features.filter((f) => !f.name.startsWith('nb'))).toStrictEqual(HOUSING_SPEC.features);
+    expect(full.features.findIndex((f) => f.name.startsWith('ocean_proximity='))).toBe(17 + 15);
+    const spec = resolveSpec(withoutNeighbours(HOUSING), { bedrooms_per_household_median: 1.05 });
     // No difference at all: bounds, exclusive lower bounds (positive → gt 0), units and descriptions all carry over.
     expect(spec.inputs).toStrictEqual(HOUSING_SPEC.inputs);
     expect(spec.features).toStrictEqual(HOUSING_SPEC.features);

@@ -61,8 +61,18 @@ export function definitionInputs(definition: ModelDefinition): InputField[] {
   );
 }
 
-/** What a numeric column computes, in words, when the definition does not describe it. */
-function describe(column: NumericColumn): string {
+/** `the 5 nearest training rows`, `the 5th nearest training row` (`ordinal`), `the nearest training row` for 1. */
+function nearest(k: number, ordinal = false): string {
+  if (k === 1) return 'the nearest training row';
+  if (!ordinal) return `the ${k} nearest training rows`;
+  const suffix = k % 100 >= 11 && k % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][k % 10] ?? 'th');
+  return `the ${k}${suffix} nearest training row`;
+}
+
+const NEIGHBOUR_STAT_WORDS = { mean: 'mean', std: 'std', weighted_mean: 'inverse-distance weighted mean' } as const;
+
+/** What a numeric column computes, in words, when the definition does not describe it (`target`: its name). */
+function describe(column: NumericColumn, target: string): string {
   switch (column.op) {
     case 'input':
       return column.field;
@@ -84,6 +94,12 @@ function describe(column: NumericColumn): string {
       const { x, y, degrees } = column;
       return `${x}·cos ${degrees}° + ${y}·sin ${degrees}° (coordinates rotated by ${degrees}°)`;
     }
+    case 'neighbours': {
+      const { k, stat, of, log } = column;
+      if (stat === 'max_km') return `km to ${nearest(k, true)}`;
+      const value = of ?? target;
+      return `${NEIGHBOUR_STAT_WORDS[stat]} of ${log ? `log(${value})` : value} of ${nearest(k)}`;
+    }
   }
 }
 
@@ -93,7 +109,8 @@ function columnFeatures(
   prep: Preprocessing,
 ): FeatureDefinition[] {
   if (column.op !== 'one_hot') {
-    const generated = describe(column) + (column.impute ? ' (imputed when an input is missing)' : '');
+    const generated =
+      describe(column, definition.target.name) + (column.impute ? ' (imputed when an input is missing)' : '');
     return [{ name: column.name, kind: 'numeric', description: column.description ?? generated }];
   }
   const field = definition.features.find((f) => f.name === column.field) as InputFieldDefinition;

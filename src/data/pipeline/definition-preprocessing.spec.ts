@@ -70,7 +70,15 @@ describe('fitPreprocessing', () => {
       { total_bedrooms: 9, households: 3 },
     ];
     const housing = builtinDefinition('california-housing');
-    expect(fitPreprocessing(housing, rows)).toEqual({ bedrooms_per_household_median: 2.5 });
+    const { 'neighbours:latitude,longitude': table, ...rest } = fitPreprocessing(housing, rows);
+    expect(rest).toEqual({ bedrooms_per_household_median: 2.5 });
+    // And the rows its neighbours columns search (these rows have no location, target or income: NaN).
+    expect(table).toEqual({
+      lat: [NaN, NaN, NaN],
+      lon: [NaN, NaN, NaN],
+      target: [NaN, NaN, NaN],
+      fields: { median_income: [NaN, NaN, NaN] },
+    });
   });
 
   it('refuses to impute without a training value or a category with a median', () => {

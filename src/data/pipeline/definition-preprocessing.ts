@@ -2,6 +2,7 @@ import type { Preprocessing } from '../feature-spec';
 import type { ImputeStrategy, InputFieldDefinition, ModelDefinition } from '../../definitions/model-definition';
 import { checkColumns, InputRow, NumericKernel, numericKernel, numericSlots } from './definition-columns';
 import { PipelineDefinitionError } from './pipeline.errors';
+import { fitNeighbourTables, regressionTarget } from './neighbour-columns';
 import { mean, median, mode, sortedDistinct } from './statistics.util';
 
 /** An imputation whose value is fitted on the training part (a constant needs no fitting). */
@@ -106,12 +107,13 @@ function fitColumns(definition: ModelDefinition, train: readonly InputRow[]): Pr
  * declares none (`values:<field>`, sorted), each fitted imputation of an input (its median, mean or mode over the
  * present training values) and of a numeric column (over the training rows where all of its inputs are present),
  * and, when the definition has no example, an example row of training medians (rounded for integer fields) and modes
- * (`example:<field>`). California Housing fits exactly `{ bedrooms_per_household_median }`; Iris fits `{}`.
+ * (`example:<field>`), and the training rows `neighbours` columns search (`neighbours:<lat>,<lon>`). Iris fits `{}`.
  */
 export function fitPreprocessing(definition: ModelDefinition, train: readonly InputRow[]): Preprocessing {
   checkColumns(definition);
   const inputs = definition.features.map((field) => fitInput(definition, field, train));
-  return Object.assign({}, ...inputs, fitColumns(definition, train)) as Preprocessing;
+  const neighbours = fitNeighbourTables(definition, train, (value) => regressionTarget(definition, value));
+  return Object.assign({}, ...inputs, fitColumns(definition, train), neighbours) as Preprocessing;
 }
 
 function fittedValue(definition: ModelDefinition, owner: string, impute: ImputeStrategy, prep: Preprocessing) {

@@ -1,0 +1,119 @@
+import { adHocDefinition } from '../../../test/support/builtin-models';
+import type { ColumnDefinition } from '../../definitions/model-definition';
+import { Rng } from '../../ml/random';
+import { transformAll } from '../feature-spec';
+import { compilePipeline, fitPreprocessing } from './definition-pipeline';
+import { NEIGHBOUR_FOLDS, neighbourFolds, trainingMatrix } from './neighbour-columns';
+
+/** Rows on a grid of distinct locations, a value `w` and a target `y` that is pure noise, unrelated to location. */
+type Row = Record<'lat' | 'lon' | 'w' | 'y', number>;
+
+function rows(n: number, seed: number): Row[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, (_, i) => ({
+    lat: 33 + Math.floor(i / 40) * 0.01,
+    lon: -120 + (i % 40) * 0.01,
+    w: 1 + rng.next(),
+    y: rng.next() * 10,
+  }));
+}
+
+const near = { lat: 'lat', lon: 'lon' } as const;
+const columns: ColumnDefinition[] = [
+  { name: 'lat', op: 'input', field: 'lat' },
+  { name: 'nb1', op: 'neighbours', ...near, k: 1, stat: 'mean' },
+  { name: 'nb8', op: 'neighbours', ...near, k: 8, stat: 'mean' },
+  { name: 'nb8_log', op: 'neighbours', ...near, k: 8, stat: 'mean', log: true },
+  { name: 'nb8_std', op: 'neighbours', ...near, k: 8, stat: 'std' },
+  { name: 'nb8_w', op: 'neighbours', ...near, k: 8, stat: 'weighted_mean' },
+  { name: 'nb8_km', op: 'neighbours', ...near, k: 8, stat: 'max_km' },
+  { name: 'nb8_of_w', op: 'neighbours', ...near, k: 8, stat: 'mean', of: 'w' },
+];
+const definition = adHocDefinition({
+  features: [
+    { name: 'lat', type: 'number', required: true },
+    { name: 'lon', type: 'number', required: true },
+    { name: 'w', type: 'number', required: true },
+  ],
+  columns,
+});
+
+function correlation(a: number[], b: number[]): number {
+  const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+  const [ma, mb] = [mean(a), mean(b)];
+  let [ab, aa, bb] = [0, 0, 0];
+  a.forEach((x, i) => {
+    ab += (x - ma) * (b[i] - mb);
+    aa += (x - ma) ** 2;
+    bb += (b[i] - mb) ** 2;
+  });
+  return ab / Math.sqrt(aa * bb);
+}
+
+describe('neighbours columns', () => {
+  const train = rows(2_000, 1);
+  const prep = fitPreprocessing(definition, train);
+  const pipeline = compilePipeline(definition, prep);
+  const width = pipeline.spec.features.length;
+  const column = (X: Float64Array, name: string) => {
+    const j = pipeline.spec.features.findIndex((f) => f.name === name);
+    return Array.from({ length: X.length / width }, (_, i) => X[i * width + j]);
+  };
+
+  it("never lets a training row's own target into its features (out of fold), while serving searches every row", () => {
+    const served = transformAll(pipeline, train, prep);
+    const oof = trainingMatrix(definition, pipeline, prep, train);
+    const own = train.map((r) => r.y);
+    // Served, a training row's nearest training row is itself: its feature is its own target.
+    expect(column(served, 'nb1')).toEqual(own);
+    // Out of fold, with a target that is noise, no feature may know it: no row equals its own target, and the
+    // correlation with it is that of noise (a leak of 1 row in 8 would already give about 0.35).
+    const nb1 = column(oof, 'nb1');
+    expect(nb1.filter((v, i) => v === own[i])).toHaveLength(0);
+    for (const name of ['nb1', 'nb8', 'nb8_log', 'nb8_w']) {
+      expect(Math.abs(correlation(column(oof, name), own))).toBeLessThan(0.1);
+    }
+    // Columns that do not read the target are the same out of fold, and the others differ from served values.
+    expect(column(oof, 'lat')).toEqual(column(served, 'lat'));
+    expect(column(oof, 'nb8')).not.toEqual(column(served, 'nb8'));
+  });
+
+  it('searches the other folds only: each out-of-fold value is the target of the nearest row of another fold', () => {
+    const oof = trainingMatrix(definition, pipeline, prep, train);
+    const nb1 = column(oof, 'nb1');
+    const fold = neighbourFolds(train.length);
+    expect(new Set(fold).size).toBe(NEIGHBOUR_FOLDS);
+    const lonScale = (111.32 * Math.cos((33.245 * Math.PI) / 180)) / 110.574;
+    const km = (a: Row, b: Row) => Math.hypot((a.lon - b.lon) * lonScale, a.lat - b.lat);
+    train.forEach((row, i) => {
+      const others = train.filter((_, j) => fold[j] !== fold[i]);
+      const nearest = Math.min(...others.map((r) => km(r, row)));
+      const candidates = others.filter((r) => km(r, row) <= nearest * (1 + 1e-9)).map((r) => r.y);
+      expect(candidates).toContain(nb1[i]);
+    });
+  });
+
+  it('computes each statistic by definition at serving time', () => {
+    const query = { lat: 33.105, lon: -119.803, w: 1 };
+    const X = transformAll(pipeline, [query], prep);
+    const byDistance = train
+      .map((r) => ({
+        r,
+        d: Math.hypot((r.lon - query.lon) * 111.32 * Math.cos((33.245 * Math.PI) / 180), (r.lat - query.lat) * 110.574),
+      }))
+      .sort((a, b) => a.d - b.d)
+      .slice(0, 8);
+    const at = (name: string) => X[pipeline.spec.features.findIndex((f) => f.name === name)];
+    const ys = byDistance.map((e) => e.r.y);
+    const mean = ys.reduce((s, v) => s + v, 0) / 8;
+    expect(at('nb8')).toBeCloseTo(mean, 12);
+    expect(at('nb8_log')).toBeCloseTo(ys.reduce((s, v) => s + Math.log(v), 0) / 8, 12);
+    expect(at('nb8_std')).toBeCloseTo(Math.sqrt(ys.reduce((s, v) => s + (v - mean) ** 2, 0) / 8), 12);
+    const w = byDistance.map((e) => 1 / (e.d + 0.5));
+    expect(at('nb8_w')).toBeCloseTo(ys.reduce((s, v, j) => s + w[j] * v, 0) / w.reduce((s, v) => s + v, 0), 12);
+    expect(at('nb8_km')).toBeCloseTo(byDistance[7].d, 6);
+    expect(at('nb8_of_w')).toBeCloseTo(byDistance.reduce((s, e) => s + e.r.w, 0) / 8, 12);
+    // A missing coordinate: NaN (no imputation given).
+    expect(transformAll(pipeline, [{ lat: null, lon: -119.8, w: 1 }], prep)[1]).toBeNaN();
+  });
+});

@@ -119,8 +119,12 @@ describe('explanations (e2e)', () => {
       for (const [name, value] of Object.entries(e.features)) mean[name] = (mean[name] ?? 0) + Math.abs(value) / 500;
     }
     for (const [name, value] of Object.entries(run.shapImportances)) expect(value).toBeCloseTo(mean[name], 9);
-    const top = Object.entries(run.shapImportances).sort((a, b) => b[1] - a[1])[0][0];
-    expect(top).toBe('MedInc');
+    // Income and what the location's neighbours are worth explain the most.
+    const ranked = Object.entries(run.shapImportances)
+      .sort((a, b) => b[1] - a[1])
+      .map(([name]) => name);
+    expect(ranked.slice(0, 3)).toContain('MedInc');
+    expect(ranked[0]).toMatch(/^(MedInc|nb\d+_log_value(_weighted)?)$/);
   });
 
   it('POST /predict/housing?explain=true: the answer as usual plus the explanation of its prediction', async () => {

@@ -46,7 +46,7 @@ describe('training (e2e)', () => {
       })),
     );
     const gbdt = byCandidate(housing, 'gbdt');
-    expect(gbdt.params).toMatchObject({ nEstimators: 300, maxLeaves: 31 });
+    expect(gbdt.params).toMatchObject({ nEstimators: 2000, nIterNoChange: 100, maxLeaves: 31 });
     // Timings in their units, inside the run: the fit in seconds, at least one prediction pass over the holdout.
     const runMs = (gbdt.finishedAt as Date).getTime() - gbdt.startedAt.getTime();
     expect(gbdt.trainSeconds).toBeGreaterThan(0);

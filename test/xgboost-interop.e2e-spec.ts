@@ -165,9 +165,10 @@ const worst = (a: number[], b: number[]) => {
       await registry.promote(name, (await registry.register(name, run.id)).version, { actor: 'test' });
       const prepared = await data.prepare(name);
       const { model, pipeline, split, table } = prepared;
-      const matrix = (records: TableRecord[]) =>
+      // The training rows as the service trains on them (neighbours columns out of fold).
+      const matrix = (records: TableRecord[], fittedOn = false) =>
         rowsOf(
-          trainingData(model, pipeline, split.preprocessing, records, table.classes).X,
+          trainingData(model, pipeline, split.preprocessing, records, table.classes, fittedOn).X,
           pipeline.spec.features.length,
         );
       const target = (records: TableRecord[]) => records.map((r) => model.target(r, table.classes));
@@ -176,7 +177,7 @@ const worst = (a: number[], b: number[]) => {
         X: matrix(prepared.test),
         features: pipeline.spec.features.map((f) => xgboostFeatureName(f.name)),
       });
-      training.set(name, { X: matrix(prepared.train), y: target(prepared.train) });
+      training.set(name, { X: matrix(prepared.train, true), y: target(prepared.train) });
     }
     // Raw input fields of housing, total_bedrooms missing where the data has it missing.
     const housing = await data.prepare(HOUSING);

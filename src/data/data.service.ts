@@ -7,8 +7,7 @@ import { DatasetRepository } from './dataset.repository';
 import { DatasetSplitEntity } from './entities/dataset-split.entity';
 import { DatasetEntity } from './entities/dataset.entity';
 import { DatasetDetailDto, DatasetSummaryDto } from './dto/dataset.dto';
-import type { FeaturePipeline } from './feature-spec';
-import { trainingMatrix } from './pipeline/neighbour-columns';
+import { FeaturePipeline, transformAll } from './feature-spec';
 import { InputRow, ModelDataset } from './model-dataset';
 import { FeatureProfile, profileFeatures } from './profile.util';
 import { seededSplit, stratifiedSplit } from './split.util';
@@ -140,12 +139,12 @@ export class DataService {
     const trainRecords = train.map((i) => table.records[i]);
     const preprocessing = model.fit(trainRecords);
     const pipeline = model.pipeline(preprocessing, table.classes);
-    // What the model trains on: neighbours columns out of fold.
-    const matrix = trainingMatrix(
-      model.definition,
+    // The drift reference: the training rows as the served pipeline sees them (neighbours columns search every
+    // training row, as for a request), so that replaying training rows shows no drift.
+    const matrix = transformAll(
       pipeline,
-      preprocessing,
       trainRecords.map((r) => r.values),
+      preprocessing,
     );
     return {
       datasetId,

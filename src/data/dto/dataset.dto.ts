@@ -61,15 +61,34 @@ export class DatasetSplitSummaryDto {
 }
 
 export class DatasetSplitDto extends DatasetSplitSummaryDto {
-  /** Values fitted on the training part (imputation values such as the median bedrooms per household, learned category values). */
+  /**
+   * Values fitted on the training part (imputation values such as the median bedrooms per household, learned
+   * category values); the training rows neighbours columns search are summarised as `{"rows": n, "values": [...]}`.
+   */
   @ApiProperty({ type: 'object', additionalProperties: true })
-  preprocessing!: Preprocessing;
+  preprocessing!: Record<string, unknown>;
   /** Profile of every feature over the training part: the drift reference. */
   profile!: FeatureProfileDto[];
 
   static override from(split: DatasetSplitEntity): DatasetSplitDto {
-    return { ...DatasetSplitSummaryDto.from(split), preprocessing: split.preprocessing, profile: split.profile };
+    return {
+      ...DatasetSplitSummaryDto.from(split),
+      preprocessing: summarised(split.preprocessing),
+      profile: split.profile,
+    };
   }
+}
+
+/** Preprocessing as shown: neighbour tables (thousands of rows) by their size and the series they hold. */
+function summarised(preprocessing: Preprocessing): Record<string, unknown> {
+  const shown: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(preprocessing)) {
+    shown[key] =
+      typeof value === 'object' && !Array.isArray(value)
+        ? { rows: value.lat.length, values: [...(value.target ? ['target'] : []), ...Object.keys(value.fields)] }
+        : value;
+  }
+  return shown;
 }
 
 export class DatasetSummaryDto {

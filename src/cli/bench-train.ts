@@ -44,7 +44,14 @@ function print(model: string, runs: RunEntity[]): void {
   console.log(trainingTable(runs));
   for (const run of runs) {
     const size = run.artifactPath ? statSync(run.artifactPath).size : 0;
-    const trees = typeof run.params.nEstimators === 'number' ? `, ${run.params.nEstimators} trees` : '';
+    const trees = typeof run.params.nEstimators === 'number' ? `, ${treeCount(run)} trees` : '';
     console.log(`  ${run.candidate.padEnd(13)} artifact ${(size / 1024).toFixed(0).padStart(6)} KB${trees}`);
   }
+}
+
+/** The trees a run's artifact holds (fewer than nEstimators when early stopping ended the fit). */
+function treeCount(run: RunEntity): number | string {
+  if (!run.artifactPath) return String(run.params.nEstimators);
+  const artifact = JSON.parse(readFileSync(run.artifactPath, 'utf8')) as { estimator?: { trees?: unknown[] } };
+  return artifact.estimator?.trees?.length ?? String(run.params.nEstimators);
 }

@@ -116,4 +116,21 @@ describe('neighbours columns', () => {
     // A missing coordinate: NaN (no imputation given).
     expect(transformAll(pipeline, [{ lat: null, lon: -119.8, w: 1 }], prep)[1]).toBeNaN();
   });
+
+  it('leaves out training rows without a location or value, also once stored as JSON (NaN becomes null)', () => {
+    const gappy = [...train.slice(0, 300), { lat: NaN, lon: NaN, w: 1, y: 1e6 }];
+    gappy[1] = { ...gappy[1], y: NaN };
+    const fitted = fitPreprocessing(definition, gappy);
+    const stored = JSON.parse(JSON.stringify(fitted)) as typeof fitted;
+    // At row 1's place: row 1 is the nearest for distances, but has no target.
+    const query = [{ lat: gappy[1].lat, lon: gappy[1].lon, w: 1 }];
+    const served = (prep: typeof fitted) => transformAll(compilePipeline(definition, prep), query, prep);
+    const at = (X: Float64Array, name: string) => X[pipeline.spec.features.findIndex((f) => f.name === name)];
+    const X = served(fitted);
+    expect(at(X, 'nb1')).toBeNaN();
+    expect(at(X, 'nb8')).not.toBeNaN();
+    expect(at(X, 'nb8')).toBeLessThan(10); // the row without a location (target 1e6) is nowhere
+    expect(at(X, 'nb8_km')).toBeLessThan(5);
+    expect(served(stored)).toEqual(X);
+  });
 });

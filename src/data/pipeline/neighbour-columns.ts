@@ -94,9 +94,10 @@ export class NeighbourIndex {
     }
     this.kmPerLon = KM_PER_DEGREE_LON * Math.cos(((n > 0 ? sum / n : 0) * Math.PI) / 180);
     this.maxK = Math.max(1, ...columns.map((c) => c.k));
+    // A stored table went through JSON, where a missing value (NaN) became null.
     this.tree = new NearestNeighbours(
-      table.lon.map((lon) => lon * this.kmPerLon),
-      table.lat.map((lat) => lat * KM_PER_DEGREE_LAT),
+      table.lon.map((lon) => coordinate(lon) * this.kmPerLon),
+      table.lat.map((lat) => coordinate(lat) * KM_PER_DEGREE_LAT),
       this.maxK,
     );
     for (const column of columns) {
@@ -107,10 +108,9 @@ export class NeighbourIndex {
       if (!raw || raw.length !== table.lat.length) {
         throw new Error(`the neighbour table lacks the values of ${column.of ?? 'the target'}`);
       }
-      this.series.set(
-        key,
-        Float64Array.from(raw, (v) => (column.log ? (v > 0 ? Math.log(v) : NaN) : v)),
-      );
+      const value = (v: unknown): number =>
+        typeof v !== 'number' ? NaN : column.log ? (v > 0 ? Math.log(v) : NaN) : v;
+      this.series.set(key, Float64Array.from(raw, value));
     }
   }
 

@@ -11,7 +11,7 @@ import { installDirectRoutes } from './common/http/direct-route';
 import { applyLargeBodyLimit } from './common/http/large-body.decorator';
 import { AppValidationPipe } from './common/http/validation.pipe';
 import { ModelVersionHeaderInterceptor, setModelVersionHeader } from './prediction/model-version-header.interceptor';
-import { AppConfig } from './config/app-config';
+import { AppConfig, trustProxyOption } from './config/app-config';
 import { ModelCatalog } from './definitions/model-catalog.service';
 import { CsvBody } from './prediction/mlflow-payload.util';
 import { withModelRoutes } from './prediction/openapi/model-routes.openapi';
@@ -141,15 +141,26 @@ function enforceRequestTimeout(adapter: FastifyAdapter, ms: number): void {
   });
 }
 
+/** TRUST_PROXY for Fastify: false, the trusted addresses, or a hop count (trust the `hops` nearest peers). */
+function fastifyTrustProxy(value: string): boolean | string[] | ((address: string, hop: number) => boolean) {
+  const option = trustProxyOption(value) ?? false;
+  return typeof option === 'number' ? (_address, hop) => hop < option : option;
+}
+
 /**
  * Fastify options shared by the service and the e2e tests: request ids, a 1 MiB body limit (413; `largeBodyLimit` on
  * the routes declared with @LargeBody()), JSON bodies only
- * (415; also YAML for definitions, and CSV for MLflow's /invocations, which follows MLflow's content-type rules), and REQUEST_TIMEOUT_MS to receive a whole request (408; 0 = none).
+ * (415; also YAML for definitions, and CSV for MLflow's /invocations, which follows MLflow's content-type rules),
+ * REQUEST_TIMEOUT_MS to receive a whole request (408; 0 = none), and TRUST_PROXY for the client's address.
  */
-export function createAdapter(options: { requestTimeoutMs?: number; largeBodyLimit?: number } = {}): FastifyAdapter {
+export function createAdapter(
+  options: { requestTimeoutMs?: number; largeBodyLimit?: number; trustProxy?: string } = {},
+): FastifyAdapter {
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const adapter = new FastifyAdapter({
     genReqId: requestId,
+    // TRUST_PROXY (validated at boot): whether request.ip comes from x-forwarded-for, and from which peers.
+    trustProxy: fastifyTrustProxy(options.trustProxy ?? 'off'),
     bodyLimit: 1_048_576,
     requestTimeout,
     // Node checks request timeouts on this interval (30 s by default), so a shorter timeout needs a shorter one.

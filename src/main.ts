@@ -12,6 +12,7 @@ async function bootstrap(): Promise<void> {
   const adapter = createAdapter({
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     largeBodyLimit: config.IMPORT_BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { logger });
   setupSecurityHeaders(app);

@@ -15,6 +15,7 @@ const entry = (createdAt: Date, requestId: string): NewPrediction => ({
   policyId: 0,
   policy: 'champion',
   shadow: false,
+  clientAddress: '127.0.0.1',
 });
 
 describe('prediction-log retention (e2e)', () => {

@@ -19,6 +19,7 @@ import {
   validateSync,
 } from 'class-validator';
 import { validateCronExpression } from 'cron';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Setting, settingsOf } from './setting.decorator';
 
@@ -52,6 +53,42 @@ const IsCronOrOff = (): PropertyDecorator =>
       validate: (value: unknown) =>
         typeof value === 'string' && (value === 'off' || validateCronExpression(value).valid),
       defaultMessage: (args) => `${args?.property ?? 'value'} must be a cron expression (e.g. "0 3 * * *") or off`,
+    },
+  });
+
+/** An address, or an address with a prefix length (`10.0.0.0/8`, `fd00::/8`). */
+function isAddressOrRange(entry: string): boolean {
+  const [address, prefix, extra] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d{1,3}$/.test(prefix) && bits <= (version === 4 ? 32 : 128);
+}
+
+/**
+ * What TRUST_PROXY gives Fastify's `trustProxy`: false (`off`), a hop count, or the trusted proxy addresses and
+ * ranges; undefined for a malformed value (refused at boot).
+ */
+export function trustProxyOption(value: string): false | number | string[] | undefined {
+  const v = value.trim();
+  if (v === 'off') return false;
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    return hops >= 1 && hops <= 10 ? hops : undefined;
+  }
+  const entries = v.split(',').map((e) => e.trim());
+  return entries.length > 0 && entries.every(isAddressOrRange) ? entries : undefined;
+}
+
+const IsTrustProxy = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'isTrustProxy',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && trustProxyOption(value) !== undefined,
+      defaultMessage: (args) =>
+        `${args?.property ?? 'value'} must be off, a hop count from 1 to 10, or a comma-separated list of proxy ` +
+        'addresses and ranges (e.g. "10.0.0.0/8,127.0.0.1")',
     },
   });
 
@@ -479,6 +516,14 @@ export class AppConfig {
   @Min(1)
   @IsInt()
   RATE_LIMIT_WINDOW_S = 60;
+
+  @Setting(
+    'Whether `x-forwarded-for` names the client (for rate limits, request logs and the prediction log): `off` (the ' +
+      "connection's peer is the client), a hop count (that many proxies in front of the service are trusted), or a " +
+      "comma-separated list of the proxies' addresses and ranges (the header is read only from them).",
+  )
+  @IsTrustProxy()
+  TRUST_PROXY = 'off';
 
   @Setting('Milliseconds a client has to send a whole request before it is answered 408; 0 = no limit.')
   @Transform(toNumber)

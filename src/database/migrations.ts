@@ -14,6 +14,7 @@ import {
   OnlineEvaluationSqlite1764892800000,
 } from './migrations/1764892800000-online-evaluation';
 import { ShapImportances1764979200000 } from './migrations/1764979200000-shap-importances';
+import { ClientAddress1765065600000 } from './migrations/1765065600000-client-address';
 
 type Migration = new () => MigrationInterface;
 
@@ -28,6 +29,7 @@ export const MIGRATIONS: Record<'sqlite' | 'postgres', Migration[]> = {
     VersionRunUnique1764806400000,
     OnlineEvaluationPostgres1764892800000,
     ShapImportances1764979200000,
+    ClientAddress1765065600000,
   ],
   sqlite: [
     InitialSchema1763884800000,
@@ -41,5 +43,6 @@ export const MIGRATIONS: Record<'sqlite' | 'postgres', Migration[]> = {
     VersionRunUnique1764806400000,
     OnlineEvaluationSqlite1764892800000,
     ShapImportances1764979200000,
+    ClientAddress1765065600000,
   ],
 };

@@ -100,8 +100,11 @@ function fromObject(
   let usable = true;
   for (const reference of references) {
     const entry = checkReference(reference.name, reference.path, inputs, problems, need, hint);
-    if (entry && choice) addNeedsImpute(entry, reference, op, impute, problems);
-    else usable = false;
+    // A neighbours column's `of` is read from the training rows it searches: the row may lack it.
+    const fromTrainingRows = op === 'neighbours' && reference.path.endsWith('.of');
+    if (entry && choice) {
+      if (!fromTrainingRows) addNeedsImpute(entry, reference, op, impute, problems);
+    } else usable = false;
   }
   const name = asString(item.name) ?? (op === 'one_hot' ? asString(item.one_hot) : undefined);
   if (!operation || !usable || name === undefined || !choice) return undefined;

@@ -570,6 +570,13 @@ describe('parseDefinition: every problem of a broken document', () => {
       expect(parseDefinition(doc).ok).toBe(true);
     });
 
+    it('needs no impute for an optional `of` field (it is read from the training rows)', () => {
+      const doc = neighbours({ of: 'age', lat: 'height', lon: 'bmi' });
+      doc.features[0].required = false;
+      doc.features.push({ name: 'height', type: 'number' });
+      expect(parseDefinition(doc).ok).toBe(true);
+    });
+
     it('needs an impute for an optional coordinate', () => {
       const doc = neighbours({});
       doc.features[2].required = false;

@@ -51,7 +51,7 @@ export class NearestNeighbours {
   }
 
   /**
-   * The k points nearest to (x, y), nearest first (ties in tree order). The result object is reused by the next
+   * The k points nearest to (x, y), nearest first (which of equally distant points are kept depends on the search order). The result object is reused by the next
    * query: read it before querying again. Fewer than k when the index holds fewer points; none for a NaN query.
    */
   query(x: number, y: number, k: number): Neighbours {

@@ -16,6 +16,8 @@ export interface PredictionCall {
   headers: IncomingHttpHeaders;
   /** `?explain=true`: answer with each row's feature contributions too. */
   explain: boolean;
+  /** The client's address (Fastify's request.ip: the peer, or `x-forwarded-for` as TRUST_PROXY allows). */
+  clientAddress: string | null;
 }
 
 /** Reads a prediction request's PredictionCall; a malformed `x-prediction-id` is refused (400 naming the header). */
@@ -35,6 +37,7 @@ export function predictionCallOf(request: FastifyRequest): PredictionCall {
     predictionId: given ?? null,
     headers: request.headers,
     explain: explainOf(request),
+    clientAddress: request.ip ?? null,
   };
 }
 

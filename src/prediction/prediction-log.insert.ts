@@ -22,12 +22,14 @@ export interface NewPrediction {
   policy: string;
   /** A shadow version's predictions of a request another version answered. */
   shadow: boolean;
+  /** The client's address (the connection's peer, or `x-forwarded-for` as TRUST_PROXY allows). */
+  clientAddress: string | null;
 }
 
 const INSERT_COLUMNS =
-  'INSERT INTO "predictions" ("created_at", "model_name", "model_version", "request_id", "row_count", "inputs", "outputs", "latency_ms", "prediction_id", "policy_id", "policy", "shadow")';
-const COLUMNS = 12;
-/** Requests per PostgreSQL INSERT: 12 parameters each, well under the protocol's 65,535. */
+  'INSERT INTO "predictions" ("created_at", "model_name", "model_version", "request_id", "row_count", "inputs", "outputs", "latency_ms", "prediction_id", "policy_id", "policy", "shadow", "client_address")';
+const COLUMNS = 13;
+/** Requests per PostgreSQL INSERT: 13 parameters each, well under the protocol's 65,535. */
 const POSTGRES_ROWS_PER_INSERT = 1000;
 
 /** The values of INSERT_COLUMNS for one entry, with its time and flag as the driver takes them (SQLite: 0/1). */
@@ -44,6 +46,7 @@ const columnValues = (r: NewPrediction, createdAt: Date | string, shadow: boolea
   r.policyId,
   r.policy,
   shadow,
+  r.clientAddress,
 ];
 
 /** TypeORM stores SQLite datetimes as UTC 'YYYY-MM-DD HH:MM:SS.SSS'; the log keeps the same text so its reads agree. */
@@ -54,7 +57,7 @@ const sqliteTime = (date: Date): string => date.toISOString().replace('T', ' ').
  * where TypeORM's insert builder costs tens).
  */
 export function sqliteInserter(db: Database): (rows: readonly NewPrediction[]) => void {
-  const statement = db.prepare(`${INSERT_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const statement = db.prepare(`${INSERT_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   return db.transaction((rows: readonly NewPrediction[]) => {
     for (const r of rows) statement.run(...columnValues(r, sqliteTime(r.createdAt), r.shadow ? 1 : 0));
   });

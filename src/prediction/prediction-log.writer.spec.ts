@@ -26,6 +26,7 @@ const entry = (requestId: string, rows = 1): NewPrediction => ({
   policyId: 0,
   policy: 'champion',
   shadow: false,
+  clientAddress: '127.0.0.1',
 });
 
 describe('PredictionLogWriter (a writer thread with its own SQLite connection)', () => {

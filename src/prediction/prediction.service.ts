@@ -103,12 +103,22 @@ export class PredictionService {
       policyId,
       policy: mode,
       shadow: false,
+      clientAddress: call.clientAddress,
     });
     if (shadow.length > 0) {
       const versions = shadow.filter((v) => v.version !== served.version);
       if (versions.length > 0) {
-        const { requestId, predictionId } = call;
-        this.shadows.enqueue({ model, versions, rows: inputs, requestId, predictionId, policyId, createdAt });
+        const { requestId, predictionId, clientAddress } = call;
+        this.shadows.enqueue({
+          model,
+          versions,
+          rows: inputs,
+          requestId,
+          predictionId,
+          policyId,
+          createdAt,
+          clientAddress,
+        });
       }
     }
     const explanations = call.explain ? served.explain(inputs, this.config.EXPLAIN_BUDGET_MS) : undefined;

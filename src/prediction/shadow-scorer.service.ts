@@ -18,6 +18,8 @@ export interface ShadowJob {
   policyId: number;
   /** When the request was answered: shadow entries carry the same time, so windows put them beside it. */
   createdAt: Date;
+  /** The client of the request (see PredictionCall.clientAddress). */
+  clientAddress: string | null;
 }
 
 /** The time window over which SHADOW_CPU_SHARE is measured. */
@@ -140,6 +142,7 @@ export class ShadowScorer {
         policyId: job.policyId,
         policy: 'shadow',
         shadow: true,
+        clientAddress: job.clientAddress,
       });
       this.metrics.shadowScored(job.model, version.version, rows.length, true);
     } catch (error) {

@@ -73,7 +73,11 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     .useValue(sourcePredictionLogWorker())
     .compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(
-    createAdapter({ requestTimeoutMs: config.REQUEST_TIMEOUT_MS, largeBodyLimit: config.IMPORT_BODY_LIMIT_BYTES }),
+    createAdapter({
+      requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+      largeBodyLimit: config.IMPORT_BODY_LIMIT_BYTES,
+      trustProxy: config.TRUST_PROXY,
+    }),
     { logger: ['error'] },
   );
   setupSecurityHeaders(app);

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 /**
  * Echoes every request's id in the `x-request-id` response header (set as the request arrives, so errors raised
  * before any controller carry it too) and, at log level `log` or more verbose, logs one line per answered request:
- * method, URL, status, duration, request id. Fastify hooks rather than a Nest interceptor: they cover every route,
+ * method, URL, status, duration, request id, client address (the peer, or `x-forwarded-for` as TRUST_PROXY allows). Fastify hooks rather than a Nest interceptor: they cover every route,
  * including the direct prediction routes and requests that never reach a controller, and cost no observable chain.
  */
 @Injectable()
@@ -24,7 +24,7 @@ export class RequestLogHook implements OnModuleInit {
     if (!Logger.isLevelEnabled('log')) return;
     fastify.addHook('onResponse', (request, reply, done) => {
       const line = `${request.method} ${request.url} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)}ms`;
-      this.logger.log(`${line} id=${request.id}`);
+      this.logger.log(`${line} id=${request.id} client=${request.ip}`);
       done();
     });
   }

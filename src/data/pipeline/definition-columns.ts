@@ -10,7 +10,10 @@ export type OneHotColumn = Extract<ColumnDefinition, { op: 'one_hot' }>;
 const EARTH_RADIUS_KM = 6371;
 const RADIANS = Math.PI / 180;
 
-/** The input fields a column reads, in operand order. */
+/**
+ * The fields of the row a column reads, in operand order (a neighbours column's `of` is read from the training
+ * rows it searches, not from the row).
+ */
 export function columnFields(column: ColumnDefinition): string[] {
   switch (column.op) {
     case 'input':
@@ -30,7 +33,8 @@ export function columnFields(column: ColumnDefinition): string[] {
     case 'rotate':
       return [column.x, column.y];
     case 'neighbours':
-      return column.of ? [column.lat, column.lon, column.of] : [column.lat, column.lon];
+      // `of` is read from the training rows the column searches, not from the row: the row gives its location.
+      return [column.lat, column.lon];
   }
 }
 
@@ -52,6 +56,10 @@ export function checkColumns(definition: ModelDefinition): void {
     }
     if (column.op === 'one_hot' && column.impute) fail(column, 'cannot impute: impute its input field instead');
     if (column.op === 'neighbours') {
+      const of = column.of === undefined ? undefined : fields.get(column.of);
+      if (column.of !== undefined && of?.type !== 'number' && of?.type !== 'integer') {
+        fail(column, `summarises ${column.of}, which is not a numeric input field`);
+      }
       if (column.impute && column.impute.strategy !== 'constant') fail(column, 'can only impute a constant');
       if (column.of === undefined && definition.task !== 'regression')
         fail(column, 'needs `of`: the target is a class');

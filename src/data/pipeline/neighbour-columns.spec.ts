@@ -3,6 +3,7 @@ import type { ColumnDefinition } from '../../definitions/model-definition';
 import { Rng } from '../../ml/random';
 import { transformAll } from '../feature-spec';
 import { compilePipeline, fitPreprocessing } from './definition-pipeline';
+import { columnFields } from './definition-columns';
 import { NEIGHBOUR_FOLDS, neighbourFolds, trainingMatrix } from './neighbour-columns';
 
 /** Rows on a grid of distinct locations, a value `w` and a target `y` that is pure noise, unrelated to location. */
@@ -132,5 +133,35 @@ describe('neighbours columns', () => {
     expect(at(X, 'nb8')).toBeLessThan(10); // the row without a location (target 1e6) is nowhere
     expect(at(X, 'nb8_km')).toBeLessThan(5);
     expect(served(stored)).toEqual(X);
+  });
+
+  it('reads the location from the row, and `of` from the training rows only', () => {
+    const ofColumn = columns.find((c) => c.name === 'nb8_of_w') as ColumnDefinition;
+    // What explanations credit and what a missing input means: the row's lat and lon, not its own w.
+    expect(columnFields(ofColumn)).toEqual(['lat', 'lon']);
+    const X = transformAll(pipeline, [{ lat: 33.1, lon: -119.8, w: null }], prep);
+    expect(X[pipeline.spec.features.findIndex((f) => f.name === 'nb8_of_w')]).not.toBeNaN();
+  });
+
+  it('gives a training row without its location, out of fold, what serving gives it (its imputed location)', () => {
+    const imputed = adHocDefinition({
+      features: [
+        { name: 'lat', type: 'number', required: false, impute: { strategy: 'median' } },
+        { name: 'lon', type: 'number', required: true },
+        { name: 'w', type: 'number', required: true },
+      ],
+      columns,
+    });
+    const gappy = train.map((r, i) => (i % 50 === 0 ? { ...r, lat: null } : r));
+    const fitted = fitPreprocessing(imputed, gappy);
+    const compiled = compilePipeline(imputed, fitted);
+    const served = transformAll(compiled, gappy, fitted);
+    const oof = trainingMatrix(imputed, compiled, fitted, gappy);
+    const w = compiled.spec.features.length;
+    gappy.forEach((r, i) => {
+      const row = (X: Float64Array) => Array.from(X.subarray(i * w, (i + 1) * w));
+      if (r.lat === null) expect(row(oof)).toEqual(row(served));
+    });
+    expect(oof).not.toEqual(served);
   });
 });

@@ -75,6 +75,8 @@ export class NeighbourIndex {
   private readonly tree: NearestNeighbours;
   private readonly kmPerLon: number;
   private readonly series = new Map<string, Float64Array>();
+  /** Each column's series (shared by columns that summarise the same values), looked up once. */
+  private readonly seriesOf = new Map<NeighbourColumn, Float64Array>();
   private readonly maxK: number;
   private lastLat = NaN;
   private lastLon = NaN;
@@ -83,6 +85,7 @@ export class NeighbourIndex {
   constructor(
     private readonly table: NeighbourTable,
     columns: readonly NeighbourColumn[],
+    definitionName: string,
   ) {
     let sum = 0;
     let n = 0;
@@ -103,14 +106,23 @@ export class NeighbourIndex {
     for (const column of columns) {
       if (column.stat === 'max_km') continue;
       const key = seriesKey(column);
-      if (this.series.has(key)) continue;
+      const known = this.series.get(key);
+      if (known) {
+        this.seriesOf.set(column, known);
+        continue;
+      }
       const raw = column.of === undefined ? table.target : table.fields[column.of];
-      if (!raw || raw.length !== table.lat.length) {
-        throw new Error(`the neighbour table lacks the values of ${column.of ?? 'the target'}`);
+      if (!Array.isArray(raw) || raw.length !== table.lat.length || table.lon.length !== table.lat.length) {
+        throw new PipelineDefinitionError(
+          definitionName,
+          `the stored training rows of ${column.name} lack the values of ${column.of ?? 'the target'}`,
+        );
       }
       const value = (v: unknown): number =>
         typeof v !== 'number' ? NaN : column.log ? (v > 0 ? Math.log(v) : NaN) : v;
-      this.series.set(key, Float64Array.from(raw, value));
+      const series = Float64Array.from(raw, value);
+      this.series.set(key, series);
+      this.seriesOf.set(column, series);
     }
   }
 
@@ -133,7 +145,7 @@ export class NeighbourIndex {
     const k = Math.min(column.k, neighbours.count);
     if (k === 0) return NaN;
     if (column.stat === 'max_km') return Math.sqrt(neighbours.dist2[k - 1]);
-    const values = this.series.get(seriesKey(column)) as Float64Array;
+    const values = this.seriesOf.get(column) ?? (this.series.get(seriesKey(column)) as Float64Array);
     const { ids, dist2 } = neighbours;
     let n = 0;
     let sum = 0;
@@ -190,7 +202,7 @@ export function neighbourTable(
 export function neighbourIndexes(definition: ModelDefinition, prep: Preprocessing): Map<string, NeighbourIndex> {
   const indexes = new Map<string, NeighbourIndex>();
   for (const [key, columns] of groupByLocation(neighbourColumns(definition))) {
-    indexes.set(key, new NeighbourIndex(neighbourTable(definition, columns[0], prep), columns));
+    indexes.set(key, new NeighbourIndex(neighbourTable(definition, columns[0], prep), columns, definition.name));
   }
   return indexes;
 }
@@ -219,14 +231,13 @@ export function outOfFoldNeighbours(
     for (let f = 0; f < NEIGHBOUR_FOLDS; f++) {
       const others = rows.filter((_, i) => fold[i] !== f);
       const table = fitNeighbourTables({ ...definition, columns: group }, others, target)[neighbourTableKey(lat, lon)];
-      const index = new NeighbourIndex(table as NeighbourTable, group);
+      const index = new NeighbourIndex(table as NeighbourTable, group, definition.name);
       rows.forEach((row, i) => {
-        if (fold[i] !== f) return;
-        const neighbours = index.nearest(coordinate(row[lat]), coordinate(row[lon]));
-        // A column with its own imputation keeps the imputed value the pipeline gave a row missing a coordinate.
-        group.forEach((column, c) => {
-          if (neighbours.count > 0 || !column.impute) X[i * width + at[c]] = index.statistic(column, neighbours);
-        });
+        // A row without its location is not in any table (it cannot meet its own target): it keeps what the
+        // pipeline wrote (searched at its imputed location, or its column's imputed value, as when served).
+        if (fold[i] !== f || typeof row[lat] !== 'number' || typeof row[lon] !== 'number') return;
+        const neighbours = index.nearest(row[lat], row[lon]);
+        group.forEach((column, c) => (X[i * width + at[c]] = index.statistic(column, neighbours)));
       });
     }
   }

@@ -195,6 +195,9 @@ export class LoggedPredictionDto {
   policy!: string;
   /** True for a shadow version's predictions of the request (the answer is the entry with the same request id). */
   shadow!: boolean;
+  /** The client's address: the connection's peer, or the `x-forwarded-for` client behind trusted proxies (TRUST_PROXY). */
+  @ApiProperty({ type: String, nullable: true })
+  clientAddress!: string | null;
 
   static from(row: PredictionEntity): LoggedPredictionDto {
     const { modelName, modelVersion, inputs, ...rest } = row;

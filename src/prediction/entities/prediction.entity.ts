@@ -40,6 +40,10 @@ export class PredictionEntity {
   @Column({ type: 'boolean', default: false })
   shadow!: boolean;
 
+  /** The client's address (the connection's peer, or `x-forwarded-for` as TRUST_PROXY allows); null before 0.1. */
+  @Column({ name: 'client_address', type: 'varchar', length: 64, nullable: true })
+  clientAddress!: string | null;
+
   /** Number of predicted rows (the length of `inputs` and `outputs`). */
   @Column({ name: 'row_count', type: 'integer', default: 1 })
   rowCount!: number;

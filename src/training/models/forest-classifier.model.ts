@@ -67,7 +67,12 @@ export class ForestClassifierModel {
   get flatTrees(): readonly FlatTree[] | undefined {
     const { covers } = this;
     if (!covers) return undefined;
-    this.flat ??= flattenForest(serialised(this.forest), this.nFeatures, this.nClasses).map((tree, t) => {
+    if (this.flat) return this.flat;
+    const trees = flattenForest(serialised(this.forest), this.nFeatures, this.nClasses);
+    if (covers.length !== trees.length) {
+      throw new ModelFormatError(`forest classifier.covers has ${covers.length} entries for ${trees.length} trees`);
+    }
+    this.flat = trees.map((tree, t) => {
       if (covers[t]?.length !== tree.feature.length) {
         throw new ModelFormatError(
           `forest classifier.covers[${t}] does not match the tree's ${tree.feature.length} nodes`,

@@ -53,7 +53,8 @@ describe('PredictionLogWriter (a writer thread with its own SQLite connection)',
         "model_name" varchar(64) NOT NULL, "model_version" integer NOT NULL, "request_id" varchar(128) NOT NULL,
         "row_count" integer NOT NULL DEFAULT 1, "inputs" json NOT NULL, "outputs" json NOT NULL,
         "latency_ms" double precision NOT NULL, "prediction_id" varchar(128), "policy_id" integer NOT NULL DEFAULT (0),
-        "policy" varchar(16) NOT NULL DEFAULT ('champion'), "shadow" boolean NOT NULL DEFAULT (0))`,
+        "policy" varchar(16) NOT NULL DEFAULT ('champion'), "shadow" boolean NOT NULL DEFAULT (0),
+        "client_address" varchar(64))`,
     );
     db.close();
   };
@@ -84,6 +85,7 @@ describe('PredictionLogWriter (a writer thread with its own SQLite connection)',
         policy_id: 0,
         policy: 'champion',
         shadow: 0,
+        client_address: '127.0.0.1',
       },
       expect.objectContaining({ id: 2, request_id: 'b', row_count: 100 }),
     ]);

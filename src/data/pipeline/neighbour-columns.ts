@@ -145,7 +145,7 @@ export class NeighbourIndex {
     const k = Math.min(column.k, neighbours.count);
     if (k === 0) return NaN;
     if (column.stat === 'max_km') return Math.sqrt(neighbours.dist2[k - 1]);
-    const values = this.seriesOf.get(column) ?? (this.series.get(seriesKey(column)) as Float64Array);
+    const values = this.seriesOf.get(column) as Float64Array; // every column the index was built for has one
     const { ids, dist2 } = neighbours;
     let n = 0;
     let sum = 0;

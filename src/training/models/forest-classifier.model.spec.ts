@@ -89,6 +89,7 @@ describe('ForestClassifierModel (ml-random-forest)', () => {
       expect(covers).toHaveLength(20);
       expect(notExplainable(ForestClassifierModel.fromJSON(old))).toMatch(/retrain/);
       expect(() => ForestClassifierModel.fromJSON({ ...old, covers: covers?.slice(1) })).toThrow(ModelFormatError);
+      expect(() => ForestClassifierModel.fromJSON({ ...old, covers: [...(covers ?? []), [1]] })).toThrow(/21 entries/);
       expect(() => ForestClassifierModel.fromJSON({ ...old, covers: [[-1]] })).toThrow(/covers\[0\]/);
     });
   });

@@ -353,7 +353,14 @@ describe('retraining jobs across restarts (e2e)', () => {
       });
       expect(started.json()).toMatchObject({ status: 'running', attempts: 1 });
       const { id } = started.json<{ id: string }>();
-      await new Promise((resolve) => setTimeout(resolve, 1500)); // inside the training
+      // Inside the training: once a run is in flight (the data stage before it takes longer on PostgreSQL).
+      for (let i = 0; i < 1200; i++) {
+        const runs = (await first.app.inject({ url: '/runs?model=california-housing&limit=10' })).json<
+          { status: string }[]
+        >();
+        if (runs.some((r) => r.status === 'running')) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       await first.close();
 
       const second = await createTestApp({ ...env, RETRAIN_POLL_INTERVAL_S: '1' });

@@ -82,11 +82,7 @@ export class NeighbourIndex {
   private lastLon = NaN;
   private last?: Neighbours;
 
-  constructor(
-    private readonly table: NeighbourTable,
-    columns: readonly NeighbourColumn[],
-    definitionName: string,
-  ) {
+  constructor(table: NeighbourTable, columns: readonly NeighbourColumn[], definitionName: string) {
     let sum = 0;
     let n = 0;
     for (const lat of table.lat) {
@@ -172,10 +168,6 @@ export class NeighbourIndex {
       if (!Number.isNaN(v)) squares += (v - mean) ** 2;
     }
     return Math.sqrt(squares / n);
-  }
-
-  get rows(): number {
-    return this.table.lat.length;
   }
 }
 

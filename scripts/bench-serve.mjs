@@ -6,7 +6,10 @@
 // service gets a fresh database and models folder in a temporary directory (so a prediction log grown by earlier
 // runs does not slow it down), reads the raw data from the working directory, and trains its models at start (the
 // first start); then it is restarted on what it stored (its models), and both workloads run again (the restart).
+// With BENCH_TRACES=1 the service exports OpenTelemetry traces (OTLP/HTTP, OTEL_EXPORTER_OTLP_PROTOCOL or
+// http/protobuf) to a local sink that reads and discards them, and the sink's count is printed: the cost of tracing.
 import autocannon from 'autocannon';
+import { createServer } from 'node:http';
 import {
   cpuShares,
   cpuTicks,
@@ -45,6 +48,23 @@ async function run(service, title, options) {
 }
 
 const { single: singleBody, batch: batchBody } = await workloadBodies();
+
+/** An OTLP/HTTP receiver that reads and discards what it gets (BENCH_TRACES=1): export requests and bytes. */
+async function startTraceSink() {
+  const received = { requests: 0, bytes: 0 };
+  const server = createServer((request, response) => {
+    request.on('data', (chunk) => (received.bytes += chunk.length));
+    request.on('end', () => {
+      received.requests++;
+      response.writeHead(200, { 'content-type': request.headers['content-type'] ?? 'application/x-protobuf' });
+      response.end(request.headers['content-type']?.startsWith('application/json') ? '{}' : '');
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${server.address().port}`;
+  return { received, stop: () => new Promise((resolve) => server.close(resolve)) };
+}
+const traceSink = process.env.BENCH_TRACES === '1' ? await startTraceSink() : undefined;
 // The baseline first, alone on the machine: bare Fastify parsing and echoing the same bodies.
 const echo = await startEcho();
 let echoSingle;
@@ -119,7 +139,12 @@ try {
     `${m.after.toFixed(0)} MB after the workloads, peak ${m.peak.toFixed(0)} MB over the process's life`;
   console.log(`\nMachine: ${machine()}`);
   console.log(
-    `Model: california-housing version ${version.version} (${version.candidate}); database: ${first.databaseUrl ? 'PostgreSQL' : 'SQLite'}; LOG_LEVEL=${logLevel}; ${connections} connections, ${seconds} s each\n`,
+    `Model: california-housing version ${version.version} (${version.candidate}); database: ${first.databaseUrl ? 'PostgreSQL' : 'SQLite'}; LOG_LEVEL=${logLevel}; ${connections} connections, ${seconds} s each`,
+  );
+  console.log(
+    traceSink
+      ? `Traces: on (OTLP ${process.env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf'}), the sink received ${traceSink.received.requests} export requests, ${(traceSink.received.bytes / 1e6).toFixed(1)} MB\n`
+      : 'Traces: off (no OTEL_* setting)\n',
   );
   console.log(
     '| workload | requests/s | of the echo | p50 ms | p99 ms | rows/s | non-2xx + errors | rows logged | max RSS MB | CPU steal / idle % |',
@@ -137,4 +162,5 @@ try {
   await first.stop();
   await restarted?.stop();
   await first.remove();
+  await traceSink?.stop();
 }

@@ -10,6 +10,7 @@ import { AllExceptionsFilter, PROTOCOL_ERROR_FILTERS } from './common/http/all-e
 import { MlflowExceptionFilter } from './prediction/mlflow-exception.filter';
 import { V2ExceptionFilter } from './prediction/v2-exception.filter';
 import { RequestLogHook } from './common/http/request-log.hook';
+import { RequestTracingHook } from './common/tracing/request-tracing.hook';
 import { AppValidationPipe } from './common/http/validation.pipe';
 import { ShutdownLogger } from './common/logging/shutdown.logger';
 import { ClusterModule } from './cluster/cluster.module';
@@ -88,6 +89,7 @@ export const GLOBAL_GUARDS = [ApiKeyGuard, PredictionRateLimitGuard] as const;
     AllExceptionsFilter,
     { provide: APP_FILTER, useExisting: AllExceptionsFilter },
     RequestLogHook,
+    RequestTracingHook,
     ShutdownLogger,
   ],
 })

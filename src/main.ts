@@ -5,10 +5,13 @@ import { createAdapter, restrictToRole, setupDirectRoutes, setupSecurityHeaders,
 import { AppModule } from './app.module';
 import { AppLogger } from './common/logging/app-logger';
 import { ConfigValidationError, loadAppConfig } from './config/app-config';
+import { startTracing } from './common/tracing/tracing';
 
 async function bootstrap(): Promise<void> {
   const config = loadAppConfig(process.env);
   const logger = new AppLogger(config);
+  // Traces when OTEL_* settings ask for them (before the application exists, so its context manager is in place).
+  const tracing = startTracing(process.env);
   const adapter = createAdapter({
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     largeBodyLimit: config.IMPORT_BODY_LIMIT_BYTES,
@@ -23,7 +26,8 @@ async function bootstrap(): Promise<void> {
   await app.listen(config.PORT, config.HOST);
   logger.log(
     `nest-mlops (${config.SERVICE_ROLE}, ${config.databaseKind}) listening on http://${config.HOST}:${config.PORT}` +
-      (config.serves ? ' (API docs at /docs)' : ' (health and metrics only)'),
+      (config.serves ? ' (API docs at /docs)' : ' (health and metrics only)') +
+      (tracing ? `, exporting OpenTelemetry traces as ${process.env.OTEL_SERVICE_NAME}` : ''),
     'Bootstrap',
   );
 }

@@ -5,6 +5,7 @@ import { validateSync } from 'class-validator';
 import type { FieldProblem } from '../common/errors/domain.error';
 import { RequestValidationError } from '../common/errors/request-validation.error';
 import { inheritedKeyProblems } from '../common/http/inherited-keys.util';
+import { inSpan } from '../common/tracing/tracing';
 import type { FeatureSpec } from '../data/feature-spec';
 import { definitionInputs } from '../data/pipeline/definition-pipeline';
 import type { ModelDefinition } from '../definitions/model-definition';
@@ -40,7 +41,12 @@ export class ModelInputValidator {
     this.dto = buildInputDto(spec);
   }
 
+  /** The rows, checked (a `validation` span with tracing on); RequestValidationError naming each bad field. */
   validate(rows: readonly unknown[], at: (i: number) => string): object[] {
+    return inSpan('validation', { 'mlops.rows': rows.length }, () => this.checked(rows, at));
+  }
+
+  private checked(rows: readonly unknown[], at: (i: number) => string): object[] {
     if (rows.every(this.check)) return rows as object[];
     const problems: FieldProblem[] = [];
     rows.forEach((row, i) => {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { annotateActiveSpan, inSpan } from '../common/tracing/tracing';
 import { AppConfig } from '../config/app-config';
 import { ServiceMetrics } from '../metrics/service-metrics';
 import { ActiveModels } from '../registry/active-models.service';
@@ -60,9 +61,68 @@ export class PredictionService {
       mode,
       shadow,
     } = route instanceof ServedModel ? { ...PINNED, served: route } : route;
-    let served = routed;
     // Refused before anything is predicted or logged: a version that cannot explain, or a batch over the budget.
-    if (call.explain) served.assertExplainable(inputs.length, this.config.EXPLAIN_BUDGET_MS);
+    if (call.explain) routed.assertExplainable(inputs.length, this.config.EXPLAIN_BUDGET_MS);
+    annotateActiveSpan({ 'mlops.model': model, 'mlops.model.version': routed.version, 'mlops.policy': mode });
+    const { served, output } = inSpan('scoring', { 'mlops.rows': inputs.length }, () =>
+      this.score(model, inputs, route, routed, started),
+    );
+    if (served !== routed) annotateActiveSpan({ 'mlops.model.version': served.version });
+    const { rows, raw } = answerRows(served, output);
+    const latencyMs = performance.now() - started;
+    this.metrics.predicted(
+      model,
+      served.version,
+      latencyMs / 1000,
+      output.task === 'regression' ? output.values : output.labels,
+    );
+    const createdAt = new Date();
+    inSpan('prediction-log', {}, () => {
+      this.log.push({
+        createdAt,
+        modelName: model,
+        modelVersion: served.version,
+        requestId: call.requestId,
+        rowCount: inputs.length,
+        inputsJson: encodeInputs(served.inputFields, inputs),
+        outputsJson: JSON.stringify(output.task === 'regression' ? raw : rows),
+        latencyMs,
+        predictionId: call.predictionId,
+        policyId,
+        policy: mode,
+        shadow: false,
+        clientAddress: call.clientAddress,
+      });
+      const versions = shadow.length > 0 ? shadow.filter((v) => v.version !== served.version) : shadow;
+      if (versions.length > 0) {
+        const { requestId, predictionId, clientAddress } = call;
+        this.shadows.enqueue({
+          model,
+          versions,
+          rows: inputs,
+          requestId,
+          predictionId,
+          policyId,
+          createdAt,
+          clientAddress,
+        });
+      }
+    });
+    const explanations = call.explain
+      ? inSpan('explanation', {}, () => served.explain(inputs, this.config.EXPLAIN_BUDGET_MS))
+      : undefined;
+    return { served, rows, raw, champion: served.version === this.active.get(model)?.version, explanations };
+  }
+
+  /** The routed version's predictions, or the champion's when another arm fails (see predict). */
+  private score(
+    model: string,
+    inputs: readonly object[],
+    route: TrafficRoute | ServedModel,
+    routed: ServedModel,
+    started: number,
+  ): { served: ServedModel; output: Predictions } {
+    let served = routed;
     let output: Predictions;
     try {
       output = served.predict(inputs);
@@ -81,47 +141,6 @@ export class PredictionService {
       served = champion;
       output = served.predict(inputs);
     }
-    const { rows, raw } = answerRows(served, output);
-    const latencyMs = performance.now() - started;
-    this.metrics.predicted(
-      model,
-      served.version,
-      latencyMs / 1000,
-      output.task === 'regression' ? output.values : output.labels,
-    );
-    const createdAt = new Date();
-    this.log.push({
-      createdAt,
-      modelName: model,
-      modelVersion: served.version,
-      requestId: call.requestId,
-      rowCount: inputs.length,
-      inputsJson: encodeInputs(served.inputFields, inputs),
-      outputsJson: JSON.stringify(output.task === 'regression' ? raw : rows),
-      latencyMs,
-      predictionId: call.predictionId,
-      policyId,
-      policy: mode,
-      shadow: false,
-      clientAddress: call.clientAddress,
-    });
-    if (shadow.length > 0) {
-      const versions = shadow.filter((v) => v.version !== served.version);
-      if (versions.length > 0) {
-        const { requestId, predictionId, clientAddress } = call;
-        this.shadows.enqueue({
-          model,
-          versions,
-          rows: inputs,
-          requestId,
-          predictionId,
-          policyId,
-          createdAt,
-          clientAddress,
-        });
-      }
-    }
-    const explanations = call.explain ? served.explain(inputs, this.config.EXPLAIN_BUDGET_MS) : undefined;
-    return { served, rows, raw, champion: served.version === this.active.get(model)?.version, explanations };
+    return { served, output };
   }
 }

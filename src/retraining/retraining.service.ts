@@ -1,9 +1,11 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { ClusterBus } from '../cluster/cluster-bus.service';
 import '../cluster/cluster.events';
 import { OnDomainEvent } from '../common/events/domain-events';
 import { DomainError } from '../common/errors/domain.error';
+import { inRootSpan, inSpan } from '../common/tracing/tracing';
 import { AppConfig } from '../config/app-config';
 import { DataService } from '../data/data.service';
 import { ModelCatalog } from '../definitions/model-catalog.service';
@@ -223,7 +225,7 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
     if (!job) return null;
     this.logger.log(`Retraining job ${job.id} of ${job.modelName} claimed (attempt ${job.attempts}, ${claimant})`);
     const entry: RunningJob = { claimant, committing: false, lost: false, done: Promise.resolve(job) };
-    entry.done = this.run(job, entry).finally(() => this.running.delete(job.id));
+    entry.done = this.traced(job, entry).finally(() => this.running.delete(job.id));
     this.running.set(job.id, entry);
     return job;
   }
@@ -280,6 +282,26 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
     entry.committing = true;
   }
 
+  /**
+   * The job's pipeline in a root span of its own (`retraining job`, with a child span per stage) when tracing is on:
+   * the model, job id, trigger and attempt, then its status, outcome and version.
+   */
+  private traced(job: RetrainJobEntity, entry: RunningJob): Promise<RetrainJobEntity> {
+    const attributes = {
+      'mlops.model': job.modelName,
+      'mlops.retraining.job_id': job.id,
+      'mlops.retraining.trigger': job.trigger,
+      'mlops.retraining.attempt': job.attempts,
+    };
+    return inRootSpan('retraining job', attributes, async (span) => {
+      const done = await this.run(job, entry);
+      span?.setAttributes({ 'mlops.retraining.status': done.status, 'mlops.retraining.outcome': done.outcome ?? '' });
+      if (done.version !== null) span?.setAttribute('mlops.model.version', done.version);
+      if (done.status === 'failed') span?.setStatus({ code: SpanStatusCode.ERROR, message: done.error ?? undefined });
+      return done;
+    });
+  }
+
   private async run(job: RetrainJobEntity, entry: RunningJob): Promise<RetrainJobEntity> {
     const { claimant } = entry;
     const model = job.modelName;
@@ -294,7 +316,7 @@ export class RetrainingService implements OnApplicationBootstrap, OnModuleDestro
     const stage = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
       const started = performance.now();
       try {
-        return await work();
+        return await inSpan(`retraining ${name}`, { 'mlops.retraining.stage': name }, work);
       } finally {
         job.stages = { ...job.stages, [name]: round((performance.now() - started) / 1000) };
       }

@@ -25,6 +25,13 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime
+# The service's version, as package.json says (src/common/app-version.spec.ts fails when they differ); `.ci/run`
+# passes it as a build argument too.
+ARG APP_VERSION=0.1.0
+LABEL org.opencontainers.image.title="nest-mlops" \
+      org.opencontainers.image.description="MLOps service for tabular models: data, training, registry, serving, monitoring, retraining" \
+      org.opencontainers.image.version="${APP_VERSION}" \
+      org.opencontainers.image.licenses="MIT"
 ENV NODE_ENV=production \
     PORT=8000 \
     HOST=0.0.0.0 \

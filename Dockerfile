@@ -47,7 +47,8 @@ RUN mkdir -p data models logs && chown -R node:node data models logs
 USER node
 VOLUME ["/app/data", "/app/models", "/app/logs"]
 EXPOSE 8000
-# Liveness only: the first start trains the models (readiness follows with /health/ready).
+# Liveness only: the first start trains the models (readiness follows with /health/ready). On the PORT the
+# service listens on (8000 unless the container is started with another).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:8000/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT || 8000}/health/live`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "dist/main.js"]

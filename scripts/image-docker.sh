@@ -37,7 +37,9 @@ label=$(docker image inspect -f '{{ index .Config.Labels "org.opencontainers.ima
 echo "image: built $tag, labelled version $label ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}'))"
 
 port=$(node -e "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})")
+# The data volume is a host folder here (to read the prediction log after the stop): the image's user must own it.
 mkdir -p "$scratch/data"
+chown "$(docker run --rm --entrypoint id "$tag" -u):$(docker run --rm --entrypoint id "$tag" -g)" "$scratch/data"
 cp "${HOUSING_CSV_PATH:-data/raw/california_housing.csv}" "$scratch/california_housing.csv"
 docker run -d --name "$name" --network host -e PORT="$port" -e LOG_LEVEL=log \
   -e HOUSING_CSV_PATH=/input/california_housing.csv -v "$scratch/california_housing.csv:/input/california_housing.csv:ro" \
@@ -47,10 +49,11 @@ uid=$(docker exec "$name" id -u)
 echo "image: the container runs as $(docker exec "$name" id -un) (uid $uid)"
 
 status() { docker inspect -f '{{.State.Health.Status}}' "$name"; }
-for _ in $(seq 1 120); do [ "$(status)" = healthy ] && break; sleep 2; done
+running() { [ "$(docker inspect -f '{{.State.Running}}' "$name")" = true ]; }
+for _ in $(seq 1 120); do [ "$(status)" = healthy ] || ! running && break; sleep 2; done
 [ "$(status)" = healthy ] || { docker logs "$name" | tail -50; echo "image: not healthy: $(status)" >&2; exit 1; }
 echo "image: HEALTHCHECK reports healthy"
-for _ in $(seq 1 300); do curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 1; done
+for _ in $(seq 1 300); do curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 || ! running && break; sleep 1; done
 curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null || { docker logs "$name" | tail -50; exit 1; }
 echo "image: /health/ready answers (first models trained in the container)"
 

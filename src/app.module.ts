@@ -27,6 +27,7 @@ import { FeedbackModule } from './monitoring/feedback/feedback.module';
 import { MonitoringModule } from './monitoring/monitoring.module';
 import { PredictionModule } from './prediction/prediction.module';
 import { RegistryModule } from './registry/registry.module';
+import { RetentionModule } from './retention/retention.module';
 import { RetrainingModule } from './retraining/retraining.module';
 import { TrainingModule } from './training/training.module';
 
@@ -70,6 +71,7 @@ export const GLOBAL_GUARDS = [ApiKeyGuard, PredictionRateLimitGuard] as const;
     FeedbackModule,
     EvaluationModule,
     RetrainingModule,
+    RetentionModule,
     HealthModule,
     DashboardModule,
   ],

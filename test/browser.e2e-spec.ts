@@ -110,6 +110,15 @@ const SCREENSHOTS = join(REPO_ROOT, 'logs', 'screenshots');
       `status-${drift.features[0].status}`,
     );
 
+    // The artifact store panel: what GET /retention reports for the model (nothing pruned here).
+    const store = await get<{ models: { model: string; storedArtifacts: number; storedBytes: number }[] }>(
+      '/retention',
+    );
+    const housingStore = store.models.find((m) => m.model === 'california-housing');
+    expect(housingStore?.storedArtifacts).toBe(2);
+    expect(Number(await page.getAttribute('#retention-stored', 'data-bytes'))).toBe(housingStore?.storedBytes);
+    expect(await page.getAttribute('#retention-pruned', 'data-count')).toBe('0');
+
     // Sorting the runs table by RMSE, ascending.
     await page.click('#runs th[data-key="rmse"]');
     const rmses = await page.locator('#runs tbody tr td:nth-child(2)').allTextContents();

@@ -216,6 +216,93 @@ describe('feedback: ground truth joined to the prediction log, and live performa
     expect(await storedOutcomes(requestId)).toHaveLength(60);
   });
 
+  it('takes 20 concurrent mixed feedback requests: each its 2xx/4xx, every truth stored once, the log still written', async () => {
+    // Ten single-row predictions (two named by x-prediction-id) and a three-row one.
+    const singles: { requestId: string }[] = [];
+    for (let i = 0; i < 8; i++) singles.push(await predict('housing', [housingRow(1 + i / 4)]));
+    const named = [`burst-${randomUUID()}`, `burst-${randomUUID()}`];
+    for (const id of named) singles.push(await predict('housing', [housingRow(7)], { 'x-prediction-id': id }));
+    // A truth stored before the burst, which the burst repeats and contradicts: it must survive both.
+    const [kept] = singles;
+    expect((await feedback({ requestId: kept.requestId, actual: 9 })).statusCode).toBe(201);
+    // Still queued when the burst comes: its first request writes the log (on the writer thread) while the others
+    // arrive, so they go on together, as requests over sockets do.
+    const list = await predict('housing', [housingRow(2), housingRow(3), housingRow(4)]);
+
+    /** One truth sent: the request and row it is for, its body, and its place in the list body (if it is in it). */
+    interface Sent {
+      requestId: string;
+      row: number;
+      actual: number;
+      body: object;
+      item?: number;
+    }
+    const single = (requestId: string, actual: number, ref: object = { requestId }, row = 0): Sent => ({
+      requestId,
+      row,
+      actual,
+      body: { ...ref, ...(row ? { row } : {}), actual },
+    });
+    const sent: Sent[] = [
+      single(kept.requestId, 9), // the stored truth again: 200
+      single(kept.requestId, 8), // another truth: 409
+      ...singles.slice(1, 8).map((s, i) => single(s.requestId, 1 + i)), // new: 201
+      ...singles.slice(1, 4).map((s, i) => single(s.requestId, 1 + i)), // the same, concurrently: one 201, one 200
+      ...singles.slice(4, 6).map((s, i) => single(s.requestId, 50 + i)), // another truth concurrently: 201 or 409
+      ...named.map((id, i) => single(singles[8 + i].requestId, 5 + i, { predictionId: id })), // 201
+      ...[0, 1, 2].map((row) => ({
+        ...single(list.requestId, 10 + row, { requestId: list.requestId }, row),
+        item: row,
+      })),
+      single(list.requestId, 11, { requestId: list.requestId }, 1), // the list's row 1 again: one 201, one 200
+    ];
+    const listBody = { items: sent.filter((s) => s.item !== undefined).map((s) => ({ ...s.body, row: s.row })) };
+    const bodies = [...sent.filter((s) => s.item === undefined).map((s) => s.body), listBody];
+    const unknown = { requestId: `never-predicted-${randomUUID()}`, actual: 1 };
+    const outside = { requestId: singles[6].requestId, row: 3, actual: 1 };
+    bodies.push(unknown, outside);
+    expect(bodies).toHaveLength(20);
+
+    const answers = await Promise.all(bodies.map((body) => feedback(body)));
+
+    // Every answer is a documented one: no 5xx.
+    const statusOf = new Map<object, number>();
+    answers.forEach((res, i) => statusOf.set(bodies[i], res.statusCode));
+    expect(answers.map((a) => a.statusCode).filter((s) => s >= 500)).toEqual([]);
+    expect(statusOf.get(unknown)).toBe(404);
+    expect(statusOf.get(outside)).toBe(422);
+    const listAnswer = answers[bodies.indexOf(listBody)].json<FeedbackBatchAnswerDto>();
+    expect(statusOf.get(listBody)).toBe(200);
+    const status = (s: Sent) => (s.item === undefined ? statusOf.get(s.body) : listAnswer.results[s.item].status);
+
+    // Per row: exactly one truth stored (with its one outcome), the one answered 201 (or stored before the burst);
+    // the others sent for the row are 200 when they agree with it and 409 when they do not.
+    const rows = new Map<string, Sent[]>();
+    for (const s of sent) rows.set(`${s.requestId}/${s.row}`, [...(rows.get(`${s.requestId}/${s.row}`) ?? []), s]);
+    for (const group of rows.values()) {
+      const { requestId, row } = group[0];
+      const accepted = group.filter((s) => status(s) === 201);
+      const stored = (await storedFeedback(requestId)).filter((f) => f.rowIndex === row);
+      expect(stored).toHaveLength(1);
+      expect(accepted).toHaveLength(requestId === kept.requestId ? 0 : 1);
+      const truth = requestId === kept.requestId ? 9 : accepted[0].actual;
+      expect(stored[0].actualValue).toBe(truth);
+      for (const s of group.filter((x) => status(x) !== 201)) expect(status(s)).toBe(s.actual === truth ? 200 : 409);
+      const outcomes = await repo(PredictionOutcomeEntity).findBy({ feedbackId: stored[0].id });
+      expect(outcomes.map((o) => o.actualValue)).toEqual([truth]);
+    }
+    expect(await storedFeedback(list.requestId)).toHaveLength(3);
+    expect(await storedOutcomes(list.requestId)).toHaveLength(3);
+    expect(await storedFeedback(unknown.requestId)).toEqual([]);
+
+    // The database is left usable: a prediction is still logged, and its truth stored.
+    const after = await predict('housing', [housingRow(5.5)]);
+    await flush();
+    expect(await logEntries(after.requestId)).toHaveLength(1);
+    expect((await feedback({ requestId: after.requestId, actual: 2 })).statusCode).toBe(201);
+    expect(await storedOutcomes(after.requestId)).toHaveLength(1);
+  });
+
   it('stores a full list of FEEDBACK_MAX_ITEMS items', async () => {
     const rows = Array.from({ length: 1000 }, (_, i) => housingRow(0.5 + i / 100));
     const { requestId, answers } = await predict('housing', rows);

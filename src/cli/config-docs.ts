@@ -1,27 +1,27 @@
 import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { configTableMarkdown, withConfigTable } from '../config/config-docs';
+import { CONFIG_TABLE_DOC, configTableMarkdown, withConfigTable } from '../config/config-docs';
 
 /**
- * `npm run config:docs` prints the configuration table; `-- --write` puts it into README.md; `-- --check` fails
- * when README.md's table differs from the schema (part of `npm run check`).
+ * `npm run config:docs` prints the configuration table; `-- --write` puts it into docs/configuration.md;
+ * `-- --check` fails when that page's table differs from the schema (part of `npm run check`).
  */
-const readmePath = resolve(__dirname, '..', '..', 'README.md');
+const pagePath = resolve(__dirname, '..', '..', CONFIG_TABLE_DOC);
 const mode = process.argv[2];
 if (mode === '--write' || mode === '--check') {
-  const readme = readFileSync(readmePath, 'utf8');
-  const updated = withConfigTable(readme);
+  const page = readFileSync(pagePath, 'utf8');
+  const updated = withConfigTable(page);
   if (mode === '--write') {
-    writeFileSync(readmePath, updated);
-    console.log(`Updated the configuration table in ${readmePath}`);
-  } else if (updated !== readme) {
+    writeFileSync(pagePath, updated);
+    console.log(`Updated the configuration table in ${pagePath}`);
+  } else if (updated !== page) {
     console.error(
-      'README.md configuration table is out of date with src/config/app-config.ts: run `npm run config:docs -- --write`.',
+      `${CONFIG_TABLE_DOC}: the configuration table is out of date with src/config/app-config.ts: run \`npm run config:docs -- --write\`.`,
     );
     process.exit(1);
   } else {
-    console.log('README.md configuration table matches the schema.');
+    console.log(`${CONFIG_TABLE_DOC}: the configuration table matches the schema.`);
   }
 } else {
   console.log(configTableMarkdown());

@@ -546,6 +546,48 @@ export class AppConfig {
   @IsInt()
   PREDICTION_LOG_MAX_ROWS = 5000000;
 
+  @Setting(
+    'Newest registered versions of each model whose artifacts retention keeps (besides the champion, the other ' +
+      'aliases, versions champion within ARTIFACT_RETENTION_CHAMPION_DAYS, traffic policy versions and those of ' +
+      'queued or running retraining jobs); the artifacts of older versions are deleted, their metadata kept; 0 = ' +
+      'every version is kept.',
+  )
+  @Transform(toNumber)
+  @Max(100000)
+  @Min(0)
+  @IsInt()
+  ARTIFACT_RETENTION_KEEP_VERSIONS = 10;
+
+  @Setting(
+    'Days back in which a version that was champion at any moment keeps its artifact; 0 = every version that ' +
+      'was ever champion keeps it.',
+  )
+  @Transform(toNumber)
+  @Max(36500)
+  @Min(0)
+  @IsInt()
+  ARTIFACT_RETENTION_CHAMPION_DAYS = 90;
+
+  @Setting(
+    'Days after which the artifact of a training run that was never registered as a version is deleted (its run ' +
+      'row kept); 0 = kept forever.',
+  )
+  @Transform(toNumber)
+  @Max(36500)
+  @Min(0)
+  @IsInt()
+  ARTIFACT_RETENTION_UNREGISTERED_DAYS = 7;
+
+  @Setting(
+    'Seconds between artifact retention sweeps (in processes that train, one at a time across replicas); 0 = ' +
+      'only on `POST /retention/sweep`.',
+  )
+  @Transform(toNumber)
+  @Max(604800)
+  @Min(0)
+  @IsInt()
+  ARTIFACT_RETENTION_INTERVAL_S = 3600;
+
   /** Which database the service keeps its state in. */
   get databaseKind(): 'sqlite' | 'postgres' {
     return this.DATABASE_URL ? 'postgres' : 'sqlite';

@@ -15,6 +15,10 @@ import {
 } from './migrations/1764892800000-online-evaluation';
 import { ShapImportances1764979200000 } from './migrations/1764979200000-shap-importances';
 import { ClientAddress1765065600000 } from './migrations/1765065600000-client-address';
+import {
+  ArtifactRetentionPostgres1765152000000,
+  ArtifactRetentionSqlite1765152000000,
+} from './migrations/1765152000000-artifact-retention';
 
 type Migration = new () => MigrationInterface;
 
@@ -30,6 +34,7 @@ export const MIGRATIONS: Record<'sqlite' | 'postgres', Migration[]> = {
     OnlineEvaluationPostgres1764892800000,
     ShapImportances1764979200000,
     ClientAddress1765065600000,
+    ArtifactRetentionPostgres1765152000000,
   ],
   sqlite: [
     InitialSchema1763884800000,
@@ -44,5 +49,6 @@ export const MIGRATIONS: Record<'sqlite' | 'postgres', Migration[]> = {
     OnlineEvaluationSqlite1764892800000,
     ShapImportances1764979200000,
     ClientAddress1765065600000,
+    ArtifactRetentionSqlite1765152000000,
   ],
 };

@@ -239,6 +239,24 @@ export const METRICS = {
     help: 'Decisions of the online evaluation, by kind (promote, end_experiment, retrain, rollback)',
     labelNames: ['model', 'kind'],
   },
+  artifactsPruned: {
+    kind: 'counter',
+    name: 'artifacts_pruned_total',
+    help: 'Artifacts (of model versions and of runs never registered) deleted by artifact retention',
+    labelNames: ['model'],
+  },
+  artifactBytesPruned: {
+    kind: 'counter',
+    name: 'artifact_bytes_pruned_total',
+    help: 'Bytes of artifact storage freed by artifact retention',
+    labelNames: ['model'],
+  },
+  artifactStoreBytes: {
+    kind: 'gauge',
+    name: 'artifact_store_bytes',
+    help: 'Bytes of the artifacts retention keeps, per model, as its last sweep (or GET /retention) measured them',
+    labelNames: ['model'],
+  },
 } as const;
 
 export type MetricKey = keyof typeof METRICS;

@@ -72,6 +72,9 @@ export class ServiceMetrics implements OnModuleDestroy {
     @InjectMetric(METRICS.liveLogLoss.name) private readonly liveLogLoss: Gauge<LiveLabel>,
     @InjectMetric(METRICS.holdoutScore.name) private readonly holdoutScoreGauge: Gauge<'model' | 'version' | 'metric'>,
     @InjectMetric(METRICS.decisions.name) private readonly decisionsTaken: Counter<'model' | 'kind'>,
+    @InjectMetric(METRICS.artifactsPruned.name) private readonly artifactsPrunedTotal: Counter<'model'>,
+    @InjectMetric(METRICS.artifactBytesPruned.name) private readonly artifactBytesPruned: Counter<'model'>,
+    @InjectMetric(METRICS.artifactStoreBytes.name) private readonly artifactStoreBytes: Gauge<'model'>,
   ) {
     this.requests = new RequestMetrics({
       httpRequests,
@@ -249,6 +252,23 @@ export class ServiceMetrics implements OnModuleDestroy {
   /** The online evaluation took a decision of `kind` for `model`. */
   decided(model: string, kind: string): void {
     this.decisionsTaken.labels(model, kind).inc();
+  }
+
+  /** Exports the artifact retention counters of `model` at 0 until retention deletes something. */
+  declareRetention(model: string): void {
+    this.artifactsPrunedTotal.labels(model).inc(0);
+    this.artifactBytesPruned.labels(model).inc(0);
+  }
+
+  /** Artifact retention deleted `artifacts` artifacts of `model`, freeing `bytes` bytes. */
+  artifactsPruned(model: string, artifacts: number, bytes: number): void {
+    this.artifactsPrunedTotal.labels(model).inc(artifacts);
+    this.artifactBytesPruned.labels(model).inc(bytes);
+  }
+
+  /** The artifacts of `model` that retention keeps take `bytes` bytes. */
+  artifactStore(model: string, bytes: number): void {
+    this.artifactStoreBytes.labels(model).set(bytes);
   }
 
   /** Runs `hook` before every scrape, to read state that is cheaper to sample than to track. */

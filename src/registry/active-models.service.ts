@@ -4,10 +4,11 @@ import { DefinitionRetiredEvent } from '../definitions/definition.events';
 import { DataService } from '../data/data.service';
 import { ServiceMetrics } from '../metrics/service-metrics';
 import { ArtifactStore } from '../training/artifact-store.service';
+import { RunRepository } from '../training/run.repository';
 import { ModelVersionEntity } from './entities/model-version.entity';
 import { InvalidInputError } from '../ml/invalid-input.error';
 import { ModelFormatError } from '../ml/model-format.error';
-import { ArtifactLoadError, ModelNotReadyError } from './registry.errors';
+import { ArtifactLoadError, ArtifactPrunedError, ModelNotReadyError } from './registry.errors';
 import { ServedModel } from './served-model';
 
 /** A version refused at load: which, why, when. */
@@ -34,6 +35,7 @@ export class ActiveModels {
     private readonly data: DataService,
     private readonly metrics: ServiceMetrics,
     private readonly artifacts: ArtifactStore,
+    private readonly runs: RunRepository,
   ) {
     metrics.onScrape(() => {
       for (const name of data.names) {
@@ -54,9 +56,14 @@ export class ActiveModels {
     return model;
   }
 
-  /** Loads, verifies and warms up a version without serving it yet. */
+  /**
+   * Loads, verifies and warms up a version without serving it yet. A version whose artifact was deleted by retention is
+   * refused with ArtifactPrunedError (410), which is not a load failure of the model.
+   */
   async load(version: ModelVersionEntity): Promise<ServedModel> {
     const { modelName: name } = version;
+    const prunedAt = (await this.runs.findRun(version.runId))?.artifactPrunedAt;
+    if (prunedAt) throw new ArtifactPrunedError(name, version.version, prunedAt);
     try {
       const { artifact, estimator } = await this.artifacts.read(version.artifactPath, version.artifactSha256);
       // A version keeps the definition it was trained with; artifacts from before definitions use the current one.

@@ -3,10 +3,12 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { ClusterBus } from '../cluster/cluster-bus.service';
 import { isUniqueViolation, withNumberingRetry } from '../database/unique-violation.util';
+import { ArtifactLock } from '../training/artifact-lock.service';
 import { AliasMovedError, RunNotRegistrableError } from './registry.errors';
 import { AliasEventEntity } from './entities/alias-event.entity';
 import { Alias, ModelAliasEntity } from './entities/model-alias.entity';
 import { ModelVersionEntity } from './entities/model-version.entity';
+import { lockKeptArtifacts } from './kept-artifacts.util';
 
 export type NewVersion = Omit<ModelVersionEntity, 'id' | 'version' | 'createdAt'>;
 export type AliasMove = Omit<AliasEventEntity, 'id' | 'createdAt'>;
@@ -30,6 +32,7 @@ export class ModelRegistryRepository {
     @InjectRepository(ModelAliasEntity) private readonly aliases: Repository<ModelAliasEntity>,
     @InjectRepository(AliasEventEntity) private readonly events: Repository<AliasEventEntity>,
     private readonly bus: ClusterBus,
+    private readonly lock: ArtifactLock,
   ) {}
 
   /**
@@ -87,44 +90,50 @@ export class ModelRegistryRepository {
   /**
    * Points the alias at `toVersion` and appends the event, atomically, if the alias still points at `fromVersion`
    * (compare-and-set: the alias row is read locked on PostgreSQL; SQLite serialises writers). A move that lost a
-   * race with another process's move is refused (409) rather than recorded against a champion it never saw. The
-   * other replicas are told when it commits.
+   * race with another process's move is refused (409) rather than recorded against a champion it never saw. A
+   * version whose artifact was pruned by retention is refused (410; see lockKeptArtifacts). The other replicas are told
+   * when it commits.
    */
   async moveAlias(move: AliasMove): Promise<AliasEventEntity> {
     try {
-      return await this.dataSource.transaction(async (manager) => {
-        const read = manager
-          .getRepository(ModelAliasEntity)
-          .createQueryBuilder('a')
-          .where('a.model_name = :model AND a.alias = :alias', { model: move.modelName, alias: move.alias });
-        if (manager.connection.options.type === 'postgres') read.setLock('pessimistic_write');
-        const current = (await read.getOne())?.version ?? null;
-        if (current !== move.fromVersion) throw new AliasMovedError(move, current);
-        if (move.toVersion === null) {
-          await manager.delete(ModelAliasEntity, { modelName: move.modelName, alias: move.alias });
-        } else if (current === null) {
-          await manager.insert(ModelAliasEntity, {
-            modelName: move.modelName,
-            alias: move.alias,
-            version: move.toVersion,
-            updatedAt: new Date(),
-          });
-        } else {
-          await manager.update(
-            ModelAliasEntity,
-            { modelName: move.modelName, alias: move.alias },
-            { version: move.toVersion, updatedAt: new Date() },
-          );
-        }
-        const event = await manager.save(AliasEventEntity, manager.create(AliasEventEntity, move));
-        await this.bus.publish({ type: 'alias', model: move.modelName }, manager);
-        return event;
-      });
+      return await this.lock.exclusive(() => this.moveAliasNow(move));
     } catch (error) {
       // Two first champions at once: the second insert meets the first's row.
       if (isUniqueViolation(error)) throw new AliasMovedError(move, undefined);
       throw error;
     }
+  }
+
+  private moveAliasNow(move: AliasMove): Promise<AliasEventEntity> {
+    return this.dataSource.transaction(async (manager) => {
+      const read = manager
+        .getRepository(ModelAliasEntity)
+        .createQueryBuilder('a')
+        .where('a.model_name = :model AND a.alias = :alias', { model: move.modelName, alias: move.alias });
+      if (manager.connection.options.type === 'postgres') read.setLock('pessimistic_write');
+      const current = (await read.getOne())?.version ?? null;
+      if (current !== move.fromVersion) throw new AliasMovedError(move, current);
+      if (move.toVersion !== null) await lockKeptArtifacts(manager, move.modelName, [move.toVersion]);
+      if (move.toVersion === null) {
+        await manager.delete(ModelAliasEntity, { modelName: move.modelName, alias: move.alias });
+      } else if (current === null) {
+        await manager.insert(ModelAliasEntity, {
+          modelName: move.modelName,
+          alias: move.alias,
+          version: move.toVersion,
+          updatedAt: new Date(),
+        });
+      } else {
+        await manager.update(
+          ModelAliasEntity,
+          { modelName: move.modelName, alias: move.alias },
+          { version: move.toVersion, updatedAt: new Date() },
+        );
+      }
+      const event = await manager.save(AliasEventEntity, manager.create(AliasEventEntity, move));
+      await this.bus.publish({ type: 'alias', model: move.modelName }, manager);
+      return event;
+    });
   }
 
   /** The alias history of a model, oldest first. */

@@ -6,6 +6,7 @@ import {
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiGoneResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiPayloadTooLargeResponse,
@@ -89,6 +90,7 @@ export class ModelsController {
   @Get(':name/versions/:version/export')
   @ApiOkResponse({ description: 'The XGBoost JSON model document (as `save_model("model.json")` writes it)' })
   @ApiUnprocessableEntityResponse({ description: 'A model that is not a tree ensemble (REGISTRY.EXPORT_UNSUPPORTED)' })
+  @ApiGoneResponse({ description: "The version's artifact was removed by retention (REGISTRY.ARTIFACT_PRUNED)" })
   async exportVersion(
     @Param() params: ModelVersionParamDto,
     @Query() _query: ExportQueryDto,
@@ -105,6 +107,7 @@ export class ModelsController {
     description: 'regression: {task, actual[], predicted[]}; classification: {task, classes[], actual[], predicted[]}',
   })
   @ApiNotFoundResponse({ description: 'Unknown model or version' })
+  @ApiGoneResponse({ description: "The version's artifact was removed by retention (REGISTRY.ARTIFACT_PRUNED)" })
   holdout(@Param() params: ModelVersionParamDto): Promise<object> {
     return this.models.holdout(params.name, params.version);
   }
@@ -125,6 +128,7 @@ export class ModelsController {
   @HttpCode(200)
   @ApiOkResponse({ type: AliasMoveDto })
   @ApiConflictResponse({ description: 'The version loses the gate (REGISTRY.PROMOTION_REFUSED)' })
+  @ApiGoneResponse({ description: "The version's artifact was removed by retention (REGISTRY.ARTIFACT_PRUNED)" })
   promote(@Param() params: ModelVersionParamDto, @Body() body: PromoteDto): Promise<AliasMoveDto> {
     return this.models.promote(params.name, params.version, body);
   }
@@ -135,6 +139,7 @@ export class ModelsController {
   @HttpCode(200)
   @ApiOkResponse({ type: AliasMoveDto })
   @ApiConflictResponse({ description: 'There is no previous champion' })
+  @ApiGoneResponse({ description: "The version's artifact was removed by retention (REGISTRY.ARTIFACT_PRUNED)" })
   rollback(@Param() params: ModelNameParamDto, @Body() body: RollbackDto): Promise<AliasMoveDto> {
     return this.models.rollback(params.name, body.reason);
   }

@@ -43,6 +43,22 @@ export class ArtifactLoadError extends DomainError {
   permanent = true;
 }
 
+/**
+ * A version whose artifact was deleted by artifact retention (its metadata, metrics and lineage stay): it cannot be
+ * served, promoted, rolled back to, put in a traffic policy, exported or scored again.
+ */
+export class ArtifactPrunedError extends DomainError {
+  readonly code = 'REGISTRY.ARTIFACT_PRUNED';
+  readonly kind = 'gone';
+
+  constructor(name: string, version: number, prunedAt: Date) {
+    super(
+      `Model ${name} version ${version} cannot be served: its artifact was removed by retention at ` +
+        `${new Date(prunedAt).toISOString()} (its record, metrics and lineage stay; see ARTIFACT_RETENTION_* settings)`,
+    );
+  }
+}
+
 /** An alias moved (by another process) between the moment a promotion read it and the moment it wrote it. */
 export class AliasMovedError extends DomainError {
   readonly code = 'REGISTRY.ALIAS_MOVED';

@@ -76,6 +76,11 @@ export class RegistryService {
     if (run.status !== 'succeeded' || !run.artifactPath || !run.artifactSha256 || !run.metrics) {
       throw new RunNotRegistrableError(`Run ${runId} is ${run.status}: only succeeded runs can be registered`);
     }
+    if (run.artifactPrunedAt) {
+      throw new RunNotRegistrableError(
+        `Run ${runId} cannot be registered: its artifact was removed by retention at ${run.artifactPrunedAt.toISOString()}`,
+      );
+    }
     const existing = await this.repository.findVersionByRun(runId);
     if (existing) throw new RunNotRegistrableError(`Run ${runId} is already version ${existing.version} of ${name}`);
     const version = await this.repository.createVersion({

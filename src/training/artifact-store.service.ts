@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { sha256 } from '../common/crypto/sha256.util';
@@ -15,6 +15,12 @@ export interface StoredArtifact {
   path: string;
   sha256: string;
   bytes: number;
+}
+
+/** Where an artifact is, as a run records it. */
+export interface ArtifactRef {
+  path: string;
+  sha256: string;
 }
 
 const IN_DATABASE = 'db://artifacts/';
@@ -49,6 +55,50 @@ export class ArtifactStore {
   /** Reads and verifies an artifact; ModelFormatError when it is missing, altered or malformed. */
   async read(path: string, expectedSha256: string): Promise<{ artifact: ModelArtifact; estimator: Estimator }> {
     return decodeArtifact(await this.bytes(path), expectedSha256, path);
+  }
+
+  /**
+   * The size in bytes of each artifact that is stored (absent from the map: not stored, or not readable here), keyed
+   * by its path.
+   */
+  async sizes(refs: readonly ArtifactRef[]): Promise<Map<string, number>> {
+    const sizes = new Map<string, number>();
+    const inDatabase = refs.filter((r) => r.path.startsWith(IN_DATABASE));
+    if (inDatabase.length > 0 && this.config.DATABASE_URL) {
+      const rows = await this.dataSource.query<{ sha256: string; bytes: number }[]>(
+        `SELECT "sha256", "bytes" FROM "artifacts" WHERE "sha256" = ANY($1)`,
+        [[...new Set(inDatabase.map((r) => r.sha256))]],
+      );
+      const bytes = new Map(rows.map((r) => [r.sha256, Number(r.bytes)]));
+      for (const ref of inDatabase) if (bytes.has(ref.sha256)) sizes.set(ref.path, bytes.get(ref.sha256)!);
+    }
+    for (const ref of refs.filter((r) => !r.path.startsWith(IN_DATABASE))) {
+      const found = await stat(ref.path).catch(() => undefined);
+      if (found?.isFile()) sizes.set(ref.path, found.size);
+    }
+    return sizes;
+  }
+
+  /**
+   * Deletes the artifact of a run whose `artifact_pruned_at` is set, and returns the bytes freed. A file goes at
+   * once (a missing one frees 0 bytes). A database row is content-addressed: it goes only when no run whose artifact
+   * is kept points at the same sha256 (0 bytes freed otherwise). Only for artifacts retention has marked pruned.
+   */
+  async remove(ref: ArtifactRef): Promise<number> {
+    if (ref.path.startsWith(IN_DATABASE)) {
+      if (!this.config.DATABASE_URL) return 0;
+      const sha = ref.path.slice(IN_DATABASE.length);
+      const [rows] = await this.dataSource.query<[{ bytes: number }[], number]>(
+        `DELETE FROM "artifacts" WHERE "sha256" = $1 AND NOT EXISTS ` +
+          `(SELECT 1 FROM "runs" WHERE "artifact_sha256" = $1 AND "artifact_pruned_at" IS NULL) RETURNING "bytes"`,
+        [sha],
+      );
+      return rows.reduce((sum, r) => sum + Number(r.bytes), 0);
+    }
+    const found = await stat(ref.path).catch(() => undefined);
+    if (!found?.isFile()) return 0;
+    await rm(ref.path, { force: true });
+    return found.size;
   }
 
   private async bytes(path: string): Promise<Buffer> {

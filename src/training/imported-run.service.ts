@@ -64,6 +64,7 @@ export class ImportedRunService {
       testRows: test.y.length,
       artifactPath: null,
       artifactSha256: null,
+      artifactPrunedAt: null,
       error: null,
       startedAt: started,
       finishedAt: null,

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataModule } from '../data/data.module';
+import { ArtifactLock } from './artifact-lock.service';
 import { ArtifactStore } from './artifact-store.service';
 import { ExperimentEntity } from './entities/experiment.entity';
 import { ImportedRunService } from './imported-run.service';
@@ -19,11 +20,12 @@ import { compiledTrainingWorker, TRAINING_WORKER_SCRIPT, TrainingWorkerClient } 
     TrainingService,
     ImportedRunService,
     ArtifactStore,
+    ArtifactLock,
     RunsService,
     RunRepository,
     TrainingWorkerClient,
     { provide: TRAINING_WORKER_SCRIPT, useFactory: compiledTrainingWorker },
   ],
-  exports: [TrainingService, ImportedRunService, RunRepository, ArtifactStore],
+  exports: [TrainingService, ImportedRunService, RunRepository, ArtifactStore, ArtifactLock],
 })
 export class TrainingModule {}

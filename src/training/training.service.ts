@@ -99,6 +99,7 @@ export class TrainingService {
         testRows: matrices.test.y.length,
         artifactPath: null,
         artifactSha256: null,
+        artifactPrunedAt: null,
         error: null,
         startedAt: new Date(),
         finishedAt: null,

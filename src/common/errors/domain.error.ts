@@ -5,6 +5,8 @@ export type ErrorKind =
   | 'forbidden'
   | 'not_found'
   | 'conflict'
+  /** The resource existed and was removed for good (a model version whose artifact was deleted by retention). */
+  | 'gone'
   | 'payload_too_large'
   | 'unprocessable'
   | 'too_many_requests'

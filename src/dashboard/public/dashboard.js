@@ -324,6 +324,36 @@ async function loadDrift() {
   }
 }
 
+const bytes = (n) =>
+  n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`;
+
+/** The model's artifact store from GET /retention: what retention keeps, what it has pruned, its last sweep. */
+async function loadRetention() {
+  let status;
+  try {
+    status = await api('/retention');
+  } catch (error) {
+    $('#retention-settings').textContent = `(${error.message})`;
+    return;
+  }
+  const mine = status.models.find((m) => m.model === state.model);
+  const { keepVersions, championDays, unregisteredDays } = status.settings;
+  const champions = championDays ? `${championDays} days` : 'all time';
+  const unregistered = unregisteredDays ? `${unregisteredDays} days` : 'forever';
+  $('#retention-settings').textContent =
+    `(keeps the newest ${keepVersions || 'all'} versions, champions of ${champions}, unregistered runs ${unregistered})`;
+  $('#retention-stored').textContent = mine ? `${mine.storedArtifacts} artifacts, ${bytes(mine.storedBytes)}` : '–';
+  $('#retention-stored').dataset.bytes = String(mine?.storedBytes ?? 0);
+  $('#retention-pruned').textContent = mine ? `${mine.prunedArtifacts} artifacts` : '–';
+  $('#retention-pruned').dataset.count = String(mine?.prunedArtifacts ?? 0);
+  $('#retention-versions').textContent = mine?.prunedVersions.length ? mine.prunedVersions.join(', ') : 'none';
+  const last = status.lastSweep;
+  $('#retention-last').textContent = last
+    ? `${when(last.sweptAt)}: deleted ${last.deletedArtifacts} (${bytes(last.deletedBytes)}), ` +
+      `kept ${last.keptArtifacts} (${bytes(last.keptBytes)})`
+    : 'none in this process';
+}
+
 async function refresh() {
   $('#status').textContent = 'loading…';
   try {
@@ -333,6 +363,7 @@ async function refresh() {
       loadPlots(champion),
       loadLive(),
       loadDrift(),
+      loadRetention(),
       window.loadOnline?.(),
       window.loadExplain?.(),
     ]);

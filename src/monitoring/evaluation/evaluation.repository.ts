@@ -5,6 +5,7 @@ import type { LoggedInputs } from '../../prediction/prediction-log.codec';
 import { FeedbackEntity } from '../entities/feedback.entity';
 import { PredictionOutcomeEntity } from '../entities/prediction-outcome.entity';
 import { PredictionEntity } from '../../prediction/entities/prediction.entity';
+import { exclusivelyAcrossProcesses } from '../../database/advisory-lock.util';
 
 /** Any constant: the advisory lock one evaluation round holds, so replicas sharing PostgreSQL never decide twice. */
 const EVALUATION_LOCK = 7_412_002;
@@ -79,23 +80,8 @@ export class EvaluationRepository {
    * transaction-level advisory lock, taken without waiting (undefined when another process holds it); SQLite is
    * one process, which serialises its own rounds.
    */
-  async exclusively<T>(work: () => Promise<T>): Promise<T | undefined> {
-    if (this.dataSource.options.type !== 'postgres') return work();
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      await runner.connect();
-      await runner.startTransaction();
-      const rows = (await runner.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [EVALUATION_LOCK])) as {
-        locked: boolean;
-      }[];
-      const locked = rows[0]?.locked === true;
-      const result = locked ? await work() : undefined;
-      await runner.commitTransaction(); // releases the lock
-      return result;
-    } finally {
-      if (runner.isTransactionActive) await runner.rollbackTransaction();
-      await runner.release();
-    }
+  exclusively<T>(work: () => Promise<T>): Promise<T | undefined> {
+    return exclusivelyAcrossProcesses(this.dataSource, EVALUATION_LOCK, work);
   }
 
   /**

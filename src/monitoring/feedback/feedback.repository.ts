@@ -63,6 +63,9 @@ const LOG_ENTRY_COLUMNS = {
  */
 @Injectable()
 export class FeedbackRepository {
+  /** SQLite: the end of the last feedback transaction queued in this process (see storeAll). */
+  private tail: Promise<unknown> = Promise.resolve();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectRepository(PredictionEntity) private readonly log: Repository<PredictionEntity>,
@@ -107,8 +110,20 @@ export class FeedbackRepository {
   /**
    * Stores ground truths and their outcome rows in one transaction: all of them or none. A concurrent store of
    * one of the same (log entry, row) makes it fail with a unique violation (isUniqueViolation).
+   *
+   * On SQLite the transactions of this process run one after another: TypeORM gives every transaction there the
+   * one connection, so two concurrent ones would interleave their statements (a second BEGIN fails, a SAVEPOINT
+   * nests one in the other, and a rollback takes the other's rows along or leaves the connection inside a
+   * transaction that holds the database's write lock). On PostgreSQL each takes a pooled connection of its own.
    */
   storeAll(rows: readonly NewFeedbackRows[]): Promise<StoredFeedback[]> {
+    if (this.dataSource.options.type === 'postgres') return this.storeAllNow(rows);
+    const next = this.tail.then(() => this.storeAllNow(rows));
+    this.tail = next.catch(() => undefined); // the next one runs however this one ends
+    return next;
+  }
+
+  private storeAllNow(rows: readonly NewFeedbackRows[]): Promise<StoredFeedback[]> {
     return this.dataSource.transaction(async (manager) => {
       // Multi-row INSERTs, then the new ids read back by their unique (log entry, row): SQLite gives no RETURNING here.
       const values = rows.map((r) => r.feedback);

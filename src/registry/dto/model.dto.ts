@@ -55,6 +55,11 @@ export class ModelVersionDto {
   metrics!: Record<string, unknown>;
   artifactPath!: string;
   artifactSha256!: string;
+  /**
+   * When artifact retention deleted the version's artifact: the version can no longer be served (410
+   * REGISTRY.ARTIFACT_PRUNED), its record stays. Null while the artifact is stored.
+   */
+  artifactPrunedAt!: Date | null;
   /** The input fields the version expects. */
   inputSignature!: object[];
   /** Aliases pointing at this version. */
@@ -68,7 +73,14 @@ export class ModelVersionDto {
 
   static from(version: ModelVersionEntity, aliases: string[], run?: RunEntity | null): ModelVersionDto {
     const { modelName, id: _id, inputSignature, ...rest } = version;
-    return { ...rest, model: modelName, inputSignature: inputSignature, aliases, ...lineageOf(run) };
+    return {
+      ...rest,
+      model: modelName,
+      inputSignature: inputSignature,
+      aliases,
+      artifactPrunedAt: run?.artifactPrunedAt ?? null,
+      ...lineageOf(run),
+    };
   }
 }
 

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
 import {
   ApiConflictResponse,
+  ApiGoneResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
@@ -35,6 +36,7 @@ export class TrafficController {
   @ApiNotFoundResponse({ description: 'Unknown model or version' })
   @ApiConflictResponse({ description: 'The policy cannot apply (TRAFFIC.POLICY_REFUSED)' })
   @ApiUnprocessableEntityResponse({ description: 'A version cannot be loaded (REGISTRY.ARTIFACT_REFUSED)' })
+  @ApiGoneResponse({ description: "The version's artifact was removed by retention (REGISTRY.ARTIFACT_PRUNED)" })
   set(@Param() params: ModelNameParamDto, @Body() body: SetTrafficPolicyDto): Promise<TrafficPolicyDto> {
     return this.traffic.set(params.name, body, 'api');
   }

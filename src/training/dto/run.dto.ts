@@ -68,6 +68,8 @@ export class RunDto {
   testRows!: number;
   artifactPath!: string | null;
   artifactSha256!: string | null;
+  /** When artifact retention deleted the artifact (null while it is stored); the run's record stays. */
+  artifactPrunedAt!: Date | null;
   error!: string | null;
   startedAt!: Date;
   finishedAt!: Date | null;

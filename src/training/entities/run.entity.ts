@@ -72,6 +72,13 @@ export class RunEntity {
   @Column({ name: 'artifact_sha256', type: 'varchar', length: 64, nullable: true })
   artifactSha256!: string | null;
 
+  /**
+   * When artifact retention deleted the run's artifact (null while it is stored). The run, its version and its
+   * lineage stay; a pruned version can no longer be served.
+   */
+  @Column({ name: 'artifact_pruned_at', type: Date, nullable: true })
+  artifactPrunedAt!: Date | null;
+
   @Column({ type: 'text', nullable: true })
   error!: string | null;
 

@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { SerialQueue } from '../common/async/serial-queue';
 import { AppConfig } from '../config/app-config';
 import { ModelCatalog } from '../definitions/model-catalog.service';
 import { ServiceMetrics } from '../metrics/service-metrics';
@@ -40,7 +41,7 @@ export interface SweepOptions {
 export class ArtifactRetentionService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ArtifactRetentionService.name);
   private timers: NodeJS.Timeout[] = [];
-  private sweeps: Promise<unknown> = Promise.resolve();
+  private readonly sweeps = new SerialQueue();
   private lastSweep: RetentionLastSweepDto | null = null;
 
   constructor(
@@ -100,9 +101,7 @@ export class ArtifactRetentionService implements OnApplicationBootstrap, OnModul
         }
       );
     };
-    const next = this.sweeps.then(run, run);
-    this.sweeps = next.catch(() => undefined);
-    return next;
+    return this.sweeps.run(run);
   }
 
   /** Each model's store (what is kept, what was pruned) and this process's last sweep; refreshes the size gauge. */

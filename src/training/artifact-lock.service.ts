@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { SerialQueue } from '../common/async/serial-queue';
 
 /**
  * Keeps apart, within this process, the two kinds of transaction that decide whether an artifact is in use: one
@@ -9,12 +10,10 @@ import { Injectable } from '@nestjs/common';
  */
 @Injectable()
 export class ArtifactLock {
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   /** Runs `work` once every earlier holder has finished; the lock is released however `work` ends. */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(work, work);
-    this.tail = next.catch(() => undefined);
-    return next;
+    return this.queue.run(work);
   }
 }

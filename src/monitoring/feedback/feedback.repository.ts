@@ -4,6 +4,7 @@ import { DataSource, In, Repository } from 'typeorm';
 import { PredictionEntity } from '../../prediction/entities/prediction.entity';
 import { FeedbackEntity } from '../entities/feedback.entity';
 import { PredictionOutcomeEntity } from '../entities/prediction-outcome.entity';
+import { SerialQueue } from '../../common/async/serial-queue';
 
 /** A prediction-log entry as feedback reads it: everything but its input rows. */
 export type LogEntry = Pick<
@@ -63,8 +64,8 @@ const LOG_ENTRY_COLUMNS = {
  */
 @Injectable()
 export class FeedbackRepository {
-  /** SQLite: the end of the last feedback transaction queued in this process (see storeAll). */
-  private tail: Promise<unknown> = Promise.resolve();
+  /** SQLite: this process's feedback transactions, one after another (see storeAll). */
+  private readonly transactions = new SerialQueue();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -118,9 +119,7 @@ export class FeedbackRepository {
    */
   storeAll(rows: readonly NewFeedbackRows[]): Promise<StoredFeedback[]> {
     if (this.dataSource.options.type === 'postgres') return this.storeAllNow(rows);
-    const next = this.tail.then(() => this.storeAllNow(rows));
-    this.tail = next.catch(() => undefined); // the next one runs however this one ends
-    return next;
+    return this.transactions.run(() => this.storeAllNow(rows));
   }
 
   private storeAllNow(rows: readonly NewFeedbackRows[]): Promise<StoredFeedback[]> {

@@ -5,7 +5,9 @@ import { RunEntity } from '../src/training/entities/run.entity';
 import { ArtifactStore } from '../src/training/artifact-store.service';
 import { TrainingService } from '../src/training/training.service';
 import { HOUSING_DATASET } from './support/housing-dataset';
+import { sleep } from './support/service-process';
 import { createTestApp, TestApp } from './support/test-app';
+import { alive, trainingChildren } from './support/training-children';
 
 describe('training (e2e)', () => {
   let t: TestApp;
@@ -121,7 +123,7 @@ describe('training (e2e)', () => {
     ).toEqual(['candidate', 'limit']);
   });
 
-  it('keeps answering requests while a model trains in the worker thread', async () => {
+  it('keeps answering requests while a model trains in its child process', async () => {
     let finished = false;
     const training = t.app
       .get(TrainingService)
@@ -134,7 +136,11 @@ describe('training (e2e)', () => {
       answers.push(res.statusCode === 200 && !finished);
     }
     expect(answers).toEqual([true, true, true, true, true]);
+    expect(trainingChildren(process.pid).length).toBe(1);
     await training;
+    // The child exits with its job: nothing of the fit stays behind in a process.
+    for (let i = 0; i < 20 && trainingChildren(process.pid).some(alive); i++) await sleep(100);
+    expect(trainingChildren(process.pid).filter(alive)).toEqual([]);
   });
 
   it('refuses unknown candidates before starting a run', async () => {

@@ -10,7 +10,7 @@ import { trainingTable } from './training-table';
 
 /**
  * `npm run train [-- --model NAME] [--candidates gbdt,linear] [--split-file PATH]`: fits the candidates
- * (default DEFAULT_MODEL) in a worker thread with a progress bar each, records the runs, and prints a comparison table.
+ * (default DEFAULT_MODEL) in a child process with a progress bar each, records the runs, and prints a comparison table.
  */
 const { values } = parseArgs({
   options: {

@@ -15,7 +15,7 @@ export interface ProgressInfo {
   validationLoss?: number;
 }
 
-/** Called after each boosting round or forest tree, e.g. to report progress from a worker thread. */
+/** Called after each boosting round or forest tree, e.g. to report progress from a training child process. */
 export type ProgressCallback = (done: number, total: number, info?: ProgressInfo) => void;
 
 /** Checks shapes and targets; returns the number of classes (1 for regression). */

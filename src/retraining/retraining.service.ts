@@ -32,7 +32,7 @@ export interface RetrainRequest {
 
 /**
  * The retraining pipeline of one model: refresh the data (a changed raw file becomes a new dataset version) →
- * train the candidates in the worker thread → pick the best on the holdout → register it → promote it through
+ * train the candidates in a child process → pick the best on the holdout → register it → promote it through
  * the champion gate, which hot-swaps it → record the job, the metrics and a log line with the stage durations.
  * A candidate that loses the gate is registered as the challenger and the champion keeps serving; any failure
  * leaves the champion serving and marks the job failed with its reason.

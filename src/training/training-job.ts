@@ -6,7 +6,7 @@ import { Estimator, featureImportances, predictProba } from './models/estimator'
 import { meanAbsContributions } from './models/explanation';
 import { foldData, kFolds, sampleGbdtParams } from './search.util';
 
-/** One candidate to fit in the worker thread, with its holdout. */
+/** One candidate to fit in the training child process, with its holdout. */
 export interface TrainingJob {
   candidate: CandidateName;
   task: MlTask;

@@ -12,7 +12,7 @@ import { RunsService } from './runs.service';
 import { TrainingService } from './training.service';
 import { compiledTrainingWorker, TRAINING_WORKER_SCRIPT, TrainingWorkerClient } from './worker/training-worker.client';
 
-/** Fits linear, random-forest and gradient-boosted-tree candidates in a worker thread; tracks every run. */
+/** Fits linear, random-forest and gradient-boosted-tree candidates in a child process; tracks every run. */
 @Module({
   imports: [DataModule, TypeOrmModule.forFeature([ExperimentEntity, RunEntity])],
   controllers: [RunsController],

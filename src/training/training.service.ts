@@ -44,7 +44,7 @@ interface Matrices {
 }
 
 /**
- * Fits candidates for a model in a worker thread and tracks each fit as a run: parameters, holdout metrics,
+ * Fits candidates for a model in a child process and tracks each fit as a run: parameters, holdout metrics,
  * cross-validation scores, timing, dataset version, and the artifact (written atomically, with its sha256).
  */
 @Injectable()

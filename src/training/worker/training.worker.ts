@@ -1,19 +1,30 @@
-import { parentPort } from 'node:worker_threads';
 import { runTrainingJob, TrainingJob } from '../training-job';
 
 /**
- * Worker-thread entry: fits one candidate so that the process serving predictions never stalls. Messages out:
- * `progress` while fitting, then one `result` or one `error`.
+ * Child-process entry (see TrainingWorkerClient): fits one candidate so that the process serving predictions never
+ * stalls, then exits, which returns every byte the fit used to the system. Messages out: `progress` while fitting,
+ * then one `result` or one `error`.
  */
-if (!parentPort) throw new Error('training.worker must run in a worker thread');
-const port = parentPort;
+if (!process.send) throw new Error('training.worker must run as a child process with an IPC channel');
+const send = process.send.bind(process);
+const parent = process.ppid;
 
-port.once('message', (job: TrainingJob) => {
+/** The parent is gone (killed, crashed): nobody waits for this fit, so it stops at the next progress report. */
+const orphaned = (): boolean => process.ppid !== parent;
+process.once('disconnect', () => process.exit(1));
+
+process.once('message', (job: TrainingJob) => {
+  let message: object;
   try {
-    const result = runTrainingJob(job, (progress) => port.postMessage({ type: 'progress', progress }));
-    port.postMessage({ type: 'result', result });
+    const result = runTrainingJob(job, (progress) => {
+      if (orphaned()) process.exit(1);
+      send({ type: 'progress', progress });
+    });
+    message = { type: 'result', result };
   } catch (error) {
-    const { message, stack } = error instanceof Error ? error : new Error(String(error));
-    port.postMessage({ type: 'error', message, stack });
+    const { message: text, stack } = error instanceof Error ? error : new Error(String(error));
+    message = { type: 'error', message: text, stack };
   }
+  // Exits once the answer is handed to the channel; the parent reads it before the exit event.
+  send(message, () => process.disconnect());
 });

@@ -123,7 +123,11 @@ describe('crash safety with real processes (e2e)', () => {
     await sleep(1500); // training in its child process
     const job = (await (await fetch(`${service.base}/retrain/jobs/${id}`)).json()) as { status: string };
     expect(job.status).toBe('running');
-    const fitting = trainingChildren(service.child.pid as number);
+    let fitting = trainingChildren(service.child.pid as number);
+    for (let i = 0; i < 100 && fitting.length === 0; i++) {
+      await sleep(100); // between two candidates' processes
+      fitting = trainingChildren(service.child.pid as number);
+    }
     expect(fitting.length).toBeGreaterThan(0);
     await kill(service, 'SIGKILL');
     // The orphaned fit notices its parent is gone at its next progress report and exits: no CPU burnt for nobody.

@@ -3,6 +3,7 @@ import { isUniqueViolation } from '../src/database/unique-violation.util';
 import { ModelRegistryRepository } from '../src/registry/model-registry.repository';
 import { ModelVersionEntity } from '../src/registry/entities/model-version.entity';
 import { writeFileSync } from 'node:fs';
+import { APP_VERSION } from '../src/common/app-version';
 import { HOUSING_SPEC } from './support/builtin-models';
 import { PredictionLogService } from '../src/prediction/prediction-log.service';
 import { TrainingService } from '../src/training/training.service';
@@ -537,5 +538,15 @@ describe('registry and serving (e2e)', () => {
       lastLoadFailure: { version: tampered, message: expect.stringContaining('sha256') },
     });
     expect(await loadFailures()).toBe(failuresBefore + 1);
+  });
+
+  it("answers MLflow's /ping once the default model is served, and /version with the service's version", async () => {
+    await serve(versions.gbdt);
+    const ping = await get('/ping');
+    expect(ping.statusCode).toBe(200);
+    const version = await get('/version');
+    expect(version.statusCode).toBe(200);
+    expect(version.headers['content-type']).toMatch(/^text\/plain/);
+    expect(version.body).toBe(APP_VERSION);
   });
 });

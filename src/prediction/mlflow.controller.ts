@@ -32,6 +32,7 @@ export class MlflowController {
     return this.mlflow.ping();
   }
 
+  /** The service's version as plain text (as MLflow's scoring server answers its own). */
   @Get('version')
   version(): string {
     return this.mlflow.version();

@@ -37,21 +37,28 @@ export class V2Controller {
     return this.v2.ready();
   }
 
+  /**
+   * Model metadata: the served version, platform, input tensors (one per field) and outputs (from the definition
+   * alone while no version is served).
+   */
   @Get('models/:name')
   metadata(@Param() params: V2ModelParamDto): Promise<object> {
     return this.v2.metadata(params.name);
   }
 
+  /** The metadata of one registered version (loaded on demand). */
   @Get('models/:name/versions/:version')
   versionMetadata(@Param() params: V2ModelVersionParamDto): Promise<object> {
     return this.v2.metadata(params.name, this.v2.versionNamed(params.name, params.version));
   }
 
+  /** 200 while the model has a served version; 503 before. */
   @Get('models/:name/ready')
   modelReady(@Param() params: V2ModelParamDto): Promise<{ name: string; ready: boolean }> {
     return this.v2.modelReady(params.name);
   }
 
+  /** 200 when the model has that registered version (loaded on its first inference); 404 otherwise. */
   @Get('models/:name/versions/:version/ready')
   versionReady(@Param() params: V2ModelVersionParamDto): Promise<{ name: string; ready: boolean }> {
     return this.v2.modelReady(params.name, this.v2.versionNamed(params.name, params.version));

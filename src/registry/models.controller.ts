@@ -112,6 +112,7 @@ export class ModelsController {
     return this.models.holdout(params.name, params.version);
   }
 
+  /** One version: its run and candidate, dataset version, holdout metrics, input signature, aliases and lineage. */
   @Get(':name/versions/:version')
   @ApiOkResponse({ type: ModelVersionDto })
   @ApiNotFoundResponse({ description: 'Unknown model or version' })

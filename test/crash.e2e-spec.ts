@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HOUSING_SPEC } from './support/builtin-models';
-import { alive, trainingChildren } from './support/training-children';
+import { fittingChildren, stillAlive } from './support/training-children';
 import { buildService, PROCESS_ADMIN_KEY, ServiceProcess, sleep, startService } from './support/service-process';
 
 const ADMIN_KEY = PROCESS_ADMIN_KEY;
@@ -123,16 +123,11 @@ describe('crash safety with real processes (e2e)', () => {
     await sleep(1500); // training in its child process
     const job = (await (await fetch(`${service.base}/retrain/jobs/${id}`)).json()) as { status: string };
     expect(job.status).toBe('running');
-    let fitting = trainingChildren(service.child.pid as number);
-    for (let i = 0; i < 100 && fitting.length === 0; i++) {
-      await sleep(100); // between two candidates' processes
-      fitting = trainingChildren(service.child.pid as number);
-    }
+    const fitting = await fittingChildren(service.child.pid as number);
     expect(fitting.length).toBeGreaterThan(0);
     await kill(service, 'SIGKILL');
     // The orphaned fit notices its parent is gone at its next progress report and exits: no CPU burnt for nobody.
-    for (let i = 0; i < 40 && fitting.some(alive); i++) await sleep(250);
-    expect(fitting.filter(alive)).toEqual([]);
+    expect(await stillAlive(fitting, 10_000)).toEqual([]);
 
     const restarted = await start();
     try {

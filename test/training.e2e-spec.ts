@@ -5,9 +5,8 @@ import { RunEntity } from '../src/training/entities/run.entity';
 import { ArtifactStore } from '../src/training/artifact-store.service';
 import { TrainingService } from '../src/training/training.service';
 import { HOUSING_DATASET } from './support/housing-dataset';
-import { sleep } from './support/service-process';
 import { createTestApp, TestApp } from './support/test-app';
-import { alive, trainingChildren } from './support/training-children';
+import { alive, fittingChildren, stillAlive, trainingChildren } from './support/training-children';
 
 describe('training (e2e)', () => {
   let t: TestApp;
@@ -136,15 +135,11 @@ describe('training (e2e)', () => {
       answers.push(res.statusCode === 200 && !finished);
     }
     expect(answers).toEqual([true, true, true, true, true]);
-    let fitting = trainingChildren(process.pid);
-    for (let i = 0; i < 100 && fitting.length === 0 && !finished; i++) {
-      await sleep(100); // the data is prepared before the fit starts
-      fitting = trainingChildren(process.pid);
-    }
+    const fitting = await fittingChildren(process.pid, () => finished);
     expect(fitting.length).toBe(1);
     await training;
     // The child exits with its job: nothing of the fit stays behind in a process.
-    for (let i = 0; i < 20 && trainingChildren(process.pid).some(alive); i++) await sleep(100);
+    expect(await stillAlive(fitting, 2_000)).toEqual([]);
     expect(trainingChildren(process.pid).filter(alive)).toEqual([]);
   });
 

@@ -11,7 +11,9 @@ const parent = process.ppid;
 
 /** The parent is gone (killed, crashed): nobody waits for this fit, so it stops at the next progress report. */
 const orphaned = (): boolean => process.ppid !== parent;
-process.once('disconnect', () => process.exit(1));
+/** The channel closed before the answer (the parent is going): nobody reads the fit either. */
+const abandoned = (): never => process.exit(1);
+process.once('disconnect', abandoned);
 
 process.once('message', (job: TrainingJob) => {
   let message: object;
@@ -25,6 +27,9 @@ process.once('message', (job: TrainingJob) => {
     const { message: text, stack } = error instanceof Error ? error : new Error(String(error));
     message = { type: 'error', message: text, stack };
   }
-  // Exits once the answer is handed to the channel; the parent reads it before the exit event.
-  send(message, () => process.disconnect());
+  // Once the answer is handed to the channel, closing it leaves nothing to wait for: the process exits with code 0.
+  send(message, () => {
+    process.off('disconnect', abandoned);
+    process.disconnect();
+  });
 });

@@ -206,6 +206,12 @@ describe('artifact retention (e2e)', () => {
       .getRepository(AliasEventEntity)
       .update({ modelName: MODEL, alias: 'champion' }, { createdAt: new Date(Date.now() - 40 * DAY_MS) });
     await send('PUT', `/models/${MODEL}/traffic`, { mode: 'champion' });
+    // Addressed by version in the Open Inference protocol it is loaded (and kept loaded) beside the champion.
+    const v2 = () =>
+      send('POST', `/v2/models/${MODEL}/versions/${before}/infer`, {
+        inputs: [{ name: 'input-0', shape: [1, 4], datatype: 'FP32', data: [[6.7, 3.0, 5.2, 2.3]] }],
+      });
+    expect((await v2()).json()).toMatchObject({ model_version: String(before) });
     const result = await sweep();
     expect(result.deleted).toContainEqual(expect.objectContaining({ version: before, reason: 'old_version' }));
     expect(result.kept).toContainEqual(
@@ -236,6 +242,14 @@ describe('artifact retention (e2e)', () => {
     gone(await send('PUT', `/models/${MODEL}/traffic`, { mode: 'shadow', shadow: [before] }));
     gone(await get(`/models/${MODEL}/versions/${before}/holdout`));
     gone(await get(`/models/${MODEL}/versions/${before}/export`));
+    // The Open Inference protocol's error body: {error}.
+    const v2Gone = await v2();
+    expect([v2Gone.statusCode, v2Gone.json<{ error: string }>().error]).toEqual([
+      410,
+      expect.stringContaining(
+        `Model ${MODEL} version ${before} cannot be served: its artifact was removed by retention`,
+      ),
+    ]);
     // Nothing moved: the champion still serves.
     expect(await aliasOf('champion')).toBe(current);
     const predicted = await send('POST', `/predict/${MODEL}`, IRIS_SPEC.example);

@@ -6,12 +6,14 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { MIGRATIONS } from './migrations';
 import { POSTGRES_UTC_SESSION, usePostgresUtc } from './postgres-utc';
+import { SqliteConnectionGate } from './sqlite-connection-gate';
 
 /** Any constant: the advisory lock that lets one process at a time migrate a PostgreSQL database. */
 const MIGRATION_LOCK = 7_412_001;
 
 /**
- * TypeORM on a SQLite file (better-sqlite3, the default: WAL journal, busy timeout) or, with DATABASE_URL, on
+ * TypeORM on a SQLite file (better-sqlite3, the default: WAL journal, busy timeout, one connection whose
+ * transactions run alone: SqliteConnectionGate) or, with DATABASE_URL, on
  * PostgreSQL (pg). The pending migrations of the dialect run at start; on PostgreSQL under an advisory lock, so
  * replicas starting together migrate once. Entities are registered by the modules that own them
  * (`TypeOrmModule.forFeature`). The DataSource is closed when the application shuts down.
@@ -26,6 +28,7 @@ const MIGRATION_LOCK = 7_412_001;
         const dataSource = await new DataSource(options!).initialize();
         if (dataSource.options.type === 'postgres') widenLogIds(dataSource);
         await migrate(dataSource);
+        if (dataSource.options.type === 'better-sqlite3') SqliteConnectionGate.install(dataSource);
         return dataSource;
       },
     }),

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Database } from 'better-sqlite3';
 import { Between, LessThan, MoreThanOrEqual, Repository } from 'typeorm';
+import { SqliteConnectionGate } from '../database/sqlite-connection-gate';
 import { PredictionEntity } from './entities/prediction.entity';
 import { NewPrediction, postgresInserts, sqliteInserter } from './prediction-log.insert';
 
@@ -22,10 +23,14 @@ export class PredictionLogRepository {
   constructor(@InjectRepository(PredictionEntity) private readonly predictions: Repository<PredictionEntity>) {}
 
   async insert(rows: readonly NewPrediction[]): Promise<void> {
-    const driver = this.predictions.manager.connection.driver;
-    if (driver.options.type === 'postgres') return this.insertPostgres(rows);
-    this.insertMany ??= sqliteInserter((driver as unknown as { databaseConnection: Database }).databaseConnection);
-    this.insertMany(rows);
+    const dataSource = this.predictions.manager.connection;
+    const gate = SqliteConnectionGate.of(dataSource);
+    if (!gate) return this.insertPostgres(rows);
+    const insertMany = (this.insertMany ??= sqliteInserter(
+      (dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection,
+    ));
+    // Not while another caller's transaction has the connection: the rows would be part of it.
+    await gate.shared(() => Promise.resolve(insertMany(rows)));
   }
 
   private async insertPostgres(rows: readonly NewPrediction[]): Promise<void> {

@@ -139,7 +139,10 @@ export class V2Service {
     return outputs.filter((o) => names.includes(o.name));
   }
 
-  /** The served version, or a registered version loaded on demand. */
+  /**
+   * The served version, or a registered version loaded on demand and kept loaded while its artifact is: retention
+   * (here or in another replica) may prune it after it was loaded, and a pruned version answers 410 as when loading.
+   */
   private async model(name: string, version?: number): Promise<ServedModel> {
     const served = this.active.get(name);
     if (version === undefined || served?.version === version) {
@@ -148,7 +151,15 @@ export class V2Service {
     }
     const key = `${name}@${version}`;
     const cached = this.versions.get(key);
-    if (cached) return cached;
+    if (cached) {
+      try {
+        await this.active.requireKept(name, version, cached.runId);
+      } catch (error) {
+        this.versions.delete(key);
+        throw error;
+      }
+      return cached;
+    }
     const loaded = await this.active.load(await this.registry.version(name, version));
     this.versions.set(key, loaded);
     if (this.versions.size > VERSION_CACHE_SIZE) this.versions.delete(this.versions.keys().next().value as string);

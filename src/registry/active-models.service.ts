@@ -56,14 +56,19 @@ export class ActiveModels {
     return model;
   }
 
+  /** ArtifactPrunedError (410) when retention has removed the artifact of the version (also after it was loaded). */
+  async requireKept(name: string, version: number, runId: string): Promise<void> {
+    const prunedAt = (await this.runs.findRun(runId))?.artifactPrunedAt;
+    if (prunedAt) throw new ArtifactPrunedError(name, version, prunedAt);
+  }
+
   /**
    * Loads, verifies and warms up a version without serving it yet. A version whose artifact was deleted by retention is
    * refused with ArtifactPrunedError (410), which is not a load failure of the model.
    */
   async load(version: ModelVersionEntity): Promise<ServedModel> {
     const { modelName: name } = version;
-    const prunedAt = (await this.runs.findRun(version.runId))?.artifactPrunedAt;
-    if (prunedAt) throw new ArtifactPrunedError(name, version.version, prunedAt);
+    await this.requireKept(name, version.version, version.runId);
     try {
       const { artifact, estimator } = await this.artifacts.read(version.artifactPath, version.artifactSha256);
       // A version keeps the definition it was trained with; artifacts from before definitions use the current one.

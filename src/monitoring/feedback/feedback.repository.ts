@@ -4,7 +4,6 @@ import { DataSource, In, Repository } from 'typeorm';
 import { PredictionEntity } from '../../prediction/entities/prediction.entity';
 import { FeedbackEntity } from '../entities/feedback.entity';
 import { PredictionOutcomeEntity } from '../entities/prediction-outcome.entity';
-import { SerialQueue } from '../../common/async/serial-queue';
 
 /** A prediction-log entry as feedback reads it: everything but its input rows. */
 export type LogEntry = Pick<
@@ -64,9 +63,6 @@ const LOG_ENTRY_COLUMNS = {
  */
 @Injectable()
 export class FeedbackRepository {
-  /** SQLite: this process's feedback transactions, one after another (see storeAll). */
-  private readonly transactions = new SerialQueue();
-
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectRepository(PredictionEntity) private readonly log: Repository<PredictionEntity>,
@@ -111,18 +107,8 @@ export class FeedbackRepository {
   /**
    * Stores ground truths and their outcome rows in one transaction: all of them or none. A concurrent store of
    * one of the same (log entry, row) makes it fail with a unique violation (isUniqueViolation).
-   *
-   * On SQLite the transactions of this process run one after another: TypeORM gives every transaction there the
-   * one connection, so two concurrent ones would interleave their statements (a second BEGIN fails, a SAVEPOINT
-   * nests one in the other, and a rollback takes the other's rows along or leaves the connection inside a
-   * transaction that holds the database's write lock). On PostgreSQL each takes a pooled connection of its own.
    */
   storeAll(rows: readonly NewFeedbackRows[]): Promise<StoredFeedback[]> {
-    if (this.dataSource.options.type === 'postgres') return this.storeAllNow(rows);
-    return this.transactions.run(() => this.storeAllNow(rows));
-  }
-
-  private storeAllNow(rows: readonly NewFeedbackRows[]): Promise<StoredFeedback[]> {
     return this.dataSource.transaction(async (manager) => {
       // Multi-row INSERTs, then the new ids read back by their unique (log entry, row): SQLite gives no RETURNING here.
       const values = rows.map((r) => r.feedback);

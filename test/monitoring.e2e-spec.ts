@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DataService } from '../src/data/data.service';
 import { HOUSING_SPEC } from './support/builtin-models';
 import { Rng } from '../src/ml/random';
+import { PredictionLogRepository } from '../src/prediction/prediction-log.repository';
 import { PredictionLogService } from '../src/prediction/prediction-log.service';
 import { TrainingService } from '../src/training/training.service';
 import { REPO_ROOT } from './support/housing-data';
@@ -277,6 +278,45 @@ describe('monitoring: metrics, drift, summary, health (e2e)', () => {
       expect([f.feature, f.status]).toEqual([f.feature, 'ok']);
       expect(f.psi).toBeLessThan(0.1);
     }
+  });
+
+  it('takes the drift window from the newest entries of the version, newest first, over pages of entries', async () => {
+    const log = t.app.get(PredictionLogRepository);
+    const entry = (version: number, rowCount: number, n: number) => ({
+      createdAt: new Date(),
+      modelName: 'california-housing',
+      modelVersion: version,
+      requestId: `window-${version}-${n}`,
+      rowCount,
+      inputsJson: '[]',
+      outputsJson: '[]',
+      latencyMs: 1,
+      predictionId: null,
+      policyId: 0,
+      policy: 'champion',
+      shadow: false,
+      clientAddress: null,
+    });
+    // Version 901: entries of 1, 100, 3 and 2 rows, oldest first, another version's entry between them.
+    await log.insert([entry(901, 1, 0), entry(901, 100, 1), entry(902, 50, 0), entry(901, 3, 2), entry(901, 2, 3)]);
+    const window = async (version: number, rows: number) =>
+      (await log.latestRows('california-housing', version, rows)).map((e) => [e.requestId, e.rowCount]);
+    expect(await window(901, 4)).toEqual([
+      ['window-901-3', 2],
+      ['window-901-2', 3],
+    ]);
+    expect(await window(901, 105)).toEqual([
+      ['window-901-3', 2],
+      ['window-901-2', 3],
+      ['window-901-1', 100],
+    ]);
+    expect((await window(901, 10_000)).length).toBe(4);
+    // More entries than one page of ids (1,000): the window goes on into the next page, still newest first.
+    await log.insert(Array.from({ length: 1500 }, (_, n) => entry(903, 1, n)));
+    const many = await window(903, 1200);
+    expect(many.length).toBe(1200);
+    expect(many[0][0]).toBe('window-903-1499');
+    expect(many.at(-1)?.[0]).toBe('window-903-300');
   });
 
   it('reports insufficient data below DRIFT_MIN_ROWS, and 404/400 for unknown or missing models', async () => {

@@ -1,13 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Database } from 'better-sqlite3';
-import { Between, LessThan, MoreThanOrEqual, Repository } from 'typeorm';
+import { Between, In, LessThan, MoreThanOrEqual, Repository } from 'typeorm';
+import { chunked } from '../database/chunked-read.util';
 import { SqliteConnectionGate } from '../database/sqlite-connection-gate';
 import { PredictionEntity } from './entities/prediction.entity';
 import { NewPrediction, postgresInserts, sqliteInserter } from './prediction-log.insert';
 
 export type { NewPrediction } from './prediction-log.insert';
 
+/** Entry ids read per page while finding the drift window. */
+const ID_PAGE = 1000;
 /** Entries deleted per statement when pruning the log. */
 const PRUNE_BATCH = 5000;
 
@@ -39,32 +42,34 @@ export class PredictionLogRepository {
 
   /**
    * The newest entries of one model version, newest first, until they hold at least `rows` rows (the drift
-   * window), read in pages of up to 500 entries.
+   * window). Their ids and row counts are read first (pages of 1,000), then only those entries in full: a window of
+   * 1,000 rows over batches of 100 reads 10 entries' inputs, not a page of 500 (50,000 rows parsed on the event loop).
    */
   async latestRows(model: string, version: number, rows: number): Promise<PredictionEntity[]> {
-    const entries: PredictionEntity[] = [];
+    const ids: number[] = [];
     let held = 0;
     let beforeId: number | undefined;
-    const page = Math.min(rows, 500);
     while (held < rows) {
-      const batch = await this.predictions.find({
+      const page = await this.predictions.find({
+        select: { id: true, rowCount: true },
         where: {
           modelName: model,
           modelVersion: version,
           ...(beforeId === undefined ? {} : { id: LessThan(beforeId) }),
         },
         order: { id: 'DESC' },
-        take: page,
+        take: ID_PAGE,
       });
-      for (const entry of batch) {
+      for (const entry of page) {
         if (held >= rows) break;
-        entries.push(entry);
+        ids.push(entry.id);
         held += entry.rowCount;
       }
-      if (batch.length < page) break;
-      beforeId = batch[batch.length - 1].id;
+      if (page.length < ID_PAGE) break;
+      beforeId = page[page.length - 1].id;
     }
-    return entries;
+    const entries = await chunked(ids, (chunk) => this.predictions.find({ where: { id: In(chunk) } }));
+    return entries.sort((a, b) => b.id - a.id);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, Repository } from 'typeorm';
+import { chunked } from '../../database/chunked-read.util';
 import { PredictionEntity } from '../../prediction/entities/prediction.entity';
 import { FeedbackEntity } from '../entities/feedback.entity';
 import { PredictionOutcomeEntity } from '../entities/prediction-outcome.entity';
@@ -37,8 +38,6 @@ export interface StoredFeedback {
   outcomes: OutcomeRow[];
 }
 
-/** Ids per `IN (…)` list: well under SQLite's and PostgreSQL's parameter limits. */
-const IN_CHUNK = 500;
 /** Rows per multi-row INSERT: at most 17 parameters each, well under SQLite's 32,766 and PostgreSQL's 65,535. */
 const ROWS_PER_INSERT = 500;
 
@@ -139,13 +138,3 @@ export class FeedbackRepository {
 
 /** The key of a feedback row: its log entry (a number, or PostgreSQL's bigint text) and row. */
 export const feedbackKey = (logId: number | string, row: number): string => `${Number(logId)}\0${row}`;
-
-/** Reads `ids` in `IN (…)` lists of at most IN_CHUNK (duplicates removed). */
-async function chunked<K, T>(ids: readonly K[], read: (ids: K[]) => Promise<T[]>): Promise<T[]> {
-  const unique = [...new Set(ids)];
-  const found: T[] = [];
-  for (let start = 0; start < unique.length; start += IN_CHUNK) {
-    found.push(...(await read(unique.slice(start, start + IN_CHUNK))));
-  }
-  return found;
-}

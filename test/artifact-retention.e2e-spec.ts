@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { AliasEventEntity } from '../src/registry/entities/alias-event.entity';
 import { RetrainingService } from '../src/retraining/retraining.service';
@@ -25,6 +26,7 @@ interface SweepView {
   dryRun: boolean;
   deleted: { model: string; runId: string; version: number | null; bytes: number; reason: string }[];
   kept: { model: string; runId: string; version: number | null; bytes: number | null; reasons: string[] }[];
+  strays: { model: string; path: string; bytes: number; reason: string }[];
   deletedBytes: number;
   keptBytes: number;
 }
@@ -281,6 +283,61 @@ describe('artifact retention (e2e)', () => {
     expect(register.json<{ message: string }>().message).toContain('removed by retention');
   }, 120_000);
 
+  it('deletes artifacts no run records once they are an hour old (a process stopped while storing them)', async () => {
+    const content = (runId: string) => Buffer.from(JSON.stringify({ kind: 'artifact', model: MODEL, runId }));
+    /** Stores an artifact no run records, written `hours` ago; returns its path. */
+    const strayArtifact = async (hours: number): Promise<string> => {
+      const data = content(randomUUID());
+      const at = new Date(Date.now() - hours * 3_600_000);
+      if (postgres()) {
+        const sha = createHash('sha256').update(data).digest('hex');
+        await t.dataSource.query(`INSERT INTO artifacts (sha256, bytes, content, created_at) VALUES ($1, $2, $3, $4)`, [
+          sha,
+          data.length,
+          data,
+          at,
+        ]);
+        return `db://artifacts/${sha}`;
+      }
+      const folder = join(t.config.MODELS_DIR, MODEL, 'runs');
+      mkdirSync(folder, { recursive: true });
+      const path = join(folder, `${randomUUID()}.json`);
+      writeFileSync(path, data);
+      utimesSync(path, at, at);
+      return path;
+    };
+    const old = await strayArtifact(2);
+    const young = await strayArtifact(0);
+    const temporary = join(t.config.MODELS_DIR, MODEL, 'runs', `${randomUUID()}.json.4242.0a1b2c3d4e5f.tmp`);
+    if (!postgres()) {
+      writeFileSync(temporary, 'half an artifact');
+      utimesSync(temporary, new Date(Date.now() - 7_200_000), new Date(Date.now() - 7_200_000));
+    }
+    const expected = [
+      { model: MODEL, path: old, bytes: content(randomUUID()).length, reason: 'unreferenced' },
+      ...(postgres() ? [] : [{ model: MODEL, path: temporary, bytes: 16, reason: 'interrupted_write' }]),
+    ];
+
+    const dry = await sweep('?dryRun=true');
+    expect(sortByPath(dry.strays)).toEqual(sortByPath(expected));
+    expect(await stored(old)).toBe(true);
+
+    const before = await metric(`artifact_bytes_pruned_total{model="${MODEL}"}`);
+    const result = await sweep();
+    expect(sortByPath(result.strays)).toEqual(sortByPath(expected));
+    expect(await stored(old)).toBe(false);
+    if (!postgres()) expect(existsSync(temporary)).toBe(false);
+    // Younger than an hour (a write that may still be recorded), and every run's artifact, stay.
+    expect(await stored(young)).toBe(true);
+    for (const version of await versions()) {
+      if (!version.artifactPrunedAt)
+        expect([version.version, await stored(version.artifactPath)]).toEqual([version.version, true]);
+    }
+    const freed = expected.reduce((sum, s) => sum + s.bytes, 0);
+    expect(await metric(`artifact_bytes_pruned_total{model="${MODEL}"}`)).toBe(before + freed);
+    expect((await sweep()).strays.map((s) => s.path)).not.toContain(young);
+  });
+
   it('sweeps while a retraining is in flight without touching its runs', async () => {
     const res = await send('POST', '/retrain', { model: MODEL, candidates: ['gbdt', 'random_forest'], force: true });
     expect(res.statusCode).toBe(202);
@@ -306,6 +363,10 @@ describe('artifact retention (e2e)', () => {
     expect(predicted.json()).toMatchObject({ version: job.version });
   }, 120_000);
 });
+
+function sortByPath<T extends { path: string }>(items: T[]): T[] {
+  return [...items].sort((a, b) => a.path.localeCompare(b.path));
+}
 
 /** Bytes of the files under `dir` (what the store takes on disk, file by file). */
 function directoryBytes(dir: string): number {

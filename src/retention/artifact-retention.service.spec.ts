@@ -37,8 +37,11 @@ function registry(): { state: RetentionState; stored: Map<string, StoredArtifact
 
 describe(ArtifactRetentionService.name, () => {
   let sut: ArtifactRetentionService;
-  let repository: MockOf<RetentionRepository, 'exclusively' | 'state' | 'markPruned' | 'pruned' | 'stored'>;
-  let artifacts: MockOf<ArtifactStore, 'sizes' | 'remove'>;
+  let repository: MockOf<
+    RetentionRepository,
+    'exclusively' | 'state' | 'markPruned' | 'pruned' | 'stored' | 'recordedPaths'
+  >;
+  let artifacts: MockOf<ArtifactStore, 'sizes' | 'remove' | 'strays' | 'removeStray'>;
   let metrics: MockOf<ServiceMetrics, 'onScrape' | 'declareRetention' | 'artifactsPruned' | 'artifactStore'>;
 
   beforeEach(() => {
@@ -53,11 +56,14 @@ describe(ArtifactRetentionService.name, () => {
       markPruned: jest.fn().mockResolvedValue('marked'),
       pruned: jest.fn().mockResolvedValue([]),
       stored: jest.fn(),
+      recordedPaths: jest.fn().mockResolvedValue(new Set()),
     };
     // Every artifact takes 100 bytes.
     artifacts = {
       sizes: jest.fn((refs: readonly ArtifactRef[]) => Promise.resolve(new Map(refs.map((r) => [r.path, 100])))),
       remove: jest.fn().mockResolvedValue(100),
+      strays: jest.fn().mockResolvedValue([]),
+      removeStray: jest.fn().mockResolvedValue(0),
     };
     metrics = {
       onScrape: jest.fn(),

@@ -4,7 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { ModelCatalog } from '../definitions/model-catalog.service';
 import { ServiceMetrics } from '../metrics/service-metrics';
 import { ArtifactLock } from '../training/artifact-lock.service';
-import { ArtifactStore } from '../training/artifact-store.service';
+import { ArtifactStore, StrayArtifact } from '../training/artifact-store.service';
 import {
   DeletedArtifactDto,
   KeptArtifactDto,
@@ -13,9 +13,13 @@ import {
   RetentionSettingsDto,
   RetentionStatusDto,
   RetentionSweepDto,
+  StrayArtifactDto,
 } from './dto/retention.dto';
 import { planRetention, RetentionDecision } from './retention-plan.util';
 import { RetentionRepository, StoredArtifact } from './retention.repository';
+
+/** An artifact no run records is deleted once it is this old: no write still in progress can record it then. */
+const STRAY_AGE_MS = 3_600_000;
 
 /** The first scheduled sweep waits this long after start (at most), so a booting service trains and loads first. */
 const FIRST_SWEEP_MAX_MS = 600_000;
@@ -96,6 +100,7 @@ export class ArtifactRetentionService implements OnApplicationBootstrap, OnModul
           settings: this.settings,
           deleted: [],
           kept: [],
+          strays: [],
           deletedBytes: 0,
           keptBytes: 0,
         }
@@ -150,6 +155,13 @@ export class ArtifactRetentionService implements OnApplicationBootstrap, OnModul
     if (!dryRun) {
       for (const leftover of await this.leftovers()) free(leftover.model, await this.remove(leftover));
     }
+    const strays: StrayArtifactDto[] = [];
+    const recorded = await this.repository.recordedPaths();
+    for (const stray of await this.artifacts.strays(recorded, new Date(now.getTime() - STRAY_AGE_MS))) {
+      const bytes = dryRun ? stray.bytes : await this.removeStray(stray);
+      if (!dryRun) free(stray.model, bytes);
+      strays.push({ ...stray, bytes });
+    }
     const keptArtifacts = kept.map((k) => stored.get(k.runId)!);
     const keptBytes = storeBytes(keptArtifacts, sizes);
     const deletedBytes = [...freed.values()].reduce((a, b) => a + b, 0);
@@ -168,7 +180,10 @@ export class ArtifactRetentionService implements OnApplicationBootstrap, OnModul
       settings: this.settings,
       deleted,
       kept,
-      deletedBytes: dryRun ? deleted.reduce((sum, d) => sum + d.bytes, 0) : deletedBytes,
+      strays,
+      deletedBytes: dryRun
+        ? deleted.reduce((sum, d) => sum + d.bytes, 0) + strays.reduce((sum, s) => sum + s.bytes, 0)
+        : deletedBytes,
       keptBytes,
     };
   }
@@ -179,6 +194,16 @@ export class ArtifactRetentionService implements OnApplicationBootstrap, OnModul
       return await this.artifacts.remove(artifact);
     } catch (error) {
       this.logger.warn(`Could not delete the artifact of run ${artifact.runId} (${artifact.path}): ${String(error)}`);
+      return 0;
+    }
+  }
+
+  /** Deletes a stray artifact; a failure is logged and left for the next sweep. */
+  private async removeStray(stray: StrayArtifact): Promise<number> {
+    try {
+      return await this.artifacts.removeStray(stray);
+    } catch (error) {
+      this.logger.warn(`Could not delete the stray artifact ${stray.path}: ${String(error)}`);
       return 0;
     }
   }

@@ -104,6 +104,15 @@ export class RetentionRepository {
     });
   }
 
+  /** The artifact path every run records (pruned or not). */
+  async recordedPaths(): Promise<Set<string>> {
+    const runs = await this.dataSource.manager.find(RunEntity, {
+      select: { id: true, artifactPath: true },
+      where: { artifactPath: Not(IsNull()) },
+    });
+    return new Set(runs.map((r) => r.artifactPath!));
+  }
+
   /** Every run whose artifact was pruned by retention, with the version it was registered as. */
   async pruned(): Promise<PrunedArtifact[]> {
     const runs = await this.dataSource.manager.find(RunEntity, {

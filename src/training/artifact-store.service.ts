@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { sha256 } from '../common/crypto/sha256.util';
@@ -24,6 +24,19 @@ export interface ArtifactRef {
 }
 
 const IN_DATABASE = 'db://artifacts/';
+
+/** An artifact no run records, left by a process that stopped between writing it and recording it on its run. */
+export interface StrayArtifact {
+  model: string;
+  /** A file path (SQLite), or `db://artifacts/<sha256>` (PostgreSQL). */
+  path: string;
+  bytes: number;
+  /** `unreferenced`: a whole artifact; `interrupted_write`: the temporary file of a write that never finished. */
+  reason: 'unreferenced' | 'interrupted_write';
+}
+
+/** The temporary file of an atomic write (see writeFileAtomic): `<target>.<pid>.<random>.tmp`. */
+const TEMPORARY_FILE = /\.json\.\d+\.[0-9a-f]+\.tmp$/;
 
 /**
  * Where model artifacts live. On SQLite, files under MODELS_DIR (`<model>/runs/<runId>.json`, written atomically).
@@ -99,6 +112,62 @@ export class ArtifactStore {
     if (!found?.isFile()) return 0;
     await rm(ref.path, { force: true });
     return found.size;
+  }
+
+  /**
+   * Artifacts stored before `before` that no run records (`recorded`: the artifact paths of every run, pruned or
+   * not). On SQLite the files under `MODELS_DIR/<model>/runs/` (and temporary files of writes that never finished);
+   * on PostgreSQL the rows of the artifacts table no run points at, their model read from their content.
+   */
+  async strays(recorded: ReadonlySet<string>, before: Date): Promise<StrayArtifact[]> {
+    if (this.config.DATABASE_URL) {
+      const rows = await this.dataSource.query<{ sha256: string; bytes: number; model: string | null }[]>(
+        `SELECT a."sha256", a."bytes", convert_from(a."content", 'UTF8')::json->>'model' AS "model" ` +
+          `FROM "artifacts" a WHERE a."created_at" < $1 AND NOT EXISTS ` +
+          `(SELECT 1 FROM "runs" r WHERE r."artifact_sha256" = a."sha256")`,
+        [before],
+      );
+      return rows.map((r) => ({
+        model: r.model ?? 'unknown',
+        path: `${IN_DATABASE}${r.sha256}`,
+        bytes: Number(r.bytes),
+        reason: 'unreferenced',
+      }));
+    }
+    const strays: StrayArtifact[] = [];
+    const models = await readdir(this.config.MODELS_DIR, { withFileTypes: true }).catch(() => []);
+    for (const model of models.filter((entry) => entry.isDirectory())) {
+      const folder = join(this.config.MODELS_DIR, model.name, 'runs');
+      for (const name of await readdir(folder).catch(() => [] as string[])) {
+        const path = join(folder, name);
+        const temporary = TEMPORARY_FILE.test(name);
+        if (!temporary && (!name.endsWith('.json') || recorded.has(path))) continue;
+        const found = await stat(path).catch(() => undefined);
+        if (!found?.isFile() || found.mtime >= before) continue;
+        strays.push({
+          model: model.name,
+          path,
+          bytes: found.size,
+          reason: temporary ? 'interrupted_write' : 'unreferenced',
+        });
+      }
+    }
+    return strays;
+  }
+
+  /**
+   * Deletes a stray artifact (see strays) and returns the bytes freed; a database row only if still no run points at
+   * it (a file is old enough that no write in progress can be about to record it).
+   */
+  async removeStray(stray: StrayArtifact): Promise<number> {
+    if (!stray.path.startsWith(IN_DATABASE)) return this.remove({ path: stray.path, sha256: '' });
+    if (!this.config.DATABASE_URL) return 0;
+    const [rows] = await this.dataSource.query<[{ bytes: number }[], number]>(
+      `DELETE FROM "artifacts" WHERE "sha256" = $1 AND NOT EXISTS ` +
+        `(SELECT 1 FROM "runs" WHERE "artifact_sha256" = $1) RETURNING "bytes"`,
+      [stray.path.slice(IN_DATABASE.length)],
+    );
+    return rows.reduce((sum, r) => sum + Number(r.bytes), 0);
   }
 
   private async bytes(path: string): Promise<Buffer> {

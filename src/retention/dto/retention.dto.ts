@@ -52,6 +52,19 @@ export class DeletedArtifactDto {
   @ApiProperty({ enum: ['old_version', 'unregistered_expired'] }) reason!: string;
 }
 
+/** An artifact no run records, deleted by the sweep (in a dry run: would be). */
+export class StrayArtifactDto {
+  @ApiProperty({ example: 'california-housing' }) model!: string;
+  /** A file under MODELS_DIR (SQLite), or `db://artifacts/<sha256>` (PostgreSQL). */
+  @ApiProperty({ example: 'models/california-housing/runs/0b6f7a52-1d0e-4c8e-9a3e-4f1f0d2b9c11.json' }) path!: string;
+  @ApiProperty({ example: 1048576 }) bytes!: number;
+  /**
+   * `unreferenced`: a whole artifact no run records (its process stopped between writing it and recording it on its
+   * run); `interrupted_write`: the temporary file of a write that never finished. Only those older than an hour.
+   */
+  @ApiProperty({ enum: ['unreferenced', 'interrupted_write'] }) reason!: string;
+}
+
 export class RetentionSweepDto {
   @ApiProperty() sweptAt!: string;
   /** False when another replica was sweeping (PostgreSQL): nothing was looked at. */
@@ -60,7 +73,9 @@ export class RetentionSweepDto {
   @ApiProperty({ type: RetentionSettingsDto }) settings!: RetentionSettingsDto;
   @ApiProperty({ type: [DeletedArtifactDto] }) deleted!: DeletedArtifactDto[];
   @ApiProperty({ type: [KeptArtifactDto] }) kept!: KeptArtifactDto[];
-  /** Bytes freed, also of artifacts left behind by an earlier sweep that was interrupted. */
+  /** Artifacts no run records, left by a process that stopped while storing them. */
+  @ApiProperty({ type: [StrayArtifactDto] }) strays!: StrayArtifactDto[];
+  /** Bytes freed, also of artifacts left behind by an earlier sweep that was interrupted, and of strays. */
   @ApiProperty({ example: 31457280 }) deletedBytes!: number;
   /** Bytes of the artifacts kept. */
   @ApiProperty({ example: 52428800 }) keptBytes!: number;

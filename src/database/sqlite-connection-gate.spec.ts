@@ -44,16 +44,25 @@ describe('SqliteConnectionGate', () => {
   const texts = async () =>
     (await dataSource.getRepository(NoteSchema).find({ order: { id: 'ASC' } })).map((n) => n.text);
 
-  it("keeps a save made during another caller's transaction when that transaction rolls back", async () => {
+  /**
+   * Opens a transaction that inserts `text`, holds the connection for a moment and rolls back; resolves once its
+   * insert ran, with the transaction's outcome.
+   */
+  const openFailingTransaction = async (text: string): Promise<{ failing: Promise<void> }> => {
     let opened!: () => void;
     const open = new Promise<void>((resolve) => (opened = resolve));
     const failing = dataSource.transaction(async (manager) => {
-      await manager.insert(NoteSchema, { text: 'rolled back' });
+      await manager.insert(NoteSchema, { text });
       opened();
       await tick();
       throw new Error('give up');
     });
     await open;
+    return { failing };
+  };
+
+  it("keeps a save made during another caller's transaction when that transaction rolls back", async () => {
+    const { failing } = await openFailingTransaction('rolled back');
     // Without the gate this save ran inside the open transaction and went with its rollback.
     const saved = dataSource.getRepository(NoteSchema).save({ text: 'kept' });
     await expect(failing).rejects.toThrow('give up');
@@ -62,15 +71,7 @@ describe('SqliteConnectionGate', () => {
   });
 
   it("does not show a plain read another caller's uncommitted rows", async () => {
-    let opened!: () => void;
-    const open = new Promise<void>((resolve) => (opened = resolve));
-    const failing = dataSource.transaction(async (manager) => {
-      await manager.insert(NoteSchema, { text: 'never committed' });
-      opened();
-      await tick();
-      throw new Error('give up');
-    });
-    await open;
+    const { failing } = await openFailingTransaction('never committed');
     const read = texts();
     await expect(failing).rejects.toThrow('give up');
     expect(await read).toEqual([]);

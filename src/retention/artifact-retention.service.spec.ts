@@ -39,7 +39,7 @@ describe(ArtifactRetentionService.name, () => {
   let sut: ArtifactRetentionService;
   let repository: MockOf<
     RetentionRepository,
-    'exclusively' | 'state' | 'markPruned' | 'pruned' | 'stored' | 'recordedPaths'
+    'exclusively' | 'state' | 'markPruned' | 'pruned' | 'stored' | 'recordingRuns'
   >;
   let artifacts: MockOf<ArtifactStore, 'sizes' | 'remove' | 'strays' | 'removeStray'>;
   let metrics: MockOf<ServiceMetrics, 'onScrape' | 'declareRetention' | 'artifactsPruned' | 'artifactStore'>;
@@ -56,7 +56,7 @@ describe(ArtifactRetentionService.name, () => {
       markPruned: jest.fn().mockResolvedValue('marked'),
       pruned: jest.fn().mockResolvedValue([]),
       stored: jest.fn(),
-      recordedPaths: jest.fn().mockResolvedValue(new Set()),
+      recordingRuns: jest.fn().mockResolvedValue(new Set()),
     };
     // Every artifact takes 100 bytes.
     artifacts = {

@@ -156,7 +156,7 @@ export class ArtifactRetentionService implements OnApplicationBootstrap, OnModul
       for (const leftover of await this.leftovers()) free(leftover.model, await this.remove(leftover));
     }
     const strays: StrayArtifactDto[] = [];
-    const recorded = await this.repository.recordedPaths();
+    const recorded = await this.repository.recordingRuns();
     for (const stray of await this.artifacts.strays(recorded, new Date(now.getTime() - STRAY_AGE_MS))) {
       const bytes = dryRun ? stray.bytes : await this.removeStray(stray);
       if (!dryRun) free(stray.model, bytes);

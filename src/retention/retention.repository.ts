@@ -104,13 +104,13 @@ export class RetentionRepository {
     });
   }
 
-  /** The artifact path every run records (pruned or not). */
-  async recordedPaths(): Promise<Set<string>> {
+  /** The ids of the runs that record an artifact (pruned or not). */
+  async recordingRuns(): Promise<Set<string>> {
     const runs = await this.dataSource.manager.find(RunEntity, {
       select: { id: true, artifactPath: true },
       where: { artifactPath: Not(IsNull()) },
     });
-    return new Set(runs.map((r) => r.artifactPath!));
+    return new Set(runs.map((r) => r.id));
   }
 
   /** Every run whose artifact was pruned by retention, with the version it was registered as. */

@@ -37,6 +37,8 @@ export interface StrayArtifact {
 
 /** The temporary file of an atomic write (see writeFileAtomic): `<target>.<pid>.<random>.tmp`. */
 const TEMPORARY_FILE = /\.json\.\d+\.[0-9a-f]+\.tmp$/;
+/** An artifact file: `<run id>.json`. */
+const ARTIFACT_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/;
 
 /**
  * Where model artifacts live. On SQLite, files under MODELS_DIR (`<model>/runs/<runId>.json`, written atomically).
@@ -115,33 +117,23 @@ export class ArtifactStore {
   }
 
   /**
-   * Artifacts stored before `before` that no run records (`recorded`: the artifact paths of every run, pruned or
-   * not). On SQLite the files under `MODELS_DIR/<model>/runs/` (and temporary files of writes that never finished);
-   * on PostgreSQL the rows of the artifacts table no run points at, their model read from their content.
+   * Artifacts stored before `before` that no run records (`recorded`: the ids of the runs that record an artifact,
+   * pruned or not). On SQLite the files `MODELS_DIR/<model>/runs/<run id>.json` of other runs (matched by run id, not
+   * path, so a MODELS_DIR spelled differently since cannot make a recorded artifact look stray), and temporary files
+   * of writes that never finished; on PostgreSQL the rows of the artifacts table no run points at, their model read
+   * from their content.
    */
   async strays(recorded: ReadonlySet<string>, before: Date): Promise<StrayArtifact[]> {
-    if (this.config.DATABASE_URL) {
-      const rows = await this.dataSource.query<{ sha256: string; bytes: number; model: string | null }[]>(
-        `SELECT a."sha256", a."bytes", convert_from(a."content", 'UTF8')::json->>'model' AS "model" ` +
-          `FROM "artifacts" a WHERE a."created_at" < $1 AND NOT EXISTS ` +
-          `(SELECT 1 FROM "runs" r WHERE r."artifact_sha256" = a."sha256")`,
-        [before],
-      );
-      return rows.map((r) => ({
-        model: r.model ?? 'unknown',
-        path: `${IN_DATABASE}${r.sha256}`,
-        bytes: Number(r.bytes),
-        reason: 'unreferenced',
-      }));
-    }
+    if (this.config.DATABASE_URL) return this.strayRows(before);
     const strays: StrayArtifact[] = [];
     const models = await readdir(this.config.MODELS_DIR, { withFileTypes: true }).catch(() => []);
     for (const model of models.filter((entry) => entry.isDirectory())) {
       const folder = join(this.config.MODELS_DIR, model.name, 'runs');
       for (const name of await readdir(folder).catch(() => [] as string[])) {
-        const path = join(folder, name);
         const temporary = TEMPORARY_FILE.test(name);
-        if (!temporary && (!name.endsWith('.json') || recorded.has(path))) continue;
+        const runId = ARTIFACT_FILE.exec(name)?.[1];
+        if (!temporary && (runId === undefined || recorded.has(runId))) continue;
+        const path = join(folder, name);
         const found = await stat(path).catch(() => undefined);
         if (!found?.isFile() || found.mtime >= before) continue;
         strays.push({
@@ -153,6 +145,30 @@ export class ArtifactStore {
       }
     }
     return strays;
+  }
+
+  private async strayRows(before: Date): Promise<StrayArtifact[]> {
+    const rows = await this.dataSource.query<{ sha256: string; bytes: number }[]>(
+      `SELECT a."sha256", a."bytes" FROM "artifacts" a WHERE a."created_at" < $1 AND NOT EXISTS ` +
+        `(SELECT 1 FROM "runs" r WHERE r."artifact_sha256" = a."sha256")`,
+      [before],
+    );
+    const strays: StrayArtifact[] = [];
+    for (const row of rows) {
+      const path = `${IN_DATABASE}${row.sha256}`;
+      strays.push({ model: await this.modelOf(path), path, bytes: Number(row.bytes), reason: 'unreferenced' });
+    }
+    return strays;
+  }
+
+  /** The model an artifact belongs to, from its content ('unknown' when it cannot be read). */
+  private async modelOf(path: string): Promise<string> {
+    try {
+      const model = (JSON.parse((await this.bytes(path)).toString('utf8')) as { model?: unknown }).model;
+      return typeof model === 'string' ? model : 'unknown';
+    } catch {
+      return 'unknown';
+    }
   }
 
   /**

@@ -13,7 +13,7 @@ interface Note {
 const NoteSchema = new EntitySchema<Note>({
   name: 'Note',
   tableName: 'notes',
-  columns: { id: { type: Number, primary: true, generated: true }, text: { type: String } },
+  columns: { id: { type: Number, primary: true, generated: true }, text: { type: String, unique: true } },
 });
 
 const tick = (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -29,7 +29,7 @@ describe('SqliteConnectionGate', () => {
       type: 'better-sqlite3',
       database: join(dir, 'gate.sqlite'),
       enableWAL: true,
-      timeout: 2000,
+      timeout: 200,
       entities: [NoteSchema],
       synchronize: true,
     }).initialize();
@@ -104,6 +104,25 @@ describe('SqliteConnectionGate', () => {
       await dataSource.transaction((inner) => inner.insert(NoteSchema, { text: 'inner' }));
     });
     expect(await texts()).toEqual(['outer', 'same context', 'inner']);
+  });
+
+  it('leaves no transaction open after a BEGIN that timed out: a later multi-row save is still all or nothing', async () => {
+    const other = new Database(join(dir, 'gate.sqlite'));
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      await expect(dataSource.transaction((manager) => manager.insert(NoteSchema, { text: 'waits' }))).rejects.toThrow(
+        /database is locked/,
+      );
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    // Without the reset TypeORM believed a transaction open and saved these two without one: the first stayed.
+    const repository = dataSource.getRepository(NoteSchema);
+    await expect(repository.save([{ text: 'twice' }, { text: 'twice' }])).rejects.toThrow(/UNIQUE/);
+    expect(await texts()).toEqual([]);
+    await repository.save({ text: 'after' });
+    expect(await texts()).toEqual(['after']);
   });
 
   it('holds the write lock from BEGIN: a transaction that read first still writes after another connection tried', async () => {

@@ -1,4 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Database } from 'better-sqlite3';
+import { Logger } from '@nestjs/common';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { SerialQueue } from '../common/async/serial-queue';
 
@@ -25,6 +27,7 @@ const gates = new WeakMap<DataSource, SqliteConnectionGate>();
  * afterwards (SQLITE_BUSY_SNAPSHOT, "database is locked" at once, without the busy timeout's wait).
  */
 export class SqliteConnectionGate {
+  private readonly logger = new Logger(SqliteConnectionGate.name);
   private readonly context = new AsyncLocalStorage<symbol>();
   private readonly transactions = new SerialQueue();
   /** The transaction that has the connection, by its context's token. */
@@ -34,10 +37,17 @@ export class SqliteConnectionGate {
   private inFlight = 0;
   private waiters: (() => void)[] = [];
 
+  private constructor(
+    private readonly runner: QueryRunner,
+    private readonly connection: Database,
+  ) {}
+
   /** Installs the gate on a SQLite DataSource (once; before anything else uses it). */
   static install(dataSource: DataSource): SqliteConnectionGate {
-    const gate = new SqliteConnectionGate();
-    gate.wrapRunner(dataSource.driver.createQueryRunner('master'));
+    const runner = dataSource.driver.createQueryRunner('master');
+    const connection = (dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection;
+    const gate = new SqliteConnectionGate(runner, connection);
+    gate.wrapRunner(runner);
     gate.wrapManager(dataSource.manager);
     gates.set(dataSource, gate);
     return gate;
@@ -63,10 +73,26 @@ export class SqliteConnectionGate {
       try {
         return await this.context.run(token, work);
       } finally {
+        this.reset();
         this.owner = null;
         this.wake();
       }
     });
+  }
+
+  /**
+   * After a transaction, the connection and TypeORM's runner are out of any transaction. TypeORM marks its runner
+   * in a transaction before sending BEGIN, so a BEGIN IMMEDIATE that timed out (another connection held the write
+   * lock) would leave it so, and every later save would skip its own transaction (a failed multi-row save keeping
+   * its first rows); a failed ROLLBACK would leave the connection inside the transaction.
+   */
+  private reset(): void {
+    const runner = this.runner as unknown as { isTransactionActive: boolean; transactionDepth: number };
+    if (!this.connection.inTransaction && !runner.isTransactionActive && runner.transactionDepth === 0) return;
+    this.logger.warn('A transaction ended without closing: rolled back what was left open');
+    if (this.connection.inTransaction) this.connection.exec('ROLLBACK');
+    runner.isTransactionActive = false;
+    runner.transactionDepth = 0;
   }
 
   /** Runs `work` (statements outside any transaction) when no other caller's transaction has the connection. */

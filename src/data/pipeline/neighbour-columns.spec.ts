@@ -4,7 +4,7 @@ import { Rng } from '../../ml/random';
 import { transformAll } from '../feature-spec';
 import { compilePipeline, fitPreprocessing } from './definition-pipeline';
 import { columnFields } from './definition-columns';
-import { NEIGHBOUR_FOLDS, neighbourFolds, trainingMatrix } from './neighbour-columns';
+import { NEIGHBOUR_FOLDS, NeighbourColumn, NeighbourIndex, neighbourFolds, trainingMatrix } from './neighbour-columns';
 
 /** Rows on a grid of distinct locations, a value `w` and a target `y` that is pure noise, unrelated to location. */
 type Row = Record<'lat' | 'lon' | 'w' | 'y', number>;
@@ -116,6 +116,69 @@ describe('neighbours columns', () => {
     expect(at('nb8_of_w')).toBeCloseTo(byDistance.reduce((s, e) => s + e.r.w, 0) / 8, 12);
     // A missing coordinate: NaN (no imputation given).
     expect(transformAll(pipeline, [{ lat: null, lon: -119.8, w: 1 }], prep)[1]).toBeNaN();
+  });
+
+  it("gives, from sums shared by the columns of a series, the very bits a loop over each column's k neighbours gives", () => {
+    // Values with gaps (NaN, non-positive under log) and columns of several k over the same series, read in any order.
+    const rng = new Rng(7);
+    const n = 3_000;
+    const table = {
+      lat: Array.from({ length: n }, () => 33 + rng.next()),
+      lon: Array.from({ length: n }, () => -120 + rng.next()),
+      target: Array.from({ length: n }, () => (rng.next() < 0.2 ? NaN : rng.next() * 4 - 0.5)),
+      fields: { w: Array.from({ length: n }, () => (rng.next() < 0.1 ? NaN : rng.next())) },
+    };
+    const stats = ['mean', 'std', 'weighted_mean', 'max_km'] as const;
+    const cols: NeighbourColumn[] = [1, 3, 20, 60].flatMap((k) =>
+      stats.flatMap((stat) => [
+        { name: `v${k}${stat}`, op: 'neighbours' as const, ...near, k, stat },
+        { name: `l${k}${stat}`, op: 'neighbours' as const, ...near, k, stat, log: true },
+        { name: `w${k}${stat}`, op: 'neighbours' as const, ...near, k, stat, of: 'w' },
+      ]),
+    );
+    const index = new NeighbourIndex(table, cols, 'test');
+    // The reference: the k-d tree's neighbours of the location, each column's loop over its own k (as before).
+    const reference = new NeighbourIndex(table, [cols.find((c) => c.k === 60 && c.stat === 'max_km')!], 'test');
+    const series = (c: NeighbourColumn) =>
+      (c.of === undefined ? table.target : table.fields.w).map((v) => (c.log ? (v > 0 ? Math.log(v) : NaN) : v));
+    const expected = (c: NeighbourColumn, ids: Int32Array, dist2: Float64Array, count: number): number => {
+      const k = Math.min(c.k, count);
+      if (k === 0) return NaN;
+      if (c.stat === 'max_km') return Math.sqrt(dist2[k - 1]);
+      const values = series(c);
+      let [m, sum, weights, weighted] = [0, 0, 0, 0];
+      for (let j = 0; j < k; j++) {
+        const v = values[ids[j]];
+        if (Number.isNaN(v)) continue;
+        m++;
+        sum += v;
+        const w = 1 / (Math.sqrt(dist2[j]) + 0.5);
+        weights += w;
+        weighted += w * v;
+      }
+      if (m === 0) return NaN;
+      const mean = sum / m;
+      if (c.stat === 'mean') return mean;
+      if (c.stat === 'weighted_mean') return weighted / weights;
+      let squares = 0;
+      for (let j = 0; j < k; j++) if (!Number.isNaN(values[ids[j]])) squares += (values[ids[j]] - mean) ** 2;
+      return Math.sqrt(squares / m);
+    };
+    const misses: string[] = [];
+    for (let q = 0; q < 200; q++) {
+      const lat = 33 + rng.next();
+      const lon = -120 + rng.next();
+      const { ids, dist2, count } = reference.nearest(lat, lon);
+      const want = cols.map((c) => expected(c, Int32Array.from(ids), Float64Array.from(dist2), count));
+      // Columns read in a shuffled order, twice (the second read comes from the same sums).
+      const order = cols.map((_, i) => i).sort(() => rng.next() - 0.5);
+      for (const i of [...order, ...order]) {
+        const got = index.value(cols[i], lat, lon);
+        if (!Object.is(got, want[i])) misses.push(`${cols[i].name} at (${lat}, ${lon}): ${got} != ${want[i]}`);
+      }
+    }
+    expect(misses).toEqual([]);
+    expect(index.value(cols[0], NaN, -119.5)).toBeNaN();
   });
 
   it('leaves out training rows without a location or value, also once stored as JSON (NaN becomes null)', () => {

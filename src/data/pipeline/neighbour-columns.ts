@@ -66,21 +66,79 @@ function groupByLocation(columns: NeighbourColumn[]): Map<string, NeighbourColum
 }
 
 /**
+ * What the columns of one series read of the current neighbours: for each j, over neighbours 0..j whose value is
+ * known, their count, sum, inverse-distance weights and weighted sum. Accumulated in neighbour order, so the mean or
+ * weighted mean of any k is the same sum, to the last bit, as a loop over its k neighbours would give.
+ */
+class SeriesPrefix {
+  readonly count: Float64Array;
+  readonly sum: Float64Array;
+  readonly weights: Float64Array;
+  readonly weighted: Float64Array;
+  /** The query the sums are of (NeighbourIndex's counter); -1: none yet. */
+  query = -1;
+
+  constructor(
+    readonly values: Float64Array,
+    /** How many neighbours the sums cover at most: the largest k of the columns that read them. */
+    readonly k: number,
+    /** Whether a column reads the weighted sums. */
+    readonly weightedColumns: boolean,
+  ) {
+    this.count = new Float64Array(k);
+    this.sum = new Float64Array(k);
+    this.weights = new Float64Array(weightedColumns ? k : 0);
+    this.weighted = new Float64Array(weightedColumns ? k : 0);
+  }
+
+  fill(neighbours: Neighbours, query: number): void {
+    this.query = query;
+    const { values, count, sum, weights, weighted } = this;
+    const { ids, dist2 } = neighbours;
+    const k = Math.min(this.k, neighbours.count);
+    let n = 0;
+    let s = 0;
+    let ws = 0;
+    let wv = 0;
+    for (let j = 0; j < k; j++) {
+      const v = values[ids[j]];
+      if (!Number.isNaN(v)) {
+        n++;
+        s += v;
+        if (this.weightedColumns) {
+          const w = 1 / (Math.sqrt(dist2[j]) + WEIGHT_SOFTENING_KM);
+          ws += w;
+          wv += w * v;
+        }
+      }
+      count[j] = n;
+      sum[j] = s;
+      if (this.weightedColumns) {
+        weights[j] = ws;
+        weighted[j] = wv;
+      }
+    }
+  }
+}
+
+/**
  * A searchable table of training rows: an equirectangular projection to km around the rows' mean latitude (within
  * a fraction of a percent of great-circle distances across a state), a k-d tree over it, and each summarised
  * series (its log where a column asks for it, NaN for a value that is not positive). It keeps its last query, so
- * the columns of one row share one search.
+ * the columns of one row share one search, and each series' running sums over it (SeriesPrefix), so that columns
+ * of different k share one pass over the neighbours.
  */
 export class NeighbourIndex {
   private readonly tree: NearestNeighbours;
   private readonly kmPerLon: number;
-  private readonly series = new Map<string, Float64Array>();
-  /** Each column's series (shared by columns that summarise the same values), looked up once. */
-  private readonly seriesOf = new Map<NeighbourColumn, Float64Array>();
+  /** Each column's series sums (shared by columns that summarise the same values). */
+  private readonly prefixOf = new Map<NeighbourColumn, SeriesPrefix>();
   private readonly maxK: number;
   private lastLat = NaN;
   private lastLon = NaN;
   private last?: Neighbours;
+  /** Counts the searches, so that a series' sums know whether they are of the last one. */
+  private queries = 0;
 
   constructor(table: NeighbourTable, columns: readonly NeighbourColumn[], definitionName: string) {
     let sum = 0;
@@ -99,14 +157,14 @@ export class NeighbourIndex {
       table.lat.map((lat) => coordinate(lat) * KM_PER_DEGREE_LAT),
       this.maxK,
     );
+    const bySeries = new Map<string, NeighbourColumn[]>();
     for (const column of columns) {
       if (column.stat === 'max_km') continue;
       const key = seriesKey(column);
-      const known = this.series.get(key);
-      if (known) {
-        this.seriesOf.set(column, known);
-        continue;
-      }
+      bySeries.set(key, [...(bySeries.get(key) ?? []), column]);
+    }
+    for (const readers of bySeries.values()) {
+      const column = readers[0];
       const raw = column.of === undefined ? table.target : table.fields[column.of];
       if (!Array.isArray(raw) || raw.length !== table.lat.length || table.lon.length !== table.lat.length) {
         throw new PipelineDefinitionError(
@@ -116,9 +174,12 @@ export class NeighbourIndex {
       }
       const value = (v: unknown): number =>
         typeof v !== 'number' ? NaN : column.log ? (v > 0 ? Math.log(v) : NaN) : v;
-      const series = Float64Array.from(raw, value);
-      this.series.set(key, series);
-      this.seriesOf.set(column, series);
+      const prefix = new SeriesPrefix(
+        Float64Array.from(raw, value),
+        Math.max(...readers.map((c) => c.k)),
+        readers.some((c) => c.stat === 'weighted_mean'),
+      );
+      for (const reader of readers) this.prefixOf.set(reader, prefix);
     }
   }
 
@@ -127,41 +188,35 @@ export class NeighbourIndex {
     if (this.last && lat === this.lastLat && lon === this.lastLon) return this.last;
     this.lastLat = lat;
     this.lastLon = lon;
+    this.queries++;
     this.last = this.tree.query(lon * this.kmPerLon, lat * KM_PER_DEGREE_LAT, this.maxK);
     return this.last;
   }
 
   /** The column's statistic at a location (NaN for a missing coordinate or no value among the neighbours). */
   value(column: NeighbourColumn, lat: number, lon: number): number {
-    return this.statistic(column, this.nearest(lat, lon));
+    this.nearest(lat, lon);
+    return this.statistic(column);
   }
 
-  /** The column's statistic over the first `column.k` of these neighbours (all of them when fewer). */
-  statistic(column: NeighbourColumn, neighbours: Neighbours): number {
-    const k = Math.min(column.k, neighbours.count);
-    if (k === 0) return NaN;
+  /**
+   * The column's statistic over the first `column.k` neighbours (all of them when fewer) of the last location
+   * searched (nearest()).
+   */
+  statistic(column: NeighbourColumn): number {
+    const neighbours = this.last;
+    const k = Math.min(column.k, neighbours?.count ?? 0);
+    if (neighbours === undefined || k === 0) return NaN;
     if (column.stat === 'max_km') return Math.sqrt(neighbours.dist2[k - 1]);
-    const values = this.seriesOf.get(column) as Float64Array; // every column the index was built for has one
-    const { ids, dist2 } = neighbours;
-    let n = 0;
-    let sum = 0;
-    let weights = 0;
-    let weighted = 0;
-    for (let j = 0; j < k; j++) {
-      const v = values[ids[j]];
-      if (Number.isNaN(v)) continue;
-      n++;
-      sum += v;
-      if (column.stat === 'weighted_mean') {
-        const w = 1 / (Math.sqrt(dist2[j]) + WEIGHT_SOFTENING_KM);
-        weights += w;
-        weighted += w * v;
-      }
-    }
+    const prefix = this.prefixOf.get(column) as SeriesPrefix; // every column the index was built for has one
+    if (prefix.query !== this.queries) prefix.fill(neighbours, this.queries);
+    const n = prefix.count[k - 1];
     if (n === 0) return NaN;
-    const mean = sum / n;
+    const mean = prefix.sum[k - 1] / n;
     if (column.stat === 'mean') return mean;
-    if (column.stat === 'weighted_mean') return weighted / weights;
+    if (column.stat === 'weighted_mean') return prefix.weighted[k - 1] / prefix.weights[k - 1];
+    const { values } = prefix;
+    const { ids } = neighbours;
     let squares = 0;
     for (let j = 0; j < k; j++) {
       const v = values[ids[j]];
@@ -228,8 +283,8 @@ export function outOfFoldNeighbours(
         // A row without its location is not in any table (it cannot meet its own target): it keeps what the
         // pipeline wrote (searched at its imputed location, or its column's imputed value, as when served).
         if (fold[i] !== f || typeof row[lat] !== 'number' || typeof row[lon] !== 'number') return;
-        const neighbours = index.nearest(row[lat], row[lon]);
-        group.forEach((column, c) => (X[i * width + at[c]] = index.statistic(column, neighbours)));
+        index.nearest(row[lat], row[lon]);
+        group.forEach((column, c) => (X[i * width + at[c]] = index.statistic(column)));
       });
     }
   }

@@ -51,4 +51,5 @@ EXPOSE 8000
 # service listens on (8000 unless the container is started with another).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT || 8000}/health/live`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "dist/main.js"]
+# The node flags of `npm start` (package.json): an 8 MB young generation instead of 32 (see docs/benchmarks.md).
+CMD ["node", "--max-semi-space-size=4", "dist/main.js"]

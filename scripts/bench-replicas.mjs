@@ -16,7 +16,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { cpuShares, cpuTicks, exampleRow, freePort, machine, root, sleep } from './bench-util.mjs';
+import { cpuShares, cpuTicks, exampleRow, freePort, machine, root, serviceNodeArgs, sleep } from './bench-util.mjs';
 
 const seconds = Math.max(60, Number(process.env.BENCH_SECONDS ?? 75));
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 8); // per replica
@@ -79,7 +79,7 @@ async function startProcess(name, role, env = {}) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   let log = '';
-  const child = spawn(process.execPath, [join(root, 'dist', 'main.js')], {
+  const child = spawn(process.execPath, [...serviceNodeArgs(), join(root, 'dist', 'main.js')], {
     cwd,
     env: {
       PATH: process.env.PATH ?? '',

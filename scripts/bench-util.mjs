@@ -78,8 +78,16 @@ export async function scratchPostgres(serverUrl) {
   return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }
 
+/** The node flags `npm start` runs the service with (package.json), so that benchmarks measure the same process. */
+export function serviceNodeArgs() {
+  const start = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
+  const flags = start.match(/^node((?:\s+--\S+)*)\s+dist\/main\.js$/);
+  if (!flags) throw new Error(`unexpected start script: ${start}`);
+  return flags[1].split(/\s+/).filter(Boolean);
+}
+
 /**
- * Starts dist/main.js on a free port with a fresh database and models folder in a temporary directory (the raw
+ * Starts dist/main.js (with the node flags of `npm start`) on a free port with a fresh database and models folder in a temporary directory (the raw
  * data is read from the working directory), and waits until /v2/health/ready answers. With DATABASE_URL in the
  * environment, the fresh database is a new PostgreSQL database on that server instead of a SQLite file. `stop()`
  * shuts it down gracefully (SIGTERM), `remove()` deletes the directory (and drops the PostgreSQL database).
@@ -97,7 +105,7 @@ export async function startService(env = {}, { nodeArgs = [], restartOf } = {}) 
   };
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const server = spawn(process.execPath, [...nodeArgs, join(root, 'dist', 'main.js')], {
+  const server = spawn(process.execPath, [...serviceNodeArgs(), ...nodeArgs, join(root, 'dist', 'main.js')], {
     env: {
       ...process.env,
       PORT: String(port),

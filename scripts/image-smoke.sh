@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Dockerfile's steps without a Docker engine: the built dist/ and a production-only install of the lockfile in
-# a scratch folder, the data set copied in, the service started the way the image starts it (node dist/main.js, as
+# a scratch folder, the data set copied in, the service started the way the image starts it (node --max-semi-space-size=4 dist/main.js, as
 # an unprivileged user when run as root), and /health/live then /health/ready must answer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +30,7 @@ port=$(node -e "const s=require('net').createServer().listen(0,()=>{console.log(
   cd "$scratch"
   env -i PATH="$PATH" NODE_ENV=production PORT="$port" HOST=127.0.0.1 DATA_DIR="$scratch/data" \
     MODELS_DIR="$scratch/models" LOGS_DIR="$scratch/logs" LOG_LEVEL=warn MALLOC_ARENA_MAX=2 \
-    "${run_as[@]}" node dist/main.js
+    "${run_as[@]}" node --max-semi-space-size=4 dist/main.js
 ) &
 pid=$!
 

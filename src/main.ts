@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { setFlagsFromString } from 'node:v8';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createAdapter, restrictToRole, setupDirectRoutes, setupSecurityHeaders, setupSwagger } from './app.factory';
@@ -10,6 +11,8 @@ import { startTracing } from './common/tracing/tracing';
 async function bootstrap(): Promise<void> {
   const config = loadAppConfig(process.env);
   const logger = new AppLogger(config);
+  // Read by V8 at each full collection, so it applies from here on (a serving process's memory; see the setting).
+  if (config.HEAP_GROWTH_PERCENT > 0) setFlagsFromString(`--heap-growing-percent=${config.HEAP_GROWTH_PERCENT}`);
   // Traces when OTEL_* settings ask for them (before the application exists, so its context manager is in place).
   const tracing = startTracing(process.env);
   const adapter = createAdapter({

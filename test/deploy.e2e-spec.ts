@@ -40,7 +40,10 @@ describe('packaging and delivery files (e2e)', () => {
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/health\/live/m);
     expect(dockerfile).toMatch(/^VOLUME \["\/app\/data", "\/app\/models", "\/app\/logs"\]$/m);
     expect(dockerfile).toMatch(/^EXPOSE 8000$/m);
-    expect(dockerfile).toMatch(/^CMD \["node", "dist\/main.js"\]$/m);
+    // The process `npm start` runs: the same node flags.
+    const start = (JSON.parse(read('package.json')) as { scripts: { start: string } }).scripts.start.split(' ');
+    expect(start).toEqual(['node', '--max-semi-space-size=4', 'dist/main.js']);
+    expect(dockerfile).toMatch(new RegExp(`^CMD \\[${start.map((a) => `"${a}"`).join(', ')}\\]$`, 'm'));
     for (const [, sources] of dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
       for (const source of sources.split(/\s+/))
         expect([source, existsSync(join(REPO_ROOT, source))]).toEqual([source, true]);

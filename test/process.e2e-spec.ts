@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './support/free-port';
 import { realHousingCsvPath, REPO_ROOT } from './support/housing-data';
+import { productionNodeArgs } from './support/service-process';
 
 /** The real process, as `npm start` runs it: configuration errors at boot, serving, graceful shutdown. */
 describe('service process (e2e)', () => {
@@ -20,7 +21,7 @@ describe('service process (e2e)', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   function start(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'main.js')], {
+    const child = spawn(process.execPath, productionNodeArgs(), {
       cwd: dir,
       env: { PATH: process.env.PATH ?? '', HOUSING_CSV_PATH: realHousingCsvPath(), ...env },
     });

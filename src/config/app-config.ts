@@ -202,6 +202,15 @@ export class AppConfig {
   @IsOptional()
   REDIS_URL?: string;
 
+  @Setting(
+    "How far (%) the JavaScript heap's old generation may grow past what the last full collection kept before the next one; 0 = V8's own factor (up to 4×: fewer full collections, but a serving process then holds up to about a hundred MB of garbage).",
+  )
+  @Transform(toNumber)
+  @Max(300)
+  @Min(0)
+  @IsInt()
+  HEAP_GROWTH_PERCENT = 20;
+
   @Setting('Milliseconds a database call waits for a lock held by another connection before failing.')
   @Transform(toNumber)
   @Max(600000)

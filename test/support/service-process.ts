@@ -1,4 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './free-port';
 import { realHousingCsvPath, REPO_ROOT } from './housing-data';
@@ -6,7 +7,17 @@ import { realHousingCsvPath, REPO_ROOT } from './housing-data';
 export const PROCESS_ADMIN_KEY = 'process-test-admin-key-0123456789';
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A service started as production starts it (`node dist/main.js`), on a port of its own. */
+/** The arguments of node in `npm start` (package.json): its flags and dist/main.js, as an absolute path. */
+export function productionNodeArgs(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const [node, ...args] = scripts.start.split(' ');
+  if (node !== 'node' || args.at(-1) !== 'dist/main.js') throw new Error(`unexpected start script: ${scripts.start}`);
+  return [...args.slice(0, -1), join(REPO_ROOT, 'dist', 'main.js')];
+}
+
+/** A service started as production starts it (`npm start`'s node flags and dist/main.js), on a port of its own. */
 export interface ServiceProcess {
   child: ChildProcess;
   base: string;
@@ -30,7 +41,7 @@ export async function startService(
 ): Promise<ServiceProcess> {
   const port = await freePort();
   let output = '';
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'main.js')], {
+  const child = spawn(process.execPath, productionNodeArgs(), {
     cwd,
     env: {
       PATH: process.env.PATH ?? '',

@@ -2,7 +2,7 @@ import type { ModelDefinition } from '../../definitions/model-definition';
 import type { Preprocessing } from '../feature-spec';
 import { columnFields, InputRow, NumericColumn } from './definition-columns';
 import { categoryFill, categoryValues, numberFill } from './definition-preprocessing';
-import { neighbourIndexes, neighbourTableKey } from './neighbour-columns';
+import { NeighbourColumn, neighbourIndexes, neighbourTableKey } from './neighbour-columns';
 
 /** Writes a row's features at `out[offset ..]`. */
 export type RowTransform = (row: InputRow, out: Float64Array, offset: number) => void;
@@ -61,6 +61,7 @@ export function generateTransform(definition: ModelDefinition, preprocessing: Pr
   const x = (name: string): string => `x${slot.get(name) ?? -1}`;
   // One k-d tree per location pair, built once here; the columns of a row share its search.
   const indexes = neighbourIndexes(definition, preprocessing);
+  const groups = new Map<string, { columns: NeighbourColumn[]; at: number[] }>();
   let at = 0;
   for (const column of definition.columns) {
     if (column.op === 'one_hot') {
@@ -78,17 +79,29 @@ export function generateTransform(definition: ModelDefinition, preprocessing: Pr
       at += values.length;
       continue;
     }
-    let value: string;
-    if (column.op === 'neighbours') {
-      const index = indexes.get(neighbourTableKey(column.lat, column.lon));
-      if (!index) throw new Error(`no neighbour index for ${column.name}`); // neighbourIndexes built one per pair
-      const query = constants.value((lat: number, lon: number) => index.value(column, lat, lon));
-      value = `${query}(${x(column.lat)}, ${x(column.lon)})`;
-    } else {
-      value = expression(column, x, constants);
-    }
     const fill = numberFill(definition, column.name, column.impute, preprocessing);
     const missing = [...new Set(columnFields(column))].map((name) => `m${slot.get(name) ?? -1}`).join(' || ');
+    if (column.op === 'neighbours') {
+      // The first column of a location pair writes every column of the pair (one call, see NeighbourIndex.write);
+      // a column with an imputed value then takes it where the location is missing.
+      const key = neighbourTableKey(column.lat, column.lon);
+      let group = groups.get(key);
+      if (!group) {
+        const index = indexes.get(key);
+        if (!index) throw new Error(`no neighbour index for ${column.name}`); // neighbourIndexes built one per pair
+        const members = { columns: [] as NeighbourColumn[], at: [] as number[] };
+        const write = (lat: number, lon: number, out: Float64Array, o: number): void =>
+          index.write(members.columns, members.at, lat, lon, out, o);
+        groups.set(key, (group = members));
+        lines.push(`${constants.value(write)}(${x(column.lat)}, ${x(column.lon)}, out, o);`);
+      }
+      group.columns.push(column);
+      group.at.push(at);
+      if (fill !== undefined) lines.push(`if (${missing}) out[o + ${at}] = ${constants.number(fill)};`);
+      at += 1;
+      continue;
+    }
+    const value = expression(column, x, constants);
     lines.push(
       `out[o + ${at}] = ${fill === undefined ? value : `(${missing}) ? ${constants.number(fill)} : ${value}`};`,
     );

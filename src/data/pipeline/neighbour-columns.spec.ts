@@ -170,15 +170,26 @@ describe('neighbours columns', () => {
       const lon = -120 + rng.next();
       const { ids, dist2, count } = reference.nearest(lat, lon);
       const want = cols.map((c) => expected(c, Int32Array.from(ids), Float64Array.from(dist2), count));
-      // Columns read in a shuffled order, twice (the second read comes from the same sums).
+      // Columns written in a shuffled order, twice (the second pass reads the same sums), at offset 3 of a row.
       const order = cols.map((_, i) => i).sort(() => rng.next() - 0.5);
-      for (const i of [...order, ...order]) {
-        const got = index.value(cols[i], lat, lon);
-        if (!Object.is(got, want[i])) misses.push(`${cols[i].name} at (${lat}, ${lon}): ${got} != ${want[i]}`);
-      }
+      const out = new Float64Array(3 + cols.length);
+      index.write(
+        [...order, ...order].map((i) => cols[i]),
+        [...order, ...order],
+        lat,
+        lon,
+        out,
+        3,
+      );
+      cols.forEach((c, i) => {
+        if (!Object.is(out[3 + i], want[i])) misses.push(`${c.name} at (${lat}, ${lon}): ${out[3 + i]} != ${want[i]}`);
+      });
+      expect(index.statistic(cols[order[0]])).toBe(want[order[0]]);
     }
     expect(misses).toEqual([]);
-    expect(index.value(cols[0], NaN, -119.5)).toBeNaN();
+    const out = new Float64Array(1);
+    index.write([cols[0]], [0], NaN, -119.5, out, 0);
+    expect(out[0]).toBeNaN();
   });
 
   it('leaves out training rows without a location or value, also once stored as JSON (NaN becomes null)', () => {

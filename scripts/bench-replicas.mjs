@@ -290,7 +290,9 @@ try {
   const missing = promoted.filter((c) => ![c.commit, ...c.seen].every(Number.isFinite));
 
   console.log(`\nMachine: ${machine()}`);
-  console.log(`Processes: 2 api replicas + 1 worker (node dist/main.js), PostgreSQL ${pgVersion}`);
+  console.log(
+    `Processes: 2 api replicas + 1 worker (node ${serviceNodeArgs().join(' ')} dist/main.js), PostgreSQL ${pgVersion}`,
+  );
   console.log(`CPU steal ${cpu.stealPct.toFixed(0)} %, idle ${cpu.idlePct.toFixed(0)} % during the run\n`);
   console.log('| job | asked of | outcome | version | from | job s | commit → A ms | commit → B ms | → last ms |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');

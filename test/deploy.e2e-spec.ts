@@ -44,6 +44,7 @@ describe('packaging and delivery files (e2e)', () => {
     const start = (JSON.parse(read('package.json')) as { scripts: { start: string } }).scripts.start.split(' ');
     expect(start).toEqual(['node', '--max-semi-space-size=4', 'dist/main.js']);
     expect(dockerfile).toMatch(new RegExp(`^CMD \\[${start.map((a) => `"${a}"`).join(', ')}\\]$`, 'm'));
+    expect(read('scripts/image-smoke.sh')).toContain(` ${start.join(' ')}\n`);
     for (const [, sources] of dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
       for (const source of sources.split(/\s+/))
         expect([source, existsSync(join(REPO_ROOT, source))]).toEqual([source, true]);

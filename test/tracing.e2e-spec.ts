@@ -29,7 +29,7 @@ const inTrace = (spans: ReceivedSpan[], traceId: string) => spans.filter((s) => 
 const named = (spans: ReceivedSpan[], name: string) => spans.find((s) => s.name === name);
 
 /**
- * OpenTelemetry traces from the real process (`node dist/main.js`), exported by the SDK's OTLP/HTTP exporter to a
+ * OpenTelemetry traces from the real process (as `npm start` runs it), exported by the SDK's OTLP/HTTP exporter to a
  * receiver the test runs itself, in JSON and in protobuf: one server span per request under the caller's
  * `traceparent`, child spans for validation, scoring and the prediction-log hand-off, a root span per retraining
  * job with a span per stage, trace ids in the log lines, and the sampler honoured.

@@ -203,10 +203,10 @@ export class AppConfig {
   REDIS_URL?: string;
 
   @Setting(
-    "How far (%) the JavaScript heap's old generation may grow past what the last full collection kept before the next one; 0 = V8's own factor (up to 4×: fewer full collections, but a serving process then holds up to about a hundred MB of garbage).",
+    "How far (%) the JavaScript heap's old generation may grow past what the last full collection kept before the next one (V8's --heap-growing-percent, for the whole process); 0 = V8's own factor, up to 4× (fewer full collections; a serving process then holds up to about a hundred MB of garbage). A value replaces V8's factor everywhere, also near the heap limit, where V8's own is about 1.3: keep it small.",
   )
   @Transform(toNumber)
-  @Max(300)
+  @Max(100)
   @Min(0)
   @IsInt()
   HEAP_GROWTH_PERCENT = 20;

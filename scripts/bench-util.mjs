@@ -87,12 +87,12 @@ export function serviceNodeArgs() {
 }
 
 /**
- * Starts dist/main.js (with the node flags of `npm start`) on a free port with a fresh database and models folder in a temporary directory (the raw
- * data is read from the working directory), and waits until /v2/health/ready answers. With DATABASE_URL in the
- * environment, the fresh database is a new PostgreSQL database on that server instead of a SQLite file. `stop()`
- * shuts it down gracefully (SIGTERM), `remove()` deletes the directory (and drops the PostgreSQL database).
- * `restartOf`: a stopped service whose directory and database the new process starts on (its stored models);
- * `nodeArgs`: flags for node (e.g. --cpu-prof).
+ * Starts dist/main.js (with the node flags of `npm start`) on a free port with a fresh database and models folder
+ * in a temporary directory (the raw data is read from the working directory), and waits until /v2/health/ready
+ * answers. With DATABASE_URL in the environment, the fresh database is a new PostgreSQL database on that server
+ * instead of a SQLite file. `stop()` shuts it down gracefully (SIGTERM), `remove()` deletes the directory (and
+ * drops the PostgreSQL database). `restartOf`: a stopped service whose directory and database the new process
+ * starts on (its stored models); `nodeArgs`: flags for node (e.g. --cpu-prof), after those of `npm start`.
  */
 export async function startService(env = {}, { nodeArgs = [], restartOf } = {}) {
   const scratch = restartOf?.scratch ?? mkdtempSync(join(tmpdir(), 'nest-mlops-bench-'));

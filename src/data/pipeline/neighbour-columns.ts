@@ -212,16 +212,8 @@ export class NeighbourIndex {
 
   /**
    * The column's statistic over the first `column.k` neighbours (all of them when fewer) of the last location
-   * searched (nearest()).
+   * searched (nearest()), written to out[at].
    */
-  statistic(column: NeighbourColumn): number {
-    this.put(column, this.one, 0);
-    return this.one[0];
-  }
-
-  private readonly one = new Float64Array(1);
-
-  /** statistic(column), written to out[at]. */
   private put(column: NeighbourColumn, out: Float64Array, at: number): void {
     const neighbours = this.last;
     const k = Math.min(column.k, neighbours?.count ?? 0);
@@ -317,8 +309,7 @@ export function outOfFoldNeighbours(
         // A row without its location is not in any table (it cannot meet its own target): it keeps what the
         // pipeline wrote (searched at its imputed location, or its column's imputed value, as when served).
         if (fold[i] !== f || typeof row[lat] !== 'number' || typeof row[lon] !== 'number') return;
-        index.nearest(row[lat], row[lon]);
-        group.forEach((column, c) => (X[i * width + at[c]] = index.statistic(column)));
+        index.write(group, at, row[lat], row[lon], X, i * width);
       });
     }
   }

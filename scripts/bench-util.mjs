@@ -78,9 +78,12 @@ export async function scratchPostgres(serverUrl) {
   return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }
 
-/** The node flags `npm start` runs the service with (package.json), so that benchmarks measure the same process. */
-export function serviceNodeArgs() {
-  const start = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
+/**
+ * The node flags `npm start` runs the service with (package.json), so that benchmarks measure the same process.
+ * `buildRoot`: another checkout's (bench:ab's base revision).
+ */
+export function serviceNodeArgs(buildRoot = root) {
+  const start = JSON.parse(readFileSync(join(buildRoot, 'package.json'), 'utf8')).scripts.start;
   const flags = start.match(/^node((?:\s+--\S+)*)\s+dist\/main\.js$/);
   if (!flags) throw new Error(`unexpected start script: ${start}`);
   return flags[1].split(/\s+/).filter(Boolean);
@@ -92,9 +95,10 @@ export function serviceNodeArgs() {
  * answers. With DATABASE_URL in the environment, the fresh database is a new PostgreSQL database on that server
  * instead of a SQLite file. `stop()` shuts it down gracefully (SIGTERM), `remove()` deletes the directory (and
  * drops the PostgreSQL database). `restartOf`: a stopped service whose directory and database the new process
- * starts on (its stored models); `nodeArgs`: flags for node (e.g. --cpu-prof), after those of `npm start`.
+ * starts on (its stored models); `nodeArgs`: flags for node (e.g. --cpu-prof), after those of `npm start`;
+ * `buildRoot`: the checkout whose dist/main.js (and `npm start` flags) to run, this one by default.
  */
-export async function startService(env = {}, { nodeArgs = [], restartOf } = {}) {
+export async function startService(env = {}, { nodeArgs = [], restartOf, buildRoot = root } = {}) {
   const scratch = restartOf?.scratch ?? mkdtempSync(join(tmpdir(), 'nest-mlops-bench-'));
   const databasePath = join(scratch, 'bench.sqlite');
   const postgres =
@@ -105,7 +109,8 @@ export async function startService(env = {}, { nodeArgs = [], restartOf } = {}) 
   };
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const server = spawn(process.execPath, [...serviceNodeArgs(), ...nodeArgs, join(root, 'dist', 'main.js')], {
+  const args = [...serviceNodeArgs(buildRoot), ...nodeArgs, join(buildRoot, 'dist', 'main.js')];
+  const server = spawn(process.execPath, args, {
     env: {
       ...process.env,
       PORT: String(port),

@@ -32,7 +32,7 @@ const git = (...args) => execFileSync('git', args, { cwd: root }).toString().tri
 const commit = git('rev-parse', '--verify', `${revision}^{commit}`);
 const subject = git('log', '-1', '--format=%s', commit);
 const described = `${commit.slice(0, 7)} ("${subject.length > 60 ? `${subject.slice(0, 59).trimEnd()}…` : subject}")`;
-const changes = git('status', '--porcelain', '--untracked-files=no');
+const changes = git('status', '--porcelain');
 const bodies = await workloadBodies();
 
 /** User + system CPU seconds of a process, all of its threads (/proc/<pid>/stat). */

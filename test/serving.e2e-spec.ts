@@ -5,6 +5,7 @@ import { ModelVersionEntity } from '../src/registry/entities/model-version.entit
 import { writeFileSync } from 'node:fs';
 import { APP_VERSION } from '../src/common/app-version';
 import { HOUSING_SPEC } from './support/builtin-models';
+import { PACK_FROM_ROWS } from '../src/prediction/prediction-log.codec';
 import { PredictionLogService } from '../src/prediction/prediction-log.service';
 import { TrainingService } from '../src/training/training.service';
 import { HOUSING_DATASET } from './support/housing-dataset';
@@ -12,6 +13,8 @@ import { ADMIN, createTestApp, TestApp } from './support/test-app';
 
 const row = { ...HOUSING_SPEC.example };
 const iris = { sepal_length: 6.7, sepal_width: 3.0, petal_length: 5.2, petal_width: 2.3 };
+/** Above PACK_FROM_ROWS: the log test sends a batch whose inputs are packed for the writer thread. */
+const MAX_BATCH_ROWS = PACK_FROM_ROWS + 4;
 // Requests carry the admin key: admin endpoints need it (security.e2e-spec.ts tests the refusals).
 const json = { 'content-type': 'application/json', ...ADMIN };
 
@@ -78,7 +81,7 @@ describe('registry and serving (e2e)', () => {
   };
 
   beforeAll(async () => {
-    t = await createTestApp({ MAX_BATCH_ROWS: '5' });
+    t = await createTestApp({ MAX_BATCH_ROWS: String(MAX_BATCH_ROWS) });
     const runs = await t.app.get(TrainingService).train('california-housing', { candidates: ['linear', 'gbdt'] });
     for (const run of runs) runIds[run.candidate] = run.id;
     const [irisRun] = await t.app.get(TrainingService).train('iris', { candidates: ['gbdt'] });
@@ -275,9 +278,12 @@ describe('registry and serving (e2e)', () => {
   it('logs every prediction with its version, inputs, output and request id (one log row per request)', async () => {
     await serve(versions.linear);
     const single = (await post('/predict/housing', row, { ...json, 'x-request-id': 'log-check-1' })).json();
-    const rows3 = [row, { ...row, median_income: 2.5 }, { ...row, total_bedrooms: null }];
+    // More rows than PACK_FROM_ROWS: the log's writer thread writes this entry's text from the packed rows.
+    const batchRows = Array.from({ length: PACK_FROM_ROWS + 2 }, (_, i) =>
+      i % 3 === 2 ? { ...row, total_bedrooms: null } : { ...row, median_income: 1 + i / 4 },
+    );
     const batch = (
-      await post('/predict/housing/batch', { rows: rows3 }, { ...json, 'x-request-id': 'log-check-2' })
+      await post('/predict/housing/batch', { rows: batchRows }, { ...json, 'x-request-id': 'log-check-2' })
     ).json();
     await t.app.get(PredictionLogService).flush();
     const logged = await t.dataSource.query<Record<string, unknown>[]>(
@@ -285,20 +291,20 @@ describe('registry and serving (e2e)', () => {
     );
     expect(logged.map((r) => [r.request_id, r.model_name, r.model_version, r.row_count])).toEqual([
       ['log-check-1', 'california-housing', versions.linear, 1],
-      ['log-check-2', 'california-housing', versions.linear, 3],
+      ['log-check-2', 'california-housing', versions.linear, batchRows.length],
     ]);
     const fields = Object.keys(row);
     expect(column(logged[0].inputs)).toEqual({ fields, rows: [Object.values(row)] });
     expect(column(logged[0].outputs)).toEqual([single.prediction.value]);
-    expect(column(logged[1].inputs)).toEqual({ fields, rows: rows3.map((r) => Object.values(r)) });
+    expect(column(logged[1].inputs)).toEqual({ fields, rows: batchRows.map((r) => Object.values(r)) });
     expect(column(logged[1].outputs)).toEqual(batch.predictions.map((p: { value: number }) => p.value));
     const recent = (await get('/predictions?model=california-housing&limit=1')).json();
     expect(recent).toEqual([
       expect.objectContaining({
         requestId: 'log-check-2',
         version: versions.linear,
-        rowCount: 3,
-        inputs: rows3,
+        rowCount: batchRows.length,
+        inputs: batchRows,
         outputs: batch.predictions.map((p: { value: number }) => p.value),
       }),
     ]);
@@ -356,15 +362,18 @@ describe('registry and serving (e2e)', () => {
     });
 
     it('413 for a batch over MAX_BATCH_ROWS and for a body over the size limit', async () => {
-      const tooMany = await post('/predict/housing/batch', { rows: Array.from({ length: 6 }, () => row) });
+      const tooMany = await post('/predict/housing/batch', {
+        rows: Array.from({ length: MAX_BATCH_ROWS + 1 }, () => row),
+      });
       expect(tooMany.statusCode).toBe(413);
       expect(tooMany.json()).toMatchObject({
         code: 'PREDICTION.BATCH_TOO_LARGE',
-        message: expect.stringContaining('at most 5 rows'),
+        message: expect.stringContaining(`at most ${MAX_BATCH_ROWS} rows`),
       });
-      expect((await post('/invocations', { dataframe_records: Array.from({ length: 6 }, () => row) })).statusCode).toBe(
-        413,
-      );
+      expect(
+        (await post('/invocations', { dataframe_records: Array.from({ length: MAX_BATCH_ROWS + 1 }, () => row) }))
+          .statusCode,
+      ).toBe(413);
       expect((await post('/predict/housing', { ...row, pad: 'x'.repeat(2_000_000) })).statusCode).toBe(413);
     });
 

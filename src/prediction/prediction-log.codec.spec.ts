@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { HOUSING_SPEC } from '../../test/support/builtin-models';
-import { encodeInputs, expandInputs, LoggedInputs } from './prediction-log.codec';
+import {
+  encodeInputs,
+  expandInputs,
+  inputsText,
+  LoggedInputs,
+  PACK_FROM_ROWS,
+  packInputs,
+} from './prediction-log.codec';
 
 /** The compact form built the obvious way. */
 function toLoggedInputs(fields: readonly string[], rows: readonly object[]): LoggedInputs {
@@ -28,6 +35,29 @@ describe('prediction-log codec', () => {
       }),
       { numRuns: 2000, seed: 1 },
     );
+  });
+
+  it('writes the same text from packed rows, after the hop to the writer thread (a structured clone)', () => {
+    const value = fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.constantFrom(null, undefined, -0, 0, 1e21, 5e-324, NaN, Infinity, -Infinity),
+      fc.string(),
+    );
+    const row = fc.dictionary(fc.constantFrom(...fields), value);
+    fc.assert(
+      fc.property(fc.array(row, { minLength: PACK_FROM_ROWS, maxLength: 3 * PACK_FROM_ROWS }), (rows) => {
+        const packed = packInputs(fields, rows);
+        expect(typeof packed).not.toBe('string');
+        expect(inputsText(structuredClone(packed))).toBe(encodeInputs(fields, rows));
+      }),
+      { numRuns: 300, seed: 2 },
+    );
+  });
+
+  it('keeps fewer rows than PACK_FROM_ROWS as their text', () => {
+    const rows = Array.from({ length: PACK_FROM_ROWS - 1 }, () => HOUSING_SPEC.example);
+    expect(packInputs(fields, rows)).toBe(encodeInputs(fields, rows));
+    expect(inputsText(encodeInputs(fields, rows))).toBe(encodeInputs(fields, rows));
   });
 
   it('expands back to one object per row', () => {

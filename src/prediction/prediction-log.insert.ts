@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { inputsText, PackedInputs } from './prediction-log.codec';
 
 /**
  * One request's log entry as the prediction path hands it over, its rows already encoded as JSON text: a queued
@@ -10,8 +11,8 @@ export interface NewPrediction {
   modelVersion: number;
   requestId: string;
   rowCount: number;
-  /** `encodeInputs(...)` of the validated rows. */
-  inputsJson: string;
+  /** The validated rows as `packInputs` gives them: their JSON text, or packed for the writer to write it. */
+  inputsJson: string | PackedInputs;
   /** JSON array with the output of each row. */
   outputsJson: string;
   latencyMs: number;
@@ -39,7 +40,7 @@ const columnValues = (r: NewPrediction, createdAt: Date | string, shadow: boolea
   r.modelVersion,
   r.requestId,
   r.rowCount,
-  r.inputsJson,
+  inputsText(r.inputsJson),
   r.outputsJson,
   r.latencyMs,
   r.predictionId,

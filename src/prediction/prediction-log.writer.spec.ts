@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAppConfig } from '../config/app-config';
+import { encodeInputs, PACK_FROM_ROWS, packInputs } from './prediction-log.codec';
 import type { NewPrediction } from './prediction-log.insert';
 import type { PredictionLogRepository } from './prediction-log.repository';
 import { PredictionLogWriter } from './prediction-log.writer';
@@ -89,6 +90,20 @@ describe('PredictionLogWriter (a writer thread with its own SQLite connection)',
       },
       expect.objectContaining({ id: 2, request_id: 'b', row_count: 100 }),
     ]);
+  });
+
+  it('writes the text of rows packed for it, as the event loop would have written it', async () => {
+    createTable();
+    const fields = ['longitude', 'ocean_proximity', 'total_bedrooms'];
+    const rows = Array.from({ length: PACK_FROM_ROWS + 4 }, (_, i) => ({
+      longitude: -122.25 - i / 3,
+      ocean_proximity: i % 2 === 0 ? 'NEAR BAY' : 'café "ÿ"',
+      total_bedrooms: i % 5 === 0 ? null : i * 1e21,
+    }));
+    const packed = { ...entry('packed', rows.length), inputsJson: packInputs(fields, rows) };
+    expect(typeof packed.inputsJson).not.toBe('string');
+    await writer.write([packed, entry('text')]);
+    expect(stored().map((row) => row.inputs)).toEqual([encodeInputs(fields, rows), '{"fields":["a"],"rows":[[1]]}']);
   });
 
   it('rejects a batch it could not write, writes nothing of it, and starts a new thread for the next one', async () => {

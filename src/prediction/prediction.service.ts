@@ -8,7 +8,7 @@ import { Predictions, ServedModel } from '../registry/served-model';
 import type { TrafficRoute } from '../registry/traffic/traffic-router.service';
 import type { PredictionCall } from './prediction-call.decorator';
 import { PredictionLogService } from './prediction-log.service';
-import { encodeInputs } from './prediction-log.codec';
+import { packInputs } from './prediction-log.codec';
 import { BatchTooLargeError } from './prediction.errors';
 import { answerRows, RowPrediction } from './prediction-rows.util';
 import { ShadowScorer } from './shadow-scorer.service';
@@ -84,7 +84,7 @@ export class PredictionService {
         modelVersion: served.version,
         requestId: call.requestId,
         rowCount: inputs.length,
-        inputsJson: encodeInputs(served.inputFields, inputs),
+        inputsJson: packInputs(served.inputFields, inputs),
         outputsJson: JSON.stringify(output.task === 'regression' ? raw : rows),
         latencyMs,
         predictionId: call.predictionId,

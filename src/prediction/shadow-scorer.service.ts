@@ -3,7 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { ServiceMetrics } from '../metrics/service-metrics';
 import type { ServedModel } from '../registry/served-model';
 import { InputValidators } from './model-input.validator';
-import { encodeInputs } from './prediction-log.codec';
+import { packInputs } from './prediction-log.codec';
 import { PredictionLogService } from './prediction-log.service';
 import { answerRows } from './prediction-rows.util';
 
@@ -133,7 +133,7 @@ export class ShadowScorer {
         modelVersion: version.version,
         requestId: job.requestId,
         rowCount: rows.length,
-        inputsJson: encodeInputs(version.inputFields, rows),
+        inputsJson: packInputs(version.inputFields, rows),
         outputsJson: JSON.stringify(
           output.task === 'regression' ? Array.from(output.values) : answerRows(version, output).rows,
         ),

@@ -38,7 +38,7 @@ export function encodeInputs(fields: readonly string[], rows: readonly object[])
  * Validated rows packed for the log's writer thread, which writes their JSON text there (`inputsText`): every cell
  * that is a finite number in `numbers`, row by row in field order, and every other cell (a category, or a missing
  * value as null) in `others`, in the same order, where `numbers` holds NaN. A batch then costs the event loop one
- * Float64Array instead of a string per number and the text they make (about 50 KB of garbage for 100 housing rows),
+ * Float64Array instead of a string per number and the text they make (about 70 KB of garbage for 100 housing rows),
  * and its queued log entry holds a few objects until the commit.
  */
 export interface PackedInputs {

@@ -2,8 +2,9 @@ import type { Database } from 'better-sqlite3';
 import { inputsText, PackedInputs } from './prediction-log.codec';
 
 /**
- * One request's log entry as the prediction path hands it over, its rows already encoded as JSON text: a queued
- * entry then holds two flat strings instead of the request's row objects, which keeps the heap small under load.
+ * One request's log entry as the prediction path hands it over, its rows already encoded as JSON text, or packed
+ * (PackedInputs) for the writer thread to encode: a queued entry then holds flat strings or a typed array instead of
+ * the request's row objects, which keeps the heap small under load.
  */
 export interface NewPrediction {
   createdAt: Date;

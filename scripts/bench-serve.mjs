@@ -6,16 +6,21 @@
 // service gets a fresh database and models folder in a temporary directory (so a prediction log grown by earlier
 // runs does not slow it down), reads the raw data from the working directory, and trains its models at start (the
 // first start); then it is restarted on what it stored (its models), and both workloads run again (the restart).
+// Last, the floor (scripts/bench-floor-server.mjs) on the same stored models: the served model and the prediction log
+// behind a bare Fastify route, nothing else; the most any implementation of the routes could reach in the same run.
 // With BENCH_TRACES=1 the service exports OpenTelemetry traces (OTLP/HTTP, OTEL_EXPORTER_OTLP_PROTOCOL or
 // http/protobuf) to a local sink that reads and discards them, and the sink's count is printed: the cost of tracing.
 import autocannon from 'autocannon';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import {
   cpuShares,
   cpuTicks,
+  freePort,
   machine,
   memoryMb,
   queryDatabase,
+  root,
   sleep,
   startEcho,
   startService,
@@ -91,10 +96,10 @@ const loggedRows = async (service, afterId, toId) =>
   );
 
 /**
- * Both workloads on a started service, then its graceful shutdown (which writes what the log still holds), and the
- * rows the log wrote for each. `memory` gets the RSS readings outside the workloads.
+ * Both workloads on a started service (at `base`, its own by default), then its graceful shutdown (which writes what
+ * the log still holds), and the rows the log wrote for each. `memory` gets the RSS readings outside the workloads.
  */
-async function workloads(service, label) {
+async function workloads(service, label, base = service.base) {
   const memory = { ready: memoryMb(service.pid, 'VmRSS:') };
   // A first start trains the models; V8 returns that heap to the system once the process has been idle a few
   // seconds (its memory reducer), as it would be before an orchestrator sends traffic to a new pod.
@@ -102,13 +107,13 @@ async function workloads(service, label) {
   memory.idle = memoryMb(service.pid, 'VmRSS:');
   const beforeSingle = await lastLogId(service);
   const single = await run(service, `${label}, single rows`, {
-    url: `${service.base}/predict/housing`,
+    url: `${base}/predict/housing`,
     body: singleBody,
   });
   await sleep(1000); // the log writer flushes every PREDICTION_LOG_FLUSH_MS
   const beforeBatch = await lastLogId(service);
   const batch = await run(service, `${label}, batches of 100`, {
-    url: `${service.base}/predict/housing/batch`,
+    url: `${base}/predict/housing/batch`,
     body: batchBody,
   });
   memory.after = memoryMb(service.pid, 'VmRSS:');
@@ -122,6 +127,7 @@ async function workloads(service, label) {
 
 const first = await startService({ LOG_LEVEL: logLevel, RETRAIN_CRON: 'off' });
 let restarted;
+let floor;
 try {
   const models = await (await fetch(`${first.base}/models`)).json();
   const housing = models.find((m) => m.name === 'california-housing');
@@ -131,9 +137,16 @@ try {
   const firstRun = await workloads(first, 'first start');
   restarted = await startService({ LOG_LEVEL: logLevel, RETRAIN_CRON: 'off' }, { restartOf: first });
   const restartRun = await workloads(restarted, 'restart');
+  const floorPort = await freePort();
+  floor = await startService(
+    { LOG_LEVEL: logLevel, RETRAIN_CRON: 'off', FLOOR_PORT: String(floorPort) },
+    { restartOf: first, entry: join(root, 'scripts', 'bench-floor-server.mjs') },
+  );
+  const floorRun = await workloads(floor, 'floor', `http://127.0.0.1:${floorPort}`);
 
   const line = (name, r, rows, baseline) =>
     `| ${name} | ${r.requests.average.toFixed(0)} | ${baseline ? `${((100 * r.requests.average) / baseline.requests.average).toFixed(0)} %` : '100 %'} | ${r.latency.p50} | ${r.latency.p99} | ${(r.requests.average * rows).toFixed(0)} | ${r.non2xx + r.errors} | ${r.logged === undefined ? '–' : `${r.logged} of ${r['2xx'] * rows}`} | ${r.maxRss.toFixed(0)} | ${r.stealPct.toFixed(0)} / ${r.idlePct.toFixed(0)} |`;
+  const pct = (r, of) => `${((100 * r.requests.average) / of.requests.average).toFixed(0)} %`;
   const mb = (m) =>
     `${m.ready.toFixed(0)} MB when ready, ${m.idle.toFixed(0)} MB after ${settleSeconds} s idle, ` +
     `${m.after.toFixed(0)} MB after the workloads, peak ${m.peak.toFixed(0)} MB over the process's life`;
@@ -156,11 +169,20 @@ try {
   console.log(line('first start: batch of 100', firstRun.batch, 100, echoBatch));
   console.log(line('restart: single row', restartRun.single, 1, echoSingle));
   console.log(line('restart: batch of 100', restartRun.batch, 100, echoBatch));
+  console.log(line('floor: single row', floorRun.single, 1, echoSingle));
+  console.log(line('floor: batch of 100', floorRun.batch, 100, echoBatch));
+  console.log(
+    "\nFloor: the served model and the prediction log behind a bare Fastify route in the service's process, nothing " +
+      'else (scripts/bench-floor-server.mjs): the most an implementation of the routes could reach in this run. ' +
+      `The restart reached ${pct(restartRun.single, floorRun.single)} of it with single rows, ` +
+      `${pct(restartRun.batch, floorRun.batch)} with batches.`,
+  );
   console.log(`\nServer RSS, first start (it trains its models): ${mb(firstRun.memory)}`);
   console.log(`Server RSS, restart on its stored models: ${mb(restartRun.memory)}`);
 } finally {
   await first.stop();
   await restarted?.stop();
+  await floor?.stop();
   await first.remove();
   await traceSink?.stop();
 }

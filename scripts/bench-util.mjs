@@ -96,9 +96,10 @@ export function serviceNodeArgs(buildRoot = root) {
  * instead of a SQLite file. `stop()` shuts it down gracefully (SIGTERM), `remove()` deletes the directory (and
  * drops the PostgreSQL database). `restartOf`: a stopped service whose directory and database the new process
  * starts on (its stored models); `nodeArgs`: flags for node (e.g. --cpu-prof), after those of `npm start`;
- * `buildRoot`: the checkout whose dist/main.js (and `npm start` flags) to run, this one by default.
+ * `buildRoot`: the checkout whose dist/main.js (and `npm start` flags) to run, this one by default; `entry`: a
+ * script to run instead of dist/main.js (scripts/bench-floor-server.mjs).
  */
-export async function startService(env = {}, { nodeArgs = [], restartOf, buildRoot = root } = {}) {
+export async function startService(env = {}, { nodeArgs = [], restartOf, buildRoot = root, entry } = {}) {
   const scratch = restartOf?.scratch ?? mkdtempSync(join(tmpdir(), 'nest-mlops-bench-'));
   const databasePath = join(scratch, 'bench.sqlite');
   const postgres =
@@ -109,7 +110,7 @@ export async function startService(env = {}, { nodeArgs = [], restartOf, buildRo
   };
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const args = [...serviceNodeArgs(buildRoot), ...nodeArgs, join(buildRoot, 'dist', 'main.js')];
+  const args = [...serviceNodeArgs(buildRoot), ...nodeArgs, entry ?? join(buildRoot, 'dist', 'main.js')];
   const server = spawn(process.execPath, args, {
     env: {
       ...process.env,

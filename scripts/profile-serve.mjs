@@ -1,16 +1,20 @@
-// `npm run bench:profile -- [single|batch]`: the CPU profile of the service's main thread under one bench:serve
-// workload. Starts the built service on a fresh temporary directory with --cpu-prof (it trains its models), lets it
-// settle, drives POST /predict/housing (single rows) or /predict/housing/batch (100 rows) with autocannon, stops it,
+// `npm run bench:profile -- [single|batch] [floor]`: the CPU profile of the service's main thread under one
+// bench:serve workload. Starts the built service on a fresh temporary directory with --cpu-prof (it trains its
+// models), lets it settle, drives POST /predict/housing (single rows) or /predict/housing/batch (100 rows) with autocannon, stops it,
 // and prints where the main thread's time went during the workload only: self time by package and by function, in
-// % and in µs per request. BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_SETTLE_SECONDS and BENCH_TOP (functions listed).
+// % and in µs per request. With `floor`, the workload goes to the floor server of bench:serve instead
+// (scripts/bench-floor-server.mjs: the served model and the prediction log on bare Fastify). BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_SETTLE_SECONDS and BENCH_TOP (functions listed).
 import autocannon from 'autocannon';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { machine, sleep, startService, workloadBodies } from './bench-util.mjs';
+import { freePort, machine, root, sleep, startService, workloadBodies } from './bench-util.mjs';
 
 const workload = process.argv[2] ?? 'single';
-if (!['single', 'batch'].includes(workload)) throw new Error('usage: bench:profile -- single|batch');
+const floor = process.argv[3] === 'floor';
+if (!['single', 'batch'].includes(workload) || (process.argv[3] !== undefined && !floor)) {
+  throw new Error('usage: bench:profile -- single|batch [floor]');
+}
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const settleSeconds = Number(process.env.BENCH_SETTLE_SECONDS ?? 20);
@@ -18,10 +22,15 @@ const top = Number(process.env.BENCH_TOP ?? 30);
 
 const body = (await workloadBodies())[workload];
 const profiles = mkdtempSync(join(tmpdir(), 'nest-mlops-profile-'));
+const floorPort = floor ? await freePort() : undefined;
 const service = await startService(
-  { LOG_LEVEL: 'warn', RETRAIN_CRON: 'off' },
-  { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] },
+  { LOG_LEVEL: 'warn', RETRAIN_CRON: 'off', ...(floor ? { FLOOR_PORT: String(floorPort) } : {}) },
+  {
+    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profiles}`],
+    entry: floor ? join(root, 'scripts', 'bench-floor-server.mjs') : undefined,
+  },
 );
+const base = floor ? `http://127.0.0.1:${floorPort}` : service.base;
 let window;
 let requests;
 try {
@@ -29,7 +38,7 @@ try {
   // V8 stamps samples with the monotonic clock process.hrtime reads: the workload's window, in µs.
   const from = Number(process.hrtime.bigint() / 1000n);
   const result = await autocannon({
-    url: `${service.base}/predict/housing${workload === 'single' ? '' : '/batch'}`,
+    url: `${base}/predict/housing${workload === 'single' ? '' : '/batch'}`,
     method: 'POST',
     connections,
     duration: seconds,
@@ -39,7 +48,7 @@ try {
   window = [from, Number(process.hrtime.bigint() / 1000n)];
   requests = result.requests.total;
   console.log(
-    `${workload}: ${result.requests.average.toFixed(0)} requests/s, p99 ${result.latency.p99} ms, ${result.non2xx} non-2xx`,
+    `${floor ? 'floor, ' : ''}${workload}: ${result.requests.average.toFixed(0)} requests/s, p99 ${result.latency.p99} ms, ${result.non2xx} non-2xx`,
   );
 } finally {
   await service.stop(); // writes the profile

@@ -1,0 +1,97 @@
+// `npm run bench:floor`: how close the prediction routes could come to the bare echo on this machine, whatever is
+// done to their framework path. Trains the models once (a first start on a fresh directory), then starts side by side,
+// on what it stored: the bare Fastify echo of bench:serve, the floor server (scripts/bench-floor-server.mjs: the served
+// champion and the prediction log on bare Fastify, nothing else) once for each of BENCH_FLOOR_PARTS, and the service
+// itself (a restart). Each is driven in turn with autocannon, in rounds that rotate their order (the host's speed
+// drifts between minutes; a round's figures were measured minutes apart at most), and each figure is printed as a
+// fraction of the same round's echo, then the medians.
+// BENCH_ROUNDS (3), BENCH_SECONDS (10), BENCH_CONNECTIONS (10), BENCH_SETTLE_SECONDS (5), BENCH_WORKLOADS
+// (single,batch), BENCH_FLOOR_PARTS (model+log; also model, log, route: see the floor server).
+import autocannon from 'autocannon';
+import { join } from 'node:path';
+import { freePort, machine, root, sleep, startEcho, startService, workloadBodies } from './bench-util.mjs';
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const settleSeconds = Number(process.env.BENCH_SETTLE_SECONDS ?? 5);
+const workloads = (process.env.BENCH_WORKLOADS ?? 'single,batch').split(',');
+const floorParts = (process.env.BENCH_FLOOR_PARTS ?? 'model+log').split(',');
+if (workloads.some((w) => !['single', 'batch'].includes(w))) throw new Error('BENCH_WORKLOADS: single and/or batch');
+const env = { LOG_LEVEL: 'warn', RETRAIN_CRON: 'off' };
+const bodies = await workloadBodies();
+const rowsOf = { single: 1, batch: 100 };
+
+const first = await startService(env);
+await first.stop();
+const targets = [];
+try {
+  const echo = await startEcho();
+  targets.push({ name: 'echo', url: () => `${echo.base}/echo`, stop: echo.stop });
+  for (const parts of floorParts) {
+    const port = await freePort();
+    const floor = await startService(
+      { ...env, FLOOR_PORT: String(port), FLOOR_PARTS: parts },
+      { restartOf: first, entry: join(root, 'scripts', 'bench-floor-server.mjs') },
+    );
+    const base = `http://127.0.0.1:${port}`;
+    targets.push({ name: `floor (${parts})`, url: (path) => `${base}${path}`, stop: floor.stop });
+  }
+  const service = await startService(env, { restartOf: first });
+  targets.push({ name: 'service', url: (path) => `${service.base}${path}`, stop: service.stop });
+  await sleep(settleSeconds * 1000);
+
+  const results = new Map(); // `${workload} ${target}` → [{ rate, p99, ofEcho }] per round
+  for (let round = 0; round < rounds; round++) {
+    for (const workload of workloads) {
+      const path = workload === 'single' ? '/predict/housing' : '/predict/housing/batch';
+      // The echo first (each figure's baseline), then the others in an order that rotates with the round.
+      const others = targets.slice(1);
+      const order = [targets[0], ...others.slice(round % others.length), ...others.slice(0, round % others.length)];
+      let echoRate;
+      const line = [];
+      for (const target of order) {
+        const r = await autocannon({
+          url: target.url(path),
+          method: 'POST',
+          connections,
+          duration: seconds,
+          headers: { 'content-type': 'application/json' },
+          body: bodies[workload],
+        });
+        if (r.non2xx + r.errors > 0) throw new Error(`${target.name}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
+        const rate = r.requests.average;
+        echoRate ??= rate;
+        const key = `${workload} ${target.name}`;
+        results.set(key, [...(results.get(key) ?? []), { rate, p99: r.latency.p99, ofEcho: rate / echoRate }]);
+        line.push(`${target.name} ${rate.toFixed(0)}/s (${((100 * rate) / echoRate).toFixed(0)} %)`);
+      }
+      console.log(`round ${round + 1}, ${workload}: ${line.join(', ')}`);
+    }
+  }
+
+  const median = (values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
+  console.log(`\nMachine: ${machine()}; ${connections} connections, ${seconds} s`);
+  console.log(`${rounds} rounds; medians (and each round's fraction of its echo)\n`);
+  console.log('| workload | target | requests/s | rows/s | of the echo (each round) | p99 ms |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const workload of workloads) {
+    for (const target of targets) {
+      const runs = results.get(`${workload} ${target.name}`);
+      const rate = median(runs.map((r) => r.rate));
+      const ofEcho = runs.map((r) => `${(100 * r.ofEcho).toFixed(0)}`).join(' / ');
+      console.log(
+        `| ${workload === 'single' ? 'single row' : 'batch of 100'} | ${target.name} | ${rate.toFixed(0)} | ` +
+          `${(rate * rowsOf[workload]).toFixed(0)} | ${(100 * median(runs.map((r) => r.ofEcho))).toFixed(0)} % ` +
+          `(${ofEcho}) | ${median(runs.map((r) => r.p99))} |`,
+      );
+    }
+  }
+} finally {
+  for (const target of targets) await target.stop();
+  await first.remove();
+}

@@ -7,7 +7,7 @@
 // runs does not slow it down), reads the raw data from the working directory, and trains its models at start (the
 // first start); then it is restarted on what it stored (its models), and both workloads run again (the restart).
 // Last, the floor (scripts/bench-floor-server.mjs) on the same stored models: the served model and the prediction log
-// behind a bare Fastify route, nothing else; the most any implementation of the routes could reach in the same run.
+// behind a bare Fastify route, nothing else: what the routes would reach with this model and log if all else were free.
 // With BENCH_TRACES=1 the service exports OpenTelemetry traces (OTLP/HTTP, OTEL_EXPORTER_OTLP_PROTOCOL or
 // http/protobuf) to a local sink that reads and discards them, and the sink's count is printed: the cost of tracing.
 import autocannon from 'autocannon';
@@ -173,7 +173,8 @@ try {
   console.log(line('floor: batch of 100', floorRun.batch, 100, echoBatch));
   console.log(
     "\nFloor: the served model and the prediction log behind a bare Fastify route in the service's process, nothing " +
-      'else (scripts/bench-floor-server.mjs): the most an implementation of the routes could reach in this run. ' +
+      'else (scripts/bench-floor-server.mjs): what the routes would reach in this run, with this model and log, if ' +
+      'everything else cost nothing. ' +
       `The restart reached ${pct(restartRun.single, floorRun.single)} of it with single rows, ` +
       `${pct(restartRun.batch, floorRun.batch)} with batches.`,
   );

@@ -141,7 +141,7 @@ export async function startService(env = {}, { nodeArgs = [], restartOf, buildRo
     }
   } catch (error) {
     await stop();
-    await remove();
+    if (!restartOf) await remove(); // a restart's directory and database belong to the service it restarts
     throw error;
   }
   return { base, pid: server.pid, scratch, postgres, databasePath, databaseUrl: postgres?.url, stop, remove };

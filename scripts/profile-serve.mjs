@@ -1,9 +1,10 @@
 // `npm run bench:profile -- [single|batch] [floor]`: the CPU profile of the service's main thread under one
 // bench:serve workload. Starts the built service on a fresh temporary directory with --cpu-prof (it trains its
-// models), lets it settle, drives POST /predict/housing (single rows) or /predict/housing/batch (100 rows) with autocannon, stops it,
-// and prints where the main thread's time went during the workload only: self time by package and by function, in
-// % and in µs per request. With `floor`, the workload goes to the floor server of bench:serve instead
-// (scripts/bench-floor-server.mjs: the served model and the prediction log on bare Fastify). BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_SETTLE_SECONDS and BENCH_TOP (functions listed).
+// models), lets it settle, drives POST /predict/housing (single rows) or /predict/housing/batch (100 rows) with
+// autocannon, stops it, and prints where the main thread's time went during the workload only: self time by package
+// and by function, in % and in µs per request. With `floor`, the workload goes to the floor server of bench:serve
+// instead (scripts/bench-floor-server.mjs: the served model and the prediction log on bare Fastify).
+// BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_SETTLE_SECONDS and BENCH_TOP (functions listed).
 import autocannon from 'autocannon';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -13,7 +13,17 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuShares, cpuTicks, machine, memoryMb, root, sleep, startService, workloadBodies } from './bench-util.mjs';
+import {
+  cpuShares,
+  cpuTicks,
+  machine,
+  median,
+  memoryMb,
+  root,
+  sleep,
+  startService,
+  workloadBodies,
+} from './bench-util.mjs';
 
 const [revision, ...asked] = process.argv.slice(2);
 const workloads = asked.length > 0 ? asked : ['single', 'batch'];
@@ -81,12 +91,6 @@ async function measure(service, workload, gcFile) {
     majorMs: perThousand('majorMs'),
   };
 }
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 const baseDir = mkdtempSync(join(tmpdir(), 'nest-mlops-ab-'));
 rmSync(baseDir, { recursive: true });

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import {
   freePort,
   machine,
+  median,
   queryDatabase,
   root,
   sleep,
@@ -107,11 +108,6 @@ try {
     }
   }
 
-  const median = (values) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  };
   console.log(`\nMachine: ${machine()}; ${connections} connections, ${seconds} s`);
   console.log(`${rounds} rounds; medians (and each round's figure)\n`);
   console.log('| workload | target | requests/s | rows/s (each round) | of the echo (each round) | p99 ms |');

@@ -11,6 +11,13 @@ import pg from 'pg';
 export const root = new URL('..', import.meta.url).pathname;
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The median of a non-empty list of numbers. */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 /** The feature spec's example housing row (from the build the benchmarks start). */
 export async function exampleRow() {
   const { load } = await import('js-yaml');

@@ -20,8 +20,6 @@ const PREFIXES = new WeakMap<readonly string[], string>();
  * `{fields, rows: rows.map((row) => fields.map((f) => row[f] ?? null))}` (a spec checks it).
  */
 export function encodeInputs(fields: readonly string[], rows: readonly object[]): string {
-  let prefix = PREFIXES.get(fields);
-  if (prefix === undefined) PREFIXES.set(fields, (prefix = `{"fields":${JSON.stringify(fields)},"rows":[`));
   const encoded = new Array<string>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i] as Record<string, unknown>;
@@ -29,9 +27,16 @@ export function encodeInputs(fields: readonly string[], rows: readonly object[])
     for (let j = 0; j < fields.length; j++) text += (j === 0 ? '' : ',') + cell(row[fields[j]]);
     encoded[i] = `${text}]`;
   }
+  return loggedText(fields, encoded);
+}
+
+/** The LoggedInputs text of `fields` and each row's text (`[…]`). */
+function loggedText(fields: readonly string[], encodedRows: readonly string[]): string {
+  let prefix = PREFIXES.get(fields);
+  if (prefix === undefined) PREFIXES.set(fields, (prefix = `{"fields":${JSON.stringify(fields)},"rows":[`));
   // join() builds one flat string: a queued entry is then one object, not a rope of thousands of small pieces
   // that the garbage collector would carry into the old generation until the next flush.
-  return [prefix, encoded.join(','), ']}'].join('');
+  return [prefix, encodedRows.join(','), ']}'].join('');
 }
 
 /**
@@ -88,7 +93,7 @@ export function inputsText(inputs: string | PackedInputs): string {
     }
     encoded[i] = `${text}]`;
   }
-  return [`{"fields":${JSON.stringify(fields)},"rows":[`, encoded.join(','), ']}'].join('');
+  return loggedText(fields, encoded);
 }
 
 /** Back to one object per row (fields that were missing come back as null). */
